@@ -1,0 +1,4 @@
+"""Commands this package adds to `hotline` (see hotline/cli.py)."""
+import click  # noqa: F401
+
+commands: list = []

@@ -1,0 +1,1 @@
+"""Hotline: cross-cutting pieces (settings, the command line, the lab)."""

@@ -1,0 +1,2 @@
+"""Lab commands (written next)."""
+commands: list = []

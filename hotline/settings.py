@@ -1,0 +1,184 @@
+"""Every setting of the hotline, read from the environment in one place.
+
+`load_settings()` checks every variable at start: a bad value raises
+`SettingsError` naming the variable, and the CLI prints that one line and exits.
+Secrets (the AMI secret, Flask's secret key) are never defaults in the repo: when
+their variable is unset they are generated once into 0600 files under the state
+folder, outside git.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from hotline.errors import SettingsError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    database_url: str
+    redis_url: str
+    ami_host: str
+    ami_port: int
+    ami_user: str
+    ami_secret_file: Path
+    fastagi_host: str
+    fastagi_port: int
+    lab_root: Path
+    recordings_dir: Path
+    queue_log_path: Path
+    stereo_recording: bool
+    ring_cadence_s: float
+    service_level_s: int
+    short_abandon_s: int
+    wrapup_s: int
+    fcr_window_days: int
+    console_host: str
+    console_port: int
+    secret_key_file: Path
+    hotline_number: str
+    ivr_number: str
+    queue_name: str
+
+    @property
+    def ami_secret(self) -> str:
+        """The AMI secret: HOTLINE_AMI_SECRET, or the generated 0600 file."""
+        from_env = os.environ.get("HOTLINE_AMI_SECRET")
+        if from_env:
+            return from_env
+        return _read_or_create_secret(self.ami_secret_file)
+
+    @property
+    def secret_key(self) -> str:
+        """Flask's session-signing key: HOTLINE_SECRET_KEY, or the generated file."""
+        from_env = os.environ.get("HOTLINE_SECRET_KEY")
+        if from_env:
+            return from_env
+        return _read_or_create_secret(self.secret_key_file)
+
+
+def _read_or_create_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(24)
+    # O_EXCL: two processes starting at once must not both write a different secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as secret_file:
+        secret_file.write(value + "\n")
+    return value
+
+
+def _text(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if not value:
+        raise SettingsError(name, "must not be empty")
+    return value
+
+
+def _int(name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = os.environ.get(name, str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"{raw!r} is not a whole number") from None
+    if not minimum <= value <= maximum:
+        raise SettingsError(name, f"{value} is outside {minimum}..{maximum}")
+    return value
+
+
+def _float(name: str, default: float, minimum: float, maximum: float) -> float:
+    raw = os.environ.get(name, str(default)).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"{raw!r} is not a number") from None
+    if not minimum <= value <= maximum:
+        raise SettingsError(name, f"{value} is outside {minimum}..{maximum}")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "yes" if default else "no").strip().lower()
+    if raw in ("1", "yes", "true", "on"):
+        return True
+    if raw in ("0", "no", "false", "off"):
+        return False
+    raise SettingsError(name, f"{raw!r} is not yes/no")
+
+
+def _url(name: str, default: str, schemes: tuple[str, ...]) -> str:
+    value = _text(name, default)
+    scheme = urlsplit(value).scheme.split("+")[0]
+    if scheme not in schemes:
+        raise SettingsError(name, f"scheme {scheme!r} is not one of {', '.join(schemes)}")
+    return value
+
+
+def _host_port(name: str, default: str) -> tuple[str, int]:
+    value = _text(name, default)
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(name, f"{value!r} is not HOST:PORT")
+    return host, int(port)
+
+
+def _digits(name: str, default: str) -> str:
+    value = _text(name, default)
+    if not value.isdigit():
+        raise SettingsError(name, f"{value!r} is not a dialable number")
+    return value
+
+
+def load_settings() -> Settings:
+    """Read and check every variable; raise SettingsError on the first bad one."""
+    state_dir = Path(_text("HOTLINE_STATE_DIR", str(REPO_ROOT / "var"))).resolve()
+    lab_root = Path(_text("HOTLINE_LAB_ROOT", "/var/cache/hotline/sid-root"))
+    fastagi_host, fastagi_port = _host_port("HOTLINE_FASTAGI_BIND", "127.0.0.1:4573")
+    return Settings(
+        state_dir=state_dir,
+        database_url=_url(
+            "HOTLINE_DATABASE_URL", f"sqlite:///{state_dir / 'hotline.sqlite3'}",
+            ("sqlite", "postgresql"),
+        ),
+        redis_url=_url("HOTLINE_REDIS_URL", "redis://127.0.0.1:6390/0", ("redis", "unix")),
+        ami_host=_text("HOTLINE_AMI_HOST", "127.0.0.1"),
+        ami_port=_int("HOTLINE_AMI_PORT", 5038, 1, 65535),
+        ami_user=_text("HOTLINE_AMI_USER", "hotline"),
+        ami_secret_file=Path(_text("HOTLINE_AMI_SECRET_FILE", str(state_dir / "ami-secret"))),
+        fastagi_host=fastagi_host,
+        fastagi_port=fastagi_port,
+        lab_root=lab_root,
+        recordings_dir=Path(_text(
+            "HOTLINE_RECORDINGS_DIR", str(lab_root / "var/spool/asterisk/monitor"))),
+        queue_log_path=Path(_text(
+            "HOTLINE_QUEUE_LOG", str(lab_root / "var/log/asterisk/queue_log"))),
+        stereo_recording=_bool("HOTLINE_STEREO_RECORDING", False),
+        ring_cadence_s=_float("HOTLINE_RING_CADENCE_S", 5.0, 0.5, 60.0),
+        service_level_s=_int("HOTLINE_SERVICE_LEVEL_S", 20, 1, 3600),
+        short_abandon_s=_int("HOTLINE_SHORT_ABANDON_S", 20, 0, 3600),
+        wrapup_s=_int("HOTLINE_WRAPUP_S", 30, 0, 3600),
+        fcr_window_days=_int("HOTLINE_FCR_WINDOW_DAYS", 7, 1, 365),
+        console_host=_text("HOTLINE_CONSOLE_HOST", "127.0.0.1"),
+        console_port=_int("HOTLINE_CONSOLE_PORT", 5000, 1, 65535),
+        secret_key_file=Path(_text("HOTLINE_SECRET_KEY_FILE", str(state_dir / "secret-key"))),
+        hotline_number=_digits("HOTLINE_NUMBER", "4000"),
+        ivr_number=_digits("HOTLINE_IVR_NUMBER", "4001"),
+        queue_name=_text("HOTLINE_QUEUE", "hotline"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once. Tests call `get_settings.cache_clear()`."""
+    return load_settings()

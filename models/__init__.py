@@ -1,0 +1,7 @@
+"""SQLAlchemy 2.0 models: the system of record.
+
+Each area keeps its tables in its own module; importing this package imports
+them all, so `Base.metadata` is complete for Alembic and for tests.
+"""
+from models.base import Base  # noqa: F401
+from models import calls, households, fees, console, supervision  # noqa: F401

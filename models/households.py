@@ -1,0 +1,4 @@
+"""Tables of the households area."""
+from __future__ import annotations
+
+from models.base import Base  # noqa: F401

@@ -1,0 +1,65 @@
+"""Fixtures shared by every test: databases (SQLite and PostgreSQL) and the lab.
+
+PostgreSQL comes from HOTLINE_TEST_POSTGRES_URL, which the test command sets after
+starting Debian's server (scripts/start-postgres.sh). A test that asks for it
+without the variable fails: a skip would hide a missing service.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+import models
+from models.session import make_engine
+
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+SHARED_AMI_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ami"
+
+
+def postgres_url() -> str:
+    url = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
+    if not url:
+        pytest.fail("HOTLINE_TEST_POSTGRES_URL is not set: run scripts/start-postgres.sh "
+                    "(the test command does) and export its output")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty schema on each database in turn (data-layer tests)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        url = postgres_url()
+    engine = make_engine(url)
+    models.Base.metadata.drop_all(engine)
+    models.Base.metadata.create_all(engine)
+    yield url
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    engine = make_engine(url)
+    models.Base.metadata.create_all(engine)
+    yield url
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(db_url) -> sessionmaker:
+    return sessionmaker(make_engine(db_url), expire_on_commit=False)
+
+
+@pytest.fixture
+def sqlite_session_factory(sqlite_url) -> sessionmaker:
+    return sessionmaker(make_engine(sqlite_url), expire_on_commit=False)
+
+
+@pytest.fixture(scope="session")
+def shared_ami_dir() -> Path:
+    return SHARED_AMI_DIR
