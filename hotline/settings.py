@@ -46,6 +46,8 @@ class Settings:
     hotline_number: str
     ivr_number: str
     queue_name: str
+    local_area_code: str = "010"
+    late_fee_daily_rate: float = 0.0003
 
     @property
     def ami_secret(self) -> str:
@@ -140,6 +142,13 @@ def _digits(name: str, default: str) -> str:
     return value
 
 
+def _area_code(name: str, default: str) -> str:
+    value = _digits(name, default)
+    if not (value.startswith("0") and 3 <= len(value) <= 4):
+        raise SettingsError(name, f"{value!r} is not a Chinese area code like 010 or 0755")
+    return value
+
+
 def load_settings() -> Settings:
     """Read and check every variable; raise SettingsError on the first bad one."""
     state_dir = Path(_text("HOTLINE_STATE_DIR", str(REPO_ROOT / "var"))).resolve()
@@ -175,6 +184,11 @@ def load_settings() -> Settings:
         hotline_number=_digits("HOTLINE_NUMBER", "4000"),
         ivr_number=_digits("HOTLINE_IVR_NUMBER", "4001"),
         queue_name=_text("HOTLINE_QUEUE", "hotline"),
+        # Caller numbers without an area code are local landlines in this area.
+        local_area_code=_area_code("HOTLINE_LOCAL_AREA_CODE", "010"),
+        # The seeds name the late fee (滞纳金) but give no rate: 0.03 % a day
+        # (万分之三) is the figure common in Chinese property-service contracts.
+        late_fee_daily_rate=_float("HOTLINE_LATE_FEE_DAILY_RATE", 0.0003, 0.0, 0.01),
     )
 
 
