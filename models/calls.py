@@ -1,4 +1,131 @@
-"""Tables of the calls area."""
+"""Tables of the calls area: one row per queue call and one per ring attempt.
+
+A call is keyed by its queue callid (the caller channel's Uniqueid, which is
+also queue_log's callid). The bridge writes rows by idempotent upserts on that
+key, so a replayed or duplicated AMI event never stores a call twice. Work
+orders and QA scores refer to a call by the same callid string.
+
+Durations are whole seconds as Asterisk reports them (HoldTime, TalkTime,
+RingTime), so they compare exactly with queue_log; `ring_ms` of an attempt is
+measured between AgentCalled and the event that ended the ring.
+"""
 from __future__ import annotations
 
-from models.base import Base  # noqa: F401
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (
+    BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+
+CALL_OUTCOMES = (
+    "answered", "abandoned", "timeout", "exit_empty", "exit_key", "transferred", "ended_unseen",
+)
+RING_OUTCOMES = ("answered", "no_answer", "cancelled", "busy")
+HUNG_UP_BY = ("caller", "agent", "transfer")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IS NULL OR {column} IN ({quoted})"
+
+
+class Call(Base):
+    """One call that entered a queue, from entering to hang-up.
+
+    `outcome` is NULL while the call is still open (waiting or talking).
+    """
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callid: Mapped[str] = mapped_column(String(64), unique=True)
+    linkedid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    channel: Mapped[Optional[str]] = mapped_column(String(128))
+    caller_number_raw: Mapped[Optional[str]] = mapped_column(String(64))
+    # Digits only, for matching; households.matching refines it later.
+    caller_number: Mapped[Optional[str]] = mapped_column(String(40), index=True)
+    caller_name: Mapped[Optional[str]] = mapped_column(String(128))
+    dialled_number: Mapped[Optional[str]] = mapped_column(String(64))
+    queue: Mapped[Optional[str]] = mapped_column(String(64))
+    position: Mapped[Optional[int]] = mapped_column(Integer)
+    entered_queue_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    answered_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    agent_interface: Mapped[Optional[str]] = mapped_column(String(128))
+    agent_member: Mapped[Optional[str]] = mapped_column(String(128))
+    agent_channel: Mapped[Optional[str]] = mapped_column(String(128))
+    # Seconds the answered attempt rang (AgentConnect's RingTime) and the rings
+    # heard: ceil(ring time / settings.ring_cadence_s).
+    ring_s: Mapped[Optional[int]] = mapped_column(Integer)
+    rings: Mapped[Optional[int]] = mapped_column(Integer)
+    wait_s: Mapped[Optional[int]] = mapped_column(Integer)
+    talk_s: Mapped[Optional[int]] = mapped_column(Integer)
+    hold_s: Mapped[Optional[int]] = mapped_column(Integer)
+    wrapup_s: Mapped[Optional[int]] = mapped_column(Integer)
+    ended_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    hung_up_by: Mapped[Optional[str]] = mapped_column(String(16))
+    outcome: Mapped[Optional[str]] = mapped_column(String(16))
+    transfer_target: Mapped[Optional[str]] = mapped_column(String(128))
+    recording_path: Mapped[Optional[str]] = mapped_column(String(512))
+    recording_duration_s: Mapped[Optional[float]] = mapped_column(Float)
+    recording_size_bytes: Mapped[Optional[int]] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ring_attempts: Mapped[list["RingAttempt"]] = relationship(
+        back_populates="call", order_by="RingAttempt.started_at", viewonly=True)
+
+    __table_args__ = (
+        # The statistics filter on time, then queue or agent.
+        Index("ix_calls_entered_queue_at", "entered_queue_at"),
+        Index("ix_calls_queue_entered", "queue", "entered_queue_at"),
+        Index("ix_calls_agent_entered", "agent_interface", "entered_queue_at"),
+        Index("ix_calls_outcome", "outcome"),
+        CheckConstraint(_in("outcome", CALL_OUTCOMES), name="outcome"),
+        CheckConstraint(_in("hung_up_by", HUNG_UP_BY), name="hung_up_by"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
+
+
+class RingAttempt(Base):
+    """One member's phone ringing for a call; keyed by the agent channel's id."""
+
+    __tablename__ = "call_ring_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callid: Mapped[str] = mapped_column(
+        String(64), ForeignKey("calls.callid", ondelete="CASCADE"))
+    # DestUniqueid of AgentCalled (or the agent channel's name): one per attempt.
+    attempt_key: Mapped[str] = mapped_column(String(128))
+    member_name: Mapped[Optional[str]] = mapped_column(String(128))
+    interface: Mapped[Optional[str]] = mapped_column(String(128), index=True)
+    agent_channel: Mapped[Optional[str]] = mapped_column(String(128))
+    started_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    ended_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    outcome: Mapped[Optional[str]] = mapped_column(String(16))
+    ring_ms: Mapped[Optional[int]] = mapped_column(Integer)
+
+    call: Mapped[Call] = relationship(back_populates="ring_attempts", viewonly=True)
+
+    __table_args__ = (
+        UniqueConstraint("callid", "attempt_key", name="uq_call_ring_attempts_callid_attempt"),
+        CheckConstraint(_in("outcome", RING_OUTCOMES), name="outcome"),
+    )
+
+
+def normalize_caller_number(raw: Optional[str]) -> Optional[str]:
+    """The digits of a caller number ('+86 138-0013-8000' -> '8613800138000').
+
+    A first, simple form so that calls can be grouped by number now;
+    households.matching owns the real normalization (area codes, country
+    prefix) and the bridge calls it when it exists.
+    """
+    if raw is None:
+        return None
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return digits or None
