@@ -1,0 +1,22 @@
+"""Errors of the call_queue package (live state, statistics, queue_log checks)."""
+from hotline.errors import HotlineError
+
+
+class CallQueueError(HotlineError):
+    """Base of this package's errors; the CLI prints them as one line."""
+
+
+class LiveStateError(CallQueueError):
+    """The live board cannot be read or written (Redis unreachable, bad data)."""
+
+
+class StatsError(CallQueueError):
+    """A statistics request cannot be answered (bad period, bucket or filter)."""
+
+
+class QueueLogError(CallQueueError):
+    """A queue_log file cannot be read or does not match the project's figures."""
+
+
+class SpyRequestError(CallQueueError):
+    """A listen/whisper/barge request cannot be sent (bad mode, no call, bridge said no)."""
