@@ -1,0 +1,26 @@
+"""Errors of the telephony package (AMI protocol, AMI connection, commands)."""
+from hotline.errors import HotlineError
+
+
+class TelephonyError(HotlineError):
+    """Base of the errors the telephony package raises."""
+
+
+class AmiProtocolError(TelephonyError, ValueError):
+    """An AMI action cannot be encoded (e.g. a header value holding a line break)."""
+
+
+class AmiConnectionError(TelephonyError):
+    """The AMI link is down, went down while waiting, or the login was refused."""
+
+
+class AmiTimeoutError(AmiConnectionError):
+    """Asterisk did not answer an action within its time limit."""
+
+
+class AmiAuthError(AmiConnectionError):
+    """Asterisk refused the AMI username/secret."""
+
+
+class CommandError(TelephonyError):
+    """A console command is unknown or its arguments are not acceptable."""
