@@ -48,6 +48,13 @@ class Settings:
     queue_name: str
     local_area_code: str = "010"
     late_fee_daily_rate: float = 0.0003
+    # FastAGI/IVR: Asterisk waits for a FastAGI reply without a time limit, so
+    # the server bounds every read, every database call and the whole session.
+    fastagi_read_timeout_s: float = 60.0
+    ivr_max_session_s: float = 300.0
+    ivr_db_timeout_s: float = 3.0
+    ivr_input_timeout_s: float = 8.0
+    sounds_dir: Path = Path("/var/cache/hotline/sid-root/usr/share/asterisk/sounds")
 
     @property
     def ami_secret(self) -> str:
@@ -189,6 +196,13 @@ def load_settings() -> Settings:
         # The seeds name the late fee (滞纳金) but give no rate: 0.03 % a day
         # (万分之三) is the figure common in Chinese property-service contracts.
         late_fee_daily_rate=_float("HOTLINE_LATE_FEE_DAILY_RATE", 0.0003, 0.0, 0.01),
+        fastagi_read_timeout_s=_float("HOTLINE_FASTAGI_READ_TIMEOUT_S", 60.0, 1.0, 3600.0),
+        ivr_max_session_s=_float("HOTLINE_IVR_MAX_SESSION_S", 300.0, 5.0, 7200.0),
+        ivr_db_timeout_s=_float("HOTLINE_IVR_DB_TIMEOUT_S", 3.0, 0.1, 60.0),
+        ivr_input_timeout_s=_float("HOTLINE_IVR_INPUT_TIMEOUT_S", 8.0, 1.0, 60.0),
+        # Asterisk's sounds folder; the Mandarin prompts go to its zh/ folder.
+        sounds_dir=Path(_text(
+            "HOTLINE_SOUNDS_DIR", str(lab_root / "usr/share/asterisk/sounds"))),
     )
 
 
