@@ -64,6 +64,7 @@ class RingEnded(CallEvent):
     member_name: str
     outcome: RingOutcome
     ring_ms: int
+    agent_channel: str = ""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -115,6 +116,45 @@ class ChannelHungUp(CallEvent):
     linkedid: str
     channel: str
     cause: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChannelCreated(CallEvent):
+    """A channel appeared (Newchannel); its `exten` is the number the caller dialled.
+
+    The state machine keeps it only to learn a queued call's dialled number and
+    does not pass it on to sinks.
+    """
+    name: ClassVar[str] = "channel_created"
+    uniqueid: str
+    linkedid: str
+    channel: str
+    exten: str
+    context: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HoldChanged(CallEvent):
+    """A channel of a call was put on hold or taken off it (Hold/Unhold)."""
+    name: ClassVar[str] = "hold_changed"
+    uniqueid: str
+    linkedid: str
+    channel: str
+    on_hold: bool
+    callid: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallTransferred(CallEvent):
+    """A call was transferred (BlindTransfer/AttendedTransfer) to `target`.
+
+    `linkedid` ties it to the queue call; the state machine fills `callid`.
+    """
+    name: ClassVar[str] = "call_transferred"
+    linkedid: str
+    target: str
+    kind: str
+    callid: str = ""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
