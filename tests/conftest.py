@@ -63,3 +63,43 @@ def sqlite_session_factory(sqlite_url) -> sessionmaker:
 @pytest.fixture(scope="session")
 def shared_ami_dir() -> Path:
     return SHARED_AMI_DIR
+
+
+class Lab:
+    """The running lab, as tests see it."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.ami_host = settings.ami_host
+        self.ami_port = settings.ami_port
+        self.ami_user = settings.ami_user
+        self.ami_secret = settings.ami_secret
+        self.redis_url = settings.redis_url
+        self.queue_log_path = settings.queue_log_path
+        self.recordings_dir = settings.recordings_dir
+        self.root = settings.lab_root
+        self.queue = settings.queue_name
+        self.hotline_number = settings.hotline_number
+        self.ivr_number = settings.ivr_number
+
+    def cli(self, command: str) -> str:
+        from hotline.lab import asterisk_cli
+
+        return asterisk_cli(self.settings, command)
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """A real Asterisk 22 and Redis, up for the whole session.
+
+    A lab that was already up (a developer's, or the demo's) is used as it is and
+    left running; one this fixture started is brought down at the end.
+    """
+    from hotline import lab as lab_module
+    from hotline.settings import get_settings
+
+    settings = get_settings()
+    info = lab_module.up(settings)
+    yield Lab(settings)
+    if info["changed"]:
+        lab_module.down(settings)

@@ -1,0 +1,68 @@
+"""Render asterisk_conf/*.tmpl with the hotline's settings."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import jinja2
+
+from hotline.settings import Settings
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "asterisk_conf"
+AGENT_EXTENSIONS = range(8001, 8051)
+AGENT_PHONE_BASE_PORT = 5100  # the lab's SIPp phone for 80NN listens on 5100+NN
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentPhone:
+    extension: str
+    contact: str
+
+
+def lab_agent_phones() -> list[AgentPhone]:
+    phones = []
+    for extension in AGENT_EXTENSIONS:
+        port = AGENT_PHONE_BASE_PORT + extension % 100
+        phones.append(AgentPhone(str(extension), f"sip:{extension}@127.0.0.1:{port}"))
+    return phones
+
+
+def template_values(settings: Settings) -> dict:
+    return {
+        "ami_port": settings.ami_port,
+        "ami_user": settings.ami_user,
+        "ami_secret": settings.ami_secret,
+        "sip_bind": "127.0.0.1:5060",
+        "trunk_match": "127.0.0.1",
+        "agents": lab_agent_phones(),
+        "queue_name": settings.queue_name,
+        "hotline_number": settings.hotline_number,
+        "ivr_number": settings.ivr_number,
+        "fastagi_host": settings.fastagi_host,
+        "fastagi_port": settings.fastagi_port,
+        # 3 rings of the ring-back cadence, the hotline's answer standard.
+        "ring_timeout_s": math.ceil(3 * settings.ring_cadence_s),
+        "wrapup_s": settings.wrapup_s,
+        "service_level_s": settings.service_level_s,
+        "queue_timeout_s": 300,
+        # Stereo (option D, agent and caller on separate channels) needs raw
+        # signed linear; mono WAV plays in any browser.
+        "recording_extension": "raw" if settings.stereo_recording else "wav",
+        "recording_options": "D" if settings.stereo_recording else "",
+    }
+
+
+def render_all(settings: Settings) -> dict[str, str]:
+    """Map each Asterisk file name (e.g. 'queues.conf') to its rendered text."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    values = template_values(settings)
+    rendered = {}
+    for template_path in sorted(TEMPLATES_DIR.glob("*.conf.tmpl")):
+        target_name = template_path.name[: -len(".tmpl")]
+        rendered[target_name] = environment.get_template(template_path.name).render(values)
+    return rendered
