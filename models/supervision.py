@@ -14,6 +14,8 @@ from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
+from models.calls import RingAttempt
+from models.console import WorkOrder
 
 SPY_MODES = ("listen", "whisper", "barge")
 
@@ -68,3 +70,36 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(255))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class AgentStateSpan(Base):
+    """One stretch of time an agent (queue member interface) spent in one state.
+
+    Written by the live board as states change (idle, ringing, talking, on_hold,
+    wrapup, paused, unavailable); `ended_at` is NULL for the current state. The
+    statistics read occupancy and logged-in hours from it.
+    """
+
+    __tablename__ = "agent_state_spans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interface: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_agent_state_spans_started", "started_at", "interface"),
+        Index("ix_agent_state_spans_open", "interface", "ended_at"),
+    )
+
+
+# Indexes the statistics (call_queue.stats_queries) need on tables other areas own;
+# defined here, beside the other supervision tables, so that every metadata user
+# (tests, Alembic autogenerate) sees them.
+STATS_INDEXES = (
+    Index("ix_work_orders_call_at", WorkOrder.call_at),
+    Index("ix_work_orders_household_kind_call_at",
+          WorkOrder.household_id, WorkOrder.kind, WorkOrder.call_at),
+    Index("ix_call_ring_attempts_started_at", RingAttempt.started_at),
+)

@@ -1,0 +1,116 @@
+"""Call-centre statistics for a period: every measure by bucket, per queue, per agent.
+
+`compute_stats(session, period, settings)` runs one GROUP BY query per source
+table and grouping (bucket rows, total, per queue, per agent: no N+1) and
+returns a JSON-ready report in which each measure stands beside its norm.
+The CLI (`hotline stats`), the supervisor's statistics page and the Excel
+export all read this report.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy.orm import Session
+
+from call_queue import stats_queries as q
+from call_queue.errors import StatsError
+from call_queue.stats_measures import BY_KEY, MEASURES
+from call_queue.stats_sql import BUCKETS
+
+log = logging.getLogger(__name__)
+
+GROUPS = ("bucket", "total", "queue", "agent")
+
+
+def parse_day(text: str, option: str) -> dt.datetime:
+    """'YYYY-MM-DD' (or a full ISO time) as a UTC datetime; StatsError names the option."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise StatsError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+def make_period(start: dt.datetime, end: dt.datetime, by: str, queue=None, agent=None):
+    if by not in BUCKETS:
+        raise StatsError(f"--by must be one of {', '.join(BUCKETS)}, not {by!r}")
+    if end <= start:
+        raise StatsError(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()})")
+    return q.Period(start, end, by, queue or None, agent or None)
+
+
+def _merge(target: dict, rows: list[dict]) -> None:
+    for row in rows:
+        key = row.pop("key", None)
+        target.setdefault(key, {}).update(row)
+
+
+def _derive(values: dict) -> dict:
+    """Measures that combine two sources (calls and agent time)."""
+    logged_in_s = values.get("logged_in_s")
+    answered = values.get("answered")
+    values["calls_per_agent_hour"] = (
+        answered / (logged_in_s / 3600) if logged_in_s and answered is not None else None)
+    return values
+
+
+def _collect(session: Session, period: q.Period, settings, group: str) -> dict:
+    merged: dict = {}
+    _merge(merged, q.call_measures(session, period, settings, group))
+    _merge(merged, q.ring_measures(session, period, group))
+    _merge(merged, q.agent_time_measures(session, period, group))
+    _merge(merged, q.order_measures(session, period, settings, group))
+    _merge(merged, q.follow_up_measures(session, period, group))
+    _merge(merged, q.qa_measures(session, period, group))
+    return {key: _derive(_clean(values)) for key, values in merged.items()}
+
+
+def _clean(values: dict) -> dict:
+    """Decimals from PostgreSQL become floats; whole counts stay ints."""
+    cleaned = {}
+    for name, value in values.items():
+        if value is not None and not isinstance(value, (int, float, str)):
+            value = float(value)
+        cleaned[name] = value
+    return cleaned
+
+
+def _judged(values: dict) -> dict:
+    """Each measure's value beside a pass/fail against its norm (None: no norm)."""
+    return {measure.key: {"value": values.get(measure.key),
+                          "ok": measure.within_norm(values.get(measure.key))}
+            for measure in MEASURES} | {
+        "extra": {name: value for name, value in values.items() if name not in BY_KEY}}
+
+
+def compute_stats(session: Session, period: q.Period, settings,
+                  groups: tuple[str, ...] = GROUPS) -> dict:
+    """The full report: measures with norms, rows per bucket, total, per queue, per agent."""
+    report = {
+        "from": period.start.isoformat(), "to": period.end.isoformat(), "by": period.by,
+        "queue": period.queue, "agent": period.agent,
+        "settings": {"service_level_s": settings.service_level_s,
+                     "short_abandon_s": settings.short_abandon_s,
+                     "ring_cadence_s": settings.ring_cadence_s,
+                     "fcr_window_days": settings.fcr_window_days},
+        "measures": [measure.as_dict() for measure in MEASURES],
+    }
+    for group in groups:
+        collected = _collect(session, period, settings, group)
+        if group == "total":
+            report["total"] = _judged(collected.get(None, {}))
+            continue
+        name = {"bucket": "rows", "queue": "by_queue", "agent": "by_agent"}[group]
+        report[name] = [{group: key, **_judged(values)}
+                        for key, values in sorted(collected.items(), key=lambda kv: str(kv[0]))
+                        if key is not None]
+    return report
+
+
+def flat_values(judged: dict) -> dict:
+    """{measure: value} from a judged row (for tests, CSV and charts)."""
+    return {key: cell["value"] for key, cell in judged.items()
+            if key != "extra" and isinstance(cell, dict)} | judged.get("extra", {})

@@ -1,0 +1,74 @@
+"""The only dialect-specific SQL of the statistics: time buckets and durations.
+
+Every bucket is a text label computed by the database, identical on SQLite and
+PostgreSQL, in UTC (the stored zone):
+  halfhour 'YYYY-MM-DD HH:MM' (MM 00 or 30), day 'YYYY-MM-DD',
+  week 'YYYY-MM-DD' of its Monday (ISO week), month 'YYYY-MM-01'.
+SQLite stores UTCDateTime as 'YYYY-MM-DD HH:MM:SS.ffffff' text, so strftime works
+on it directly; PostgreSQL holds timestamptz, read here at time zone UTC.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Float, Integer, cast, func
+from sqlalchemy.sql import case
+
+from call_queue.errors import StatsError
+
+BUCKETS = ("halfhour", "day", "week", "month")
+
+
+def bucket_expr(dialect: str, column, by: str) -> ColumnElement:
+    """A text label of the `by` bucket that `column` (a UTC timestamp) falls in."""
+    if by not in BUCKETS:
+        raise StatsError(f"--by must be one of {', '.join(BUCKETS)}, not {by!r}")
+    if dialect == "sqlite":
+        return _sqlite_bucket(column, by)
+    if dialect == "postgresql":
+        return _postgres_bucket(column, by)
+    raise StatsError(f"statistics support SQLite and PostgreSQL, not {dialect}")
+
+
+def _sqlite_bucket(column, by: str) -> ColumnElement:
+    if by == "day":
+        return func.strftime("%Y-%m-%d", column)
+    if by == "month":
+        return func.strftime("%Y-%m-01", column)
+    if by == "week":
+        # 'weekday 0' moves on to the coming Sunday (or stays on one); 6 days back is Monday.
+        return func.date(column, "weekday 0", "-6 days")
+    minute = cast(func.strftime("%M", column), Integer)
+    half = case((minute < 30, "00"), else_="30")
+    return func.strftime("%Y-%m-%d %H:", column).concat(half)
+
+
+def _postgres_bucket(column, by: str) -> ColumnElement:
+    utc = func.timezone("UTC", column)
+    if by == "day":
+        return func.to_char(utc, "YYYY-MM-DD")
+    if by == "month":
+        return func.to_char(utc, "YYYY-MM-01")
+    if by == "week":
+        return func.to_char(func.date_trunc("week", utc), "YYYY-MM-DD")
+    minute = func.extract("minute", utc)
+    half = case((minute < 30, "00"), else_="30")
+    return func.to_char(utc, "YYYY-MM-DD HH24:").concat(half)
+
+
+def seconds_between(dialect: str, start, end) -> ColumnElement:
+    """end - start in seconds (float), both UTC timestamps."""
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return func.extract("epoch", end - start)
+
+
+def greatest(dialect: str, *values) -> ColumnElement:
+    return func.max(*values) if dialect == "sqlite" else func.greatest(*values)
+
+
+def least(dialect: str, *values) -> ColumnElement:
+    return func.min(*values) if dialect == "sqlite" else func.least(*values)
+
+
+def ratio(part, whole) -> ColumnElement:
+    """part / whole as a float, NULL when whole is 0 (no calls: no rate)."""
+    return cast(part, Float) / func.nullif(whole, 0)
