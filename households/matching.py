@@ -1,0 +1,109 @@
+"""Who is calling: caller number → candidate households.
+
+A number shared by several households (a landline in a family's two flats, an
+agent's mobile for many owners) gives every candidate, the household called about
+most recently first: `record_call` keeps that order, and the bridge or the IVR
+calls it once it knows which household a call was for.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from households.numbers import NormalizedNumber, format_number, normalize_number
+from models.base import utcnow
+from models.households import Household, Person, Phone, Room
+
+__all__ = ["CallerMatch", "Candidate", "NormalizedNumber", "match_caller",
+           "normalize_number", "record_call", "format_number"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    household_id: int
+    household_number: str
+    rooms: tuple[str, ...]
+    person_name: str
+    person_role: str
+    last_called_at: dt.datetime | None
+
+    def as_dict(self) -> dict:
+        return {"household_id": self.household_id, "household_number": self.household_number,
+                "rooms": list(self.rooms), "person_name": self.person_name,
+                "person_role": self.person_role,
+                "last_called_at": self.last_called_at.isoformat() if self.last_called_at
+                else None}
+
+
+@dataclasses.dataclass(frozen=True)
+class CallerMatch:
+    number: NormalizedNumber
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def unknown(self) -> bool:
+        return not self.candidates
+
+    @property
+    def household_id(self) -> int | None:
+        """The household when exactly one matches (what the IVR may offer directly)."""
+        return self.candidates[0].household_id if len(self.candidates) == 1 else None
+
+
+def match_caller(session: Session, raw_number: str | None,
+                 local_area_code: str | None = None) -> CallerMatch:
+    number = normalize_number(raw_number, local_area_code)
+    if not number.matchable:
+        return CallerMatch(number, ())
+    rows = session.execute(
+        select(Household.id, Household.number, Household.last_called_at,
+               Person.name, Person.role, Phone.last_called_at)
+        .join(Person, Person.id == Phone.person_id)
+        .join(Household, Household.id == Phone.household_id)
+        .where(Phone.normalized == number.key)).all()
+    best: dict[int, tuple] = {}
+    for row in rows:
+        # The owner's entry names the household when several people share the number.
+        if row[0] not in best or row[4].value == "owner":
+            best[row[0]] = row
+    rooms = _room_codes(session, list(best))
+    candidates = [Candidate(r[0], r[1], rooms.get(r[0], ()), r[3], r[4].value, r[2])
+                  for r in best.values()]
+    candidates.sort(key=_recent_first)
+    return CallerMatch(number, tuple(candidates))
+
+
+def _recent_first(candidate: Candidate):
+    called = candidate.last_called_at
+    return (called is None, -(called.timestamp() if called else 0), candidate.household_id)
+
+
+def _room_codes(session: Session, household_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    if not household_ids:
+        return {}
+    codes: dict[int, list[str]] = {}
+    for household_id, code in session.execute(
+            select(Room.household_id, Room.code).where(Room.household_id.in_(household_ids))
+            .order_by(Room.code)):
+        codes.setdefault(household_id, []).append(code)
+    return {key: tuple(value) for key, value in codes.items()}
+
+
+def record_call(session: Session, raw_number: str | None, household_id: int | None = None,
+                called_at: dt.datetime | None = None) -> None:
+    """Note a call: the number's phones, and the household once it is known.
+
+    The caller's session commits; the bridge calls this on CallQueued (number only)
+    and the IVR or the console once the household is identified.
+    """
+    called_at = called_at or utcnow()
+    number = normalize_number(raw_number)
+    if number.matchable:
+        session.execute(update(Phone).where(Phone.normalized == number.key)
+                        .values(last_called_at=called_at))
+    if household_id is not None:
+        session.execute(update(Household).where(Household.id == household_id)
+                        .values(last_called_at=called_at))

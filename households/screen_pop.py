@@ -1,0 +1,121 @@
+"""The screen-pop record: everything an agent sees when a household calls.
+
+JSON-ready dicts (strings, numbers, lists), built in a handful of indexed queries
+so the lookup by caller number stays within a few milliseconds at 100,000
+households (bench/screen_pop_lookup.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from households import history
+from households.errors import HouseholdNotFound
+from households.fees import balance_summary
+from households.masking import mask_identity_number
+from households.matching import match_caller
+from households.numbers import format_number
+from models.households import Household, Person, Phone, Room
+
+MOBILE_PREFIXED = "86"
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def build_screen_pop(session: Session, household_id: int, callid: str | None = None,
+                     as_of: dt.date | None = None) -> dict:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise HouseholdNotFound(f"no household {household_id}")
+    people, number_keys = _people(session, household_id)
+    rooms = _rooms(session, household_id)
+    return {
+        "household": {
+            "id": household.id, "number": household.number,
+            "occupancy": household.occupancy.value,
+            "renovation_status": household.renovation_status.value,
+            "renovation_registered_on": _iso(household.renovation_registered_on),
+            "key_handover_on": _iso(household.key_handover_on),
+            "move_in_on": _iso(household.move_in_on),
+            "floor_area": str(sum((r["floor_area_d"] for r in rooms), 0)),
+            "last_called_at": _iso(household.last_called_at),
+        },
+        "rooms": [{k: v for k, v in r.items() if k != "floor_area_d"} for r in rooms],
+        "people": people,
+        "balance": balance_summary(session, household_id, as_of=as_of).as_dict(),
+        "open_work_orders": history.open_work_orders(session, household_id),
+        "last_calls": history.last_calls(session, _call_number_forms(number_keys)),
+        "ivr_session": history.ivr_session_for_call(session, callid),
+        "callid": callid,
+    }
+
+
+def _rooms(session: Session, household_id: int) -> list[dict]:
+    rows = session.execute(select(Room.code, Room.floor_area)
+                           .where(Room.household_id == household_id).order_by(Room.code)).all()
+    result = []
+    for code, area in rows:
+        building, unit, number = (code.split("-", 2) + ["", ""])[:3]
+        result.append({"code": code, "building": building, "unit": unit, "room": number,
+                       "floor_area": str(area), "floor_area_d": area})
+    return result
+
+
+def _people(session: Session, household_id: int) -> tuple[list[dict], list[str]]:
+    people_rows = session.execute(
+        select(Person.id, Person.role, Person.name, Person.identity_number)
+        .where(Person.household_id == household_id).order_by(Person.id)).all()
+    phones: dict[int, list[dict]] = {}
+    keys: list[str] = []
+    for person_id, raw, key, kind in session.execute(
+            select(Phone.person_id, Phone.raw, Phone.normalized, Phone.kind)
+            .where(Phone.household_id == household_id).order_by(Phone.id)):
+        phones.setdefault(person_id, []).append(
+            {"raw": raw, "normalized": key, "display": format_number(key), "kind": kind.value})
+        keys.append(key)
+    people = [{"id": pid, "role": role.value, "name": name,
+               "identity_number": mask_identity_number(identity),
+               "phones": phones.get(pid, [])} for pid, role, name, identity in people_rows]
+    people.sort(key=lambda p: p["role"] != "owner")
+    return people, keys
+
+
+def _call_number_forms(keys: list[str]) -> list[str]:
+    """The forms a call record may hold a number in: our key, or its bare digits
+    with the country code (models.calls.normalize_caller_number of '+86…')."""
+    forms = set()
+    for key in keys:
+        forms.add(key)
+        digits = key.lstrip("+")
+        forms.add(digits)
+        forms.add(MOBILE_PREFIXED + (digits[1:] if digits.startswith("0") else digits))
+    return sorted(forms)
+
+
+def screen_pop_for_number(session: Session, raw_number: str | None,
+                          callid: str | None = None, as_of: dt.date | None = None) -> dict:
+    """One household's record, the candidates when several share the number, or
+    an unknown caller (the console then searches by room or name)."""
+    match = match_caller(session, raw_number)
+    result = {
+        "number": {"raw": match.number.raw, "kind": match.number.kind.value,
+                   "normalized": match.number.key, "display": format_number(match.number.key),
+                   "extension": match.number.extension},
+        "unknown": match.unknown,
+        "candidates": [c.as_dict() for c in match.candidates],
+        "household": None,
+        "callid": callid,
+    }
+    ivr = history.ivr_session_for_call(session, callid)
+    # A caller who keyed in a room at the IVR is identified whatever the number says.
+    household_id = (ivr or {}).get("household_id") or match.household_id
+    result["identified_by"] = ("ivr" if ivr and ivr.get("household_id")
+                               else "caller_number" if household_id else None)
+    if household_id is not None:
+        result["household"] = build_screen_pop(session, household_id, callid, as_of)
+    result["ivr_session"] = ivr
+    return result
