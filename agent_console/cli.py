@@ -1,4 +1,88 @@
-"""Commands this package adds to `hotline` (see hotline/cli.py)."""
-import click  # noqa: F401
+"""`hotline console` (the web console) and `hotline users` (console accounts)."""
+from __future__ import annotations
 
-commands: list = []
+import sys
+
+import click
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import generate_password_hash
+
+from hotline.errors import HotlineError
+from hotline.settings import get_settings
+
+MIN_PASSWORD_CHARS = 8
+
+
+@click.group("console", invoke_without_command=True)
+@click.pass_context
+def console_group(ctx: click.Context) -> None:
+    """Run the agent console on HOTLINE_CONSOLE_HOST:PORT (or a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from agent_console import create_app, socketio
+
+    settings = get_settings()
+    app = create_app(settings)
+    click.echo(f"console on http://{settings.console_host}:{settings.console_port}/")
+    socketio.run(app, host=settings.console_host, port=settings.console_port,
+                 allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+@console_group.command("compile-translations")
+def compile_translations_command() -> None:
+    """Compile the .po catalogues to .mo under the state folder (also done on start)."""
+    from agent_console.i18n import compiled_translations_dir
+
+    target = compiled_translations_dir(get_settings().state_dir)
+    click.echo(f"translations compiled in {target}")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Console accounts."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise HotlineError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    return password
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent")
+@click.option("--phone", "phone_interface", default=None,
+              help="The phone's queue interface, e.g. PJSIP/8001.")
+@click.option("--name", "display_name", default="", help="Name shown on screen.")
+@click.option("--language", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def add_user_command(username, role, phone_interface, display_name, language,
+                     password_stdin) -> None:
+    """Create a console account."""
+    from models.console import User
+    from models.session import session_factory
+
+    if not username or len(username) > 64:
+        raise HotlineError("the username must have 1 to 64 characters")
+    if phone_interface and "/" not in phone_interface:
+        raise HotlineError(f"--phone {phone_interface!r} is not an interface like PJSIP/8001")
+    password = _read_password(password_stdin)
+    with session_factory(get_settings().database_url)() as session:
+        if session.scalar(select(User).where(User.username == username)) is not None:
+            raise HotlineError(f"user {username!r} exists already")
+        session.add(User(username=username, role=role, phone_interface=phone_interface,
+                         display_name=display_name or username, language=language,
+                         password_hash=generate_password_hash(password)))
+        try:
+            session.commit()
+        except IntegrityError:
+            raise HotlineError(f"phone {phone_interface} is bound to another user") from None
+    click.echo(f"user {username} ({role}{', ' + phone_interface if phone_interface else ''}) added")
+
+
+commands = [console_group, users_group]

@@ -1,0 +1,111 @@
+"""The agent console: Flask application factory and its Socket.IO server.
+
+Other packages plug in with one line each: a blueprint as "module:attribute" in
+BLUEPRINTS, a Socket.IO namespace as ("module:Class", "/path") in NAMESPACES
+(the class is a flask_socketio.Namespace subclass).
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Optional
+
+import redis
+from flask import Flask, g
+from flask_babel import get_locale
+from flask_socketio import SocketIO
+from socketio import RedisManager
+
+from agent_console.extensions import babel, csrf, login_manager, select_locale
+from agent_console.i18n import compiled_translations_dir
+
+log = logging.getLogger(__name__)
+
+socketio = SocketIO()
+# Flask-SocketIO's default channel: emitters in other processes publish here.
+MESSAGE_QUEUE_CHANNEL = "flask-socketio"
+
+BLUEPRINTS = [
+    "agent_console.health:bp",
+    "agent_console.auth:bp",
+    "agent_console.vendor:bp",
+    "agent_console.agent_views:bp",
+    "agent_console.work_orders:bp",
+    "agent_console.followups:bp",
+    "agent_console.handover:bp",
+]
+
+NAMESPACES = [
+    ("agent_console.sockets:AgentNamespace", "/agent"),
+]
+
+
+def message_queue(redis_url: str, write_only: bool = False) -> RedisManager:
+    """Socket.IO's Redis message queue (what `message_queue=` would build, but
+    also for unix:// URLs, which Flask-SocketIO would hand to Kombu)."""
+    return RedisManager(redis_url, channel=MESSAGE_QUEUE_CHANNEL, write_only=write_only)
+
+
+def _load(dotted: str):
+    module_name, _, attribute = dotted.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def create_app(settings=None, testing: bool = False) -> Flask:
+    if settings is None:
+        from hotline.settings import get_settings
+
+        settings = get_settings()
+    app = Flask(__name__, static_folder="static/app", static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a shift is long; the token dies with the session
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_TRANSLATION_DIRECTORIES=str(compiled_translations_dir(settings.state_dir)),
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    app.extensions["hotline_settings"] = settings
+    app.extensions["hotline_redis"] = redis.Redis.from_url(
+        settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    app.extensions["hotline_sessions"] = _session_factory(settings.database_url)
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    for dotted in BLUEPRINTS:
+        app.register_blueprint(_load(dotted))
+    app.teardown_appcontext(_close_db_session)
+    app.jinja_env.filters["localtime"] = _localtime
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    socketio.init_app(app, async_mode="threading", manage_session=False,
+                      client_manager=message_queue(settings.redis_url))
+    for dotted, path in NAMESPACES:
+        socketio.on_namespace(_load(dotted)(path))
+    return app
+
+
+def _session_factory(database_url: str):
+    from models.session import session_factory
+
+    return session_factory(database_url)
+
+
+def _localtime(moment) -> str:
+    """An aware UTC datetime as the office's wall-clock time (empty for None)."""
+    if moment is None:
+        return ""
+    from agent_console.deadlines import DEFAULT_TIMEZONE
+
+    return moment.astimezone(DEFAULT_TIMEZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def _close_db_session(_exc: Optional[BaseException]) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

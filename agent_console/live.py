@@ -1,0 +1,62 @@
+"""Each agent's current pop, call, after-call work and queue state, in Redis.
+
+The screen-pop sink (in the bridge process) writes it as events arrive; the
+console reads it to give a (re)connecting browser its snapshot and to decide
+whether an agent is on a call with a household (access to its record).
+One hash per phone interface; each field is one JSON document.
+"""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import redis
+
+KEY_PREFIX = "hotline:console:agent:"
+PARTS = ("ringing", "call", "wrapup", "state")
+# A stale pop must not outlive a day even if its end event was lost.
+TTL_S = 24 * 3600
+
+
+def room_for(interface: str) -> str:
+    """The Socket.IO room of one phone in namespace /agent."""
+    return f"agent:{interface}"
+
+
+class AgentLiveStore:
+    def __init__(self, client: redis.Redis):
+        self._redis = client
+
+    def get(self, interface: str) -> dict:
+        raw = self._redis.hgetall(KEY_PREFIX + interface)
+        return {_text(name): json.loads(value) for name, value in raw.items()}
+
+    def put(self, interface: str, **parts: dict) -> None:
+        key = KEY_PREFIX + interface
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hset(key, mapping={name: json.dumps(value) for name, value in parts.items()})
+        pipe.expire(key, TTL_S)
+        pipe.execute()
+
+    def drop(self, interface: str, *names: str) -> None:
+        if names:
+            self._redis.hdel(KEY_PREFIX + interface, *names)
+
+    def callids(self, interface: str) -> set[str]:
+        """Calls the agent is ringing with, talking on, or finishing (wrap-up)."""
+        current = self.get(interface)
+        return {part["callid"] for name, part in current.items()
+                if name in ("ringing", "call", "wrapup") and part.get("callid")}
+
+    def call_part(self, interface: str, callid: str) -> Optional[dict]:
+        """The newest stored part (call, wrap-up or ring) of that call, if the agent has it."""
+        current = self.get(interface)
+        for name in ("call", "wrapup", "ringing"):
+            part = current.get(name)
+            if part and part.get("callid") == callid:
+                return part
+        return None
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else value

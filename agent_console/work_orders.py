@@ -1,0 +1,192 @@
+"""Work orders: one form from the active or just-ended call, list, detail, status changes."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from agent_console import work_order_service as service
+from agent_console.agent_views import audit, call_part_or_404, live_store
+from agent_console.errors import ConsoleError
+from agent_console.extensions import db, settings
+from agent_console.forms import StatusForm, WorkOrderForm
+from agent_console.live import room_for
+from models.base import utcnow
+from models.console import WorkOrder
+
+log = logging.getLogger(__name__)
+bp = Blueprint("work_orders", __name__, url_prefix="/work-orders")
+
+LIST_LIMIT = 200
+
+
+def _call_record(callid: str):
+    from models.calls import Call
+
+    return db().scalar(select(Call).where(Call.callid == callid))
+
+
+def _household_pop(household_id: int, callid: str) -> dict:
+    try:
+        from households.screen_pop import build_screen_pop
+
+        return build_screen_pop(db(), household_id, callid) or {}
+    except Exception:  # pre-filling is a help; the agent can type the address
+        log.exception("could not pre-fill household %s", household_id)
+        return {}
+
+
+def address_from_pop(pop: dict) -> str:
+    for key in ("address", "room_label", "room"):
+        value = pop.get(key)
+        if isinstance(value, str) and value:
+            return value
+    rooms = pop.get("rooms") or []
+    if rooms and isinstance(rooms[0], dict):
+        return rooms[0].get("label") or rooms[0].get("code") or ""
+    if rooms and isinstance(rooms[0], str):
+        return rooms[0]
+    return ""
+
+
+def _prefill(form: WorkOrderForm, callid: str, part: dict) -> None:
+    form.token.data = secrets.token_urlsafe(24)
+    form.callid.data = callid
+    household_id = request.args.get("household_id", type=int) or part.get("household_id")
+    pop = part.get("pop") or {}
+    candidates = pop.get("candidates") or []
+    if household_id is None and len(candidates) == 1:
+        household_id = candidates[0].get("household_id") or candidates[0].get("id")
+    if household_id is None:
+        form.contact_phone.data = part.get("caller_number", "")
+        return
+    form.household_id.data = str(household_id)
+    household = _household_pop(int(household_id), callid)
+    if household:
+        audit("household_open", f"household:{household_id}", callid)
+    form.address.data = address_from_pop(household)
+    form.contact_name.data = household.get("owner_name") or household.get("name") or ""
+    form.contact_phone.data = part.get("caller_number", "")
+
+
+@bp.get("/new")
+@login_required
+def new_order():
+    callid = request.args.get("callid", "")
+    part = call_part_or_404(callid) if callid else {}
+    form = WorkOrderForm(formdata=None)
+    _prefill(form, callid, part)
+    return render_template("work_order_form.html", form=form, part=part)
+
+
+def _order_input(form: WorkOrderForm, part: dict) -> service.OrderInput:
+    callid = form.callid.data or None
+    call = _call_record(callid) if callid else None
+    call_at = call.entered_queue_at if call is not None and call.entered_queue_at else None
+    if call_at is None and part.get("ringing_at"):
+        call_at = dt.datetime.fromtimestamp(part["ringing_at"], dt.timezone.utc)
+    deadline = form.resident_deadline.data
+    return service.OrderInput(
+        kind=form.kind.data, category=form.category.data,
+        description=form.description.data, address=form.address.data or "",
+        contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
+        preferred_visit=form.preferred_visit.data or "", paid=bool(form.paid.data),
+        complaint_tier=form.complaint_tier.data or None,
+        resident_deadline=deadline.replace(tzinfo=dt.timezone.utc) if deadline else None,
+        callid=callid,
+        household_id=int(form.household_id.data) if (form.household_id.data or "").isdigit()
+        else None,
+        recording=call.recording_path if call is not None else None, call_at=call_at)
+
+
+@bp.post("/new")
+@login_required
+def create_order():
+    form = WorkOrderForm()
+    callid = form.callid.data or ""
+    part = call_part_or_404(callid) if callid else {}
+    if not form.validate_on_submit():
+        return render_template("work_order_form.html", form=form, part=part), 400
+    try:
+        order, created = service.create_order(
+            db(), current_user, _order_input(form, part), form.token.data, utcnow())
+    except ConsoleError as error:
+        flash(str(error), "error")
+        return render_template("work_order_form.html", form=form, part=part), 400
+    if created:
+        _end_wrapup(callid)
+        flash(_("Work order %(id)s created.", id=order.id), "ok")
+    return redirect(url_for("work_orders.show_order", order_id=order.id))
+
+
+def _end_wrapup(callid: str) -> None:
+    """Submitting the order ends the agent's after-call work for that call."""
+    interface = current_user.phone_interface
+    if not callid or not interface:
+        return
+    store = live_store()
+    wrapup = store.get(interface).get("wrapup") or {}
+    if wrapup.get("callid") == callid:
+        store.drop(interface, "wrapup")
+        from agent_console import socketio
+
+        socketio.emit("wrapup_ended", {"callid": callid}, namespace="/agent",
+                      to=room_for(interface))
+
+
+@bp.get("")
+@login_required
+def list_orders():
+    status = request.args.get("status", "")
+    query = select(WorkOrder).order_by(WorkOrder.id.desc()).limit(LIST_LIMIT)
+    if status:
+        query = query.where(WorkOrder.status == status)
+    orders = db().scalars(query).all()
+    now = utcnow()
+    overdue = {order.id: service.order_overdue(order, now) for order in orders}
+    return render_template("work_orders.html", orders=orders, overdue=overdue, status=status)
+
+
+def _order_or_404(order_id: int) -> WorkOrder:
+    order = db().get(WorkOrder, order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.get("/<int:order_id>")
+@login_required
+def show_order(order_id: int):
+    order = _order_or_404(order_id)
+    if order.recording is None and order.callid:
+        call = _call_record(order.callid)
+        if call is not None and call.recording_path:
+            order.recording = call.recording_path
+            db().commit()
+    return render_template("work_order.html", order=order, form=StatusForm(),
+                           overdue=service.order_overdue(order, utcnow()))
+
+
+@bp.post("/<int:order_id>/status")
+@login_required
+def change_order_status(order_id: int):
+    order = _order_or_404(order_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.change_status(db(), order, form.to_status.data, current_user, utcnow(),
+                              department=form.department.data or None,
+                              note=form.note.data or "")
+    except ConsoleError as error:
+        db().rollback()
+        flash(str(error), "error")
+        return render_template("work_order.html", order=order, form=form,
+                               overdue=service.order_overdue(order, utcnow())), 409
+    flash(_("Status changed to %(status)s.", status=form.to_status.data), "ok")
+    return redirect(url_for("work_orders.show_order", order_id=order.id))
