@@ -17,8 +17,10 @@ from hotline.settings import get_settings
 
 COMMAND_MODULES = (
     "hotline.lab_cli",
+    "hotline.demo_cli",
     "models.cli",
     "telephony.cli",
+    "telephony.ivr_cli",
     "call_queue.cli",
     "households.cli",
     "agent_console.cli",
@@ -48,3 +50,7 @@ def main(verbose: bool) -> None:
 for _module_name in COMMAND_MODULES:
     for _command in importlib.import_module(_module_name).commands:
         main.add_command(_command)
+
+
+if __name__ == "__main__":
+    main()

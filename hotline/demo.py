@@ -1,0 +1,175 @@
+"""`hotline demo run`: the whole hotline on the embedded default, with demo calls.
+
+Starts the bridge and the console as child processes (as production runs them,
+meeting only in Redis and the database), demo agents' phones (a SIPp UAS per
+phone), logs the agents into the queue through the console's own command path,
+and places residents' calls from the demo households with SIPp at a steady
+rate. Ctrl-C stops everything it started; the lab stays up (`hotline lab down`).
+"""
+from __future__ import annotations
+
+import csv
+import logging
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hotline.errors import HotlineError
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SIPP_DIR = Path(__file__).resolve().parent / "sipp"
+DEMO_AGENTS = [("agent01", "8001", "王芳"), ("agent02", "8002", "李娜"),
+               ("agent03", "8003", "张伟"), ("agent04", "8004", "刘洋")]
+DEMO_SUPERVISOR = ("supervisor", "8050", "陈主管")
+
+
+class DemoProcesses:
+    """Child processes of the demo, stopped together."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.children: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
+        log_file = open(self.log_dir / f"{name}.log", "ab")
+        child = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL)
+        self.children.append((name, child))
+        return child
+
+    def check_alive(self) -> None:
+        for name, child in self.children:
+            if child.poll() is not None:
+                raise HotlineError(f"demo: {name} exited with status {child.returncode}; "
+                                   f"see {self.log_dir / (name + '.log')}")
+
+    def stop_all(self) -> None:
+        for _, child in reversed(self.children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        for _, child in self.children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _hotline(*args: str) -> list[str]:
+    return [sys.executable, "-m", "hotline.cli", *args]
+
+
+def _run_hotline(*args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(_hotline(*args), input=stdin, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise HotlineError(f"demo: 'hotline {' '.join(args)}' failed: "
+                           f"{(result.stderr or result.stdout).strip()[-300:]}")
+    return result.stdout
+
+
+def ensure_demo_users(settings: Settings) -> dict[str, str]:
+    """Create the demo users once; their passwords live in a 0600 file under var/."""
+    credentials_file = settings.state_dir / "demo-credentials.txt"
+    if credentials_file.exists():
+        return dict(line.split(" ", 1) for line in credentials_file.read_text().splitlines())
+    credentials = {}
+    people = [(login, ext, name, "agent") for login, ext, name in DEMO_AGENTS]
+    people.append((*DEMO_SUPERVISOR, "supervisor"))
+    for login, extension, display_name, role in people:
+        password = secrets.token_urlsafe(9)
+        _run_hotline("users", "add", login, "--role", role, "--phone", f"PJSIP/{extension}",
+                     "--name", display_name, "--password-stdin", stdin=password + "\n")
+        credentials[login] = password
+    credentials_file.touch(mode=0o600)
+    credentials_file.write_text("".join(f"{k} {v}\n" for k, v in credentials.items()))
+    return credentials
+
+
+def write_callers_csv(settings: Settings, path: Path, limit: int = 500) -> int:
+    """SIPp's injection file: numbers and names of demo residents (and a few strangers)."""
+    from sqlalchemy import select
+
+    from models.households import Person, Phone
+    from models.session import session_factory
+
+    with session_factory(settings.database_url)() as session:
+        rows = session.execute(
+            select(Phone.number_raw, Person.name).join(Person, Phone.person_id == Person.id)
+            .limit(limit)).all()
+    with path.open("w", encoding="utf-8", newline="") as csv_file:
+        csv_file.write("RANDOM\n")
+        writer = csv.writer(csv_file, delimiter=";", lineterminator=";\n")
+        for number, name in rows:
+            writer.writerow([number, name])
+        writer.writerow(["13700000000", "陌生来电"])  # an unknown caller now and then
+    return len(rows)
+
+
+def start_agent_phones(processes: DemoProcesses) -> None:
+    sipp = shutil.which("sipp")
+    if not sipp:
+        raise HotlineError("demo: sipp is not installed (apt-get install sip-tester)")
+    for _, extension, _ in DEMO_AGENTS:
+        index = int(extension) % 100
+        processes.start(f"phone-{extension}", [
+            sipp, "-sf", str(SIPP_DIR / "demo_agent_phone.xml"), "-i", "127.0.0.1",
+            "-p", str(5100 + index), "-mp", str(16000 + 4 * index), "-nostdin", "-m", "0"])
+
+
+def log_agents_in(settings: Settings) -> None:
+    from telephony.commands import CommandClient
+
+    client = CommandClient(settings.redis_url)
+    for login, extension, _ in DEMO_AGENTS:
+        result = client.call("queue_add", timeout=10, queue=settings.queue_name,
+                             interface=f"PJSIP/{extension}", member_name=login)
+        log.info("queue log-in of %s: %s", login, result.get("message"))
+
+
+def start_callers(processes: DemoProcesses, settings: Settings, callers_csv: Path,
+                  calls_per_minute: int) -> None:
+    processes.start("callers", [
+        shutil.which("sipp"), "127.0.0.1:5060", "-sf", str(SIPP_DIR / "demo_caller.xml"),
+        "-i", "127.0.0.1", "-p", "5095", "-mp", "17000", "-s", settings.hotline_number,
+        "-inf", str(callers_csv), "-r", str(calls_per_minute), "-rp", "60000",
+        "-l", "12", "-m", "0", "-nostdin"])
+
+
+def run(settings: Settings, households: int, calls_per_minute: int) -> None:
+    log_dir = settings.state_dir / "demo"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    if "0 households" in _run_hotline("demo-data", "--count-only"):
+        _run_hotline("demo-data", "--households", str(households))
+    credentials = ensure_demo_users(settings)
+    processes = DemoProcesses(log_dir)
+    try:
+        processes.start("bridge", _hotline("bridge"))
+        processes.start("console", _hotline("console"))
+        start_agent_phones(processes)
+        time.sleep(2)
+        processes.check_alive()
+        log_agents_in(settings)
+        callers_csv = log_dir / "callers.csv"
+        write_callers_csv(settings, callers_csv)
+        start_callers(processes, settings, callers_csv, calls_per_minute)
+        _announce(settings, credentials, log_dir)
+        while True:
+            time.sleep(1)
+            processes.check_alive()
+    except KeyboardInterrupt:
+        print("\nstopping the demo (the lab stays up: 'hotline lab down' stops it)")
+    finally:
+        processes.stop_all()
+
+
+def _announce(settings: Settings, credentials: dict[str, str], log_dir: Path) -> None:
+    print(f"\nHotline console: http://{settings.console_host}:{settings.console_port}")
+    for login, password in credentials.items():
+        print(f"  {login:<11} {password}")
+    print(f"Demo residents call {settings.hotline_number} (SIPp); logs in {log_dir}. Ctrl-C stops.")
