@@ -1,0 +1,340 @@
+"""The fee-balance IVR (FastAGI script `fee_balance`), in Mandarin.
+
+Greeting; a caller whose number belongs to exactly one household is offered that
+household's balance; anyone else keys building*unit*room (3*2*1502#) and the
+last 4 digits of the owner's registered phone. The IVR then says the total due
+(yuan, jiao, fen), the months in arrears and the late fee, and offers: 1 hear it
+again, 2 a call back from the cashier, 0 an agent. Three bad entries, an input
+timeout or a database error go to an agent after a spoken apology.
+
+The flow never transfers by itself: it sets channel variables and returns, and
+the dialplan ([ivr-fee-balance] in extensions.conf.tmpl) goes on to the hotline
+queue when HOTLINE_IVR_NEXT is "agent" (or unset: the script failed). The
+variables HOTLINE_IVR_SESSION_ID and HOTLINE_HOUSEHOLD_ID tell the screen-pop
+who it is and what they heard (the IvrSession row, found by the call's id).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Optional
+
+from asterisk.agi import AGIHangup
+
+from telephony.ivr_data import (
+    Balance, DatabaseIvrBackend, IvrBackend, IvrDataError, SessionRecord,
+    parse_room_entry, phone_suffix, VERIFY_DIGITS,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BAD_ENTRIES = 3
+MENU_KEYS = "012"
+ROOM_MAX_DIGITS = 24
+
+
+class P:
+    """Every prompt the flow plays (names under the sounds folder's zh/, no extension).
+
+    prompts.py holds the Mandarin text of each, and a test checks that each one
+    exists as a file after `hotline prompts build`.
+    """
+
+    GREETING = "hotline/ivr-greeting"
+    KNOWN_CALLER = "hotline/ivr-known-caller"
+    ENTER_ROOM = "hotline/ivr-enter-room"
+    BAD_ROOM = "hotline/ivr-bad-room"
+    ROOM_NOT_FOUND = "hotline/ivr-room-not-found"
+    ENTER_PHONE_SUFFIX = "hotline/ivr-enter-phone-suffix"
+    VERIFY_FAILED = "hotline/ivr-verify-failed"
+    NO_ARREARS = "hotline/ivr-no-arrears"
+    TOTAL_DUE = "hotline/ivr-total-due"
+    ARREARS = "hotline/ivr-arrears"
+    MONTHS = "hotline/ivr-months"
+    LATE_FEE = "hotline/ivr-late-fee"
+    YUAN = "hotline/yuan"
+    JIAO = "hotline/jiao"
+    FEN = "hotline/fen"
+    MENU = "hotline/ivr-menu"
+    INVALID_CHOICE = "hotline/ivr-invalid-choice"
+    CALLBACK_REGISTERED = "hotline/ivr-callback-registered"
+    TO_AGENT = "hotline/ivr-to-agent"
+    GOODBYE = "hotline/ivr-goodbye"
+    SORRY_BAD_ENTRIES = "hotline/ivr-sorry-bad-entries"
+    SORRY_TIMEOUT = "hotline/ivr-sorry-timeout"
+    SORRY_ERROR = "hotline/ivr-sorry-error"
+    ZERO = "digits/0"  # "零" between yuan and a fen with no jiao
+
+    @classmethod
+    def all(cls) -> list[str]:
+        return sorted(value for name, value in vars(cls).items()
+                      if name.isupper() and isinstance(value, str))
+
+
+class _Transfer(Exception):
+    """End the flow by sending the caller to an agent, after `apology`."""
+
+    def __init__(self, reason: str, apology: str):
+        super().__init__(reason)
+        self.reason = reason
+        self.apology = apology
+
+
+class CallerLine:
+    """The AGI channel as the flow uses it, noting every step the caller heard."""
+
+    def __init__(self, agi, record: SessionRecord, input_timeout_ms: int):
+        self.agi = agi
+        self.record = record
+        self.input_timeout_ms = input_timeout_ms
+        self._started = time.monotonic()
+
+    def _note(self, kind: str, **details) -> None:
+        step = {"t": round(time.monotonic() - self._started, 2), "kind": kind, **details}
+        self.record.steps.append(step)
+        log.debug("IVR %s: %s", self.record.callid, step)
+
+    def play(self, prompt: str, escape: str = "") -> str:
+        self._note("play", prompt=prompt)
+        return self.agi.stream_file(prompt, escape)
+
+    def say_number(self, number: int, escape: str = "") -> str:
+        self._note("say_number", value=int(number))
+        return self.agi.say_number(int(number), escape)
+
+    def ask(self, prompts: list[str], max_digits: int) -> tuple[str, bool]:
+        """Play the prompts (interruptible) and read digits: (digits, timed out)."""
+        self._note("play", prompt="&".join(prompts))
+        digits, timed_out = self.agi.get_data_timed("&".join(prompts), self.input_timeout_ms,
+                                                     max_digits)
+        self._note("input", digits=digits, timed_out=timed_out)
+        return digits, timed_out
+
+    def set_vars(self, **variables) -> None:
+        for name, value in variables.items():
+            self.agi.set_variable(name, "" if value is None else str(value))
+
+
+class FeeBalanceFlow:
+    def __init__(self, agi, backend: IvrBackend, input_timeout_ms: int = 8000):
+        env = agi.env
+        self.record = SessionRecord(
+            callid=env.get("agi_uniqueid", ""), channel=env.get("agi_channel", ""),
+            caller_number=_caller_number(env.get("agi_callerid", "")))
+        self.line = CallerLine(agi, self.record, input_timeout_ms)
+        self.backend = backend
+        self.session_id: Optional[int] = None
+
+    # --- the session -------------------------------------------------------------
+    def run(self) -> SessionRecord:
+        agi = self.line.agi
+        try:
+            agi.answer()
+            self.record.linkedid = agi.get_variable("CHANNEL(linkedid)") or ""
+            self.line.set_vars(**{"CHANNEL(language)": "zh"})
+            self._open()
+            self._serve()
+        except _Transfer as transfer:
+            self._to_agent(transfer.reason, transfer.apology)
+        except AGIHangup:
+            self._hung_up()
+        except Exception:  # noqa: BLE001 - the caller must reach an agent anyway
+            log.exception("IVR %s failed", self.record.callid)
+            self._finish("error", "script_error")
+            self._try_apology_and_agent()
+        self._store()
+        log.info("IVR %s: %s (%s) household=%s heard %s", self.record.callid,
+                 self.record.outcome, self.record.reason, self.record.household_id,
+                 [s.get("prompt", s.get("value")) for s in self.record.steps
+                  if s["kind"] in ("play", "say_number")])
+        return self.record
+
+    def _open(self) -> None:
+        try:
+            self.session_id = self.backend.open_session(self.record)
+        except IvrDataError as error:
+            log.warning("IVR %s: session not stored: %s", self.record.callid, error)
+            raise _Transfer("database_error", P.SORRY_ERROR) from error
+        self.line.set_vars(HOTLINE_IVR_SESSION_ID=self.session_id)
+
+    def _serve(self) -> None:
+        household_id = self._identify()
+        self.record.household_id = household_id
+        self.line.set_vars(HOTLINE_HOUSEHOLD_ID=household_id)
+        self._data(self.backend.note_identified, self.record.caller_number, household_id)
+        self.record.balance = self._data(self.backend.balance, household_id)
+        self._menu()
+
+    def _data(self, call, *args):
+        try:
+            return call(*args)
+        except IvrDataError as error:
+            log.warning("IVR %s: %s", self.record.callid, error)
+            raise _Transfer("database_error", P.SORRY_ERROR) from error
+
+    # --- who is calling ----------------------------------------------------------
+    def _identify(self) -> int:
+        household_id = self._data(self.backend.household_for_caller, self.record.caller_number)
+        if household_id is not None:
+            self.line.play(P.GREETING)
+            choice, _ = self.line.ask([P.KNOWN_CALLER], 1)
+            if choice != "2":  # 1 or nothing: the household the number belongs to
+                self.record.identified_by = "caller_number"
+                return household_id
+            return self._identify_by_keypad([P.ENTER_ROOM])
+        return self._identify_by_keypad([P.GREETING, P.ENTER_ROOM])
+
+    def _identify_by_keypad(self, prompts: list[str]) -> int:
+        while True:
+            digits, timed_out = self.line.ask(prompts, ROOM_MAX_DIGITS)
+            if not digits and timed_out:
+                raise _Transfer("timeout", P.SORRY_TIMEOUT)
+            entry = parse_room_entry(digits)
+            found = self._data(self.backend.household_for_room, entry) if entry else None
+            if found is None:
+                self._bad_entry(P.BAD_ROOM if entry is None else P.ROOM_NOT_FOUND)
+                prompts = [P.ENTER_ROOM]
+                continue
+            if self._verify(found.owner_phone_suffixes):
+                self.record.identified_by = "keypad"
+                return found.household_id
+
+    def _verify(self, suffixes: frozenset[str]) -> bool:
+        while True:
+            digits, timed_out = self.line.ask([P.ENTER_PHONE_SUFFIX], VERIFY_DIGITS)
+            if not digits and timed_out:
+                raise _Transfer("timeout", P.SORRY_TIMEOUT)
+            if len(digits) == VERIFY_DIGITS and phone_suffix(digits) in suffixes:
+                return True
+            self._bad_entry(P.VERIFY_FAILED)
+
+    def _bad_entry(self, prompt: str) -> None:
+        self.record.bad_entries += 1
+        if self.record.bad_entries >= MAX_BAD_ENTRIES:
+            raise _Transfer("bad_entries", P.SORRY_BAD_ENTRIES)
+        self.line.play(prompt)
+
+    # --- what they hear ----------------------------------------------------------
+    def _menu(self) -> None:
+        silent_menus = 0
+        choice = self._say_balance(self.record.balance)
+        while True:
+            if not choice:
+                choice, _ = self.line.ask([P.MENU], 1)
+            if choice == "1":
+                choice = self._say_balance(self.record.balance)
+            elif choice == "2":
+                self._callback()
+                return
+            elif choice == "0":
+                raise _Transfer("caller_chose_agent", P.TO_AGENT)
+            elif not choice:
+                silent_menus += 1
+                if silent_menus >= 2:  # heard the balance, said nothing twice: done
+                    self.line.play(P.GOODBYE)
+                    self._finish("self_served", "no_choice", next_step="hangup")
+                    return
+            else:
+                self._bad_entry(P.INVALID_CHOICE)
+                choice = ""
+
+    def _say_balance(self, balance: Balance) -> str:
+        """Say the balance; a menu key pressed meanwhile stops it and is returned."""
+        for kind, value in balance_words(balance):
+            pressed = (self.line.play(value, MENU_KEYS) if kind == "play"
+                       else self.line.say_number(value, MENU_KEYS))
+            if pressed:
+                return pressed
+        return ""
+
+    def _callback(self) -> None:
+        self._data(self.backend.request_callback, self.session_id, self.record)
+        self.line.play(P.CALLBACK_REGISTERED)
+        self._finish("callback", "caller_asked_callback", next_step="hangup")
+
+    # --- endings -----------------------------------------------------------------
+    def _finish(self, outcome: str, reason: str, next_step: str = "") -> None:
+        self.record.outcome = outcome
+        self.record.reason = reason
+        if next_step:
+            self.line.set_vars(HOTLINE_IVR_OUTCOME=outcome, HOTLINE_IVR_NEXT=next_step)
+
+    def _to_agent(self, reason: str, apology: str) -> None:
+        self.record.outcome, self.record.reason = "to_agent", reason
+        try:
+            self.line.play(apology)
+            self.line.set_vars(HOTLINE_IVR_OUTCOME="to_agent", HOTLINE_IVR_NEXT="agent")
+        except AGIHangup:
+            self.record.outcome = "in_progress"  # they never reached the queue
+            self._hung_up()
+
+    def _try_apology_and_agent(self) -> None:
+        try:
+            self.line.play(P.SORRY_ERROR)
+            self.line.set_vars(HOTLINE_IVR_OUTCOME="error", HOTLINE_IVR_NEXT="agent")
+        except Exception:  # noqa: BLE001 - the dialplan apologises when the variable is unset
+            log.warning("IVR %s: could not apologise; the dialplan will", self.record.callid)
+
+    def _hung_up(self) -> None:
+        if self.record.balance is not None and self.record.outcome == "in_progress":
+            # They heard what they called for: contained, even without a goodbye.
+            self.record.outcome, self.record.reason = "self_served", "hung_up_after_balance"
+        elif self.record.outcome == "in_progress":
+            self.record.outcome, self.record.reason = "hung_up", "caller_hung_up"
+
+    def _store(self) -> None:
+        if self.session_id is None:
+            return
+        try:
+            self.backend.close_session(self.session_id, self.record)
+        except IvrDataError as error:
+            log.error("IVR %s: session %s not closed: %s", self.record.callid,
+                      self.session_id, error)
+
+
+def balance_words(balance: Balance) -> list[tuple[str, object]]:
+    """The balance as ("play", prompt) and ("say", number) steps, in order."""
+    if balance.total_due_fen <= 0:
+        return [("play", P.NO_ARREARS)]
+    words: list[tuple[str, object]] = [("play", P.TOTAL_DUE), *money_words(balance.total_due_fen)]
+    if balance.months_in_arrears > 0:
+        words += [("play", P.ARREARS), ("say", balance.months_in_arrears), ("play", P.MONTHS)]
+    if balance.late_fee_fen > 0:
+        words += [("play", P.LATE_FEE), *money_words(balance.late_fee_fen)]
+    return words
+
+
+def money_words(fen: int) -> list[tuple[str, object]]:
+    """1234.05 yuan (123405 fen) → 一千二百三十四 元 零 五 分."""
+    yuan, jiao, cents = fen // 100, fen % 100 // 10, fen % 10
+    words: list[tuple[str, object]] = []
+    if yuan or not (jiao or cents):
+        words += [("say", yuan), ("play", P.YUAN)]
+    if jiao:
+        words += [("say", jiao), ("play", P.JIAO)]
+    if cents:
+        if yuan and not jiao:
+            words.append(("play", P.ZERO))
+        words += [("say", cents), ("play", P.FEN)]
+    return words
+
+
+def _caller_number(raw: str) -> str:
+    raw = (raw or "").strip()
+    return "" if raw.lower() in ("unknown", "anonymous", "restricted", "") else raw
+
+
+class FeeBalanceScript:
+    """The FastAGI script object: one FeeBalanceFlow per call."""
+
+    def __init__(self, backend: IvrBackend, input_timeout_ms: int = 8000):
+        self.backend = backend
+        self.input_timeout_ms = input_timeout_ms
+
+    @classmethod
+    def from_settings(cls, settings) -> "FeeBalanceScript":
+        return cls(DatabaseIvrBackend.from_settings(settings),
+                   int(settings.ivr_input_timeout_s * 1000))
+
+    def __call__(self, agi) -> SessionRecord:
+        return FeeBalanceFlow(agi, self.backend, self.input_timeout_ms).run()
