@@ -19,12 +19,46 @@ FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 SHARED_AMI_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ami"
 
 
+_private_postgres_url: str | None = None
+
+
+def _create_private_database(server_url: str) -> str:
+    """A database of this test process's own, so that parallel runs never share tables."""
+    from sqlalchemy.engine import make_url
+
+    name = f"hotline_test_{os.getpid()}"
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
 def postgres_url() -> str:
-    url = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
-    if not url:
+    """This process's PostgreSQL test database (made on first use, dropped at exit)."""
+    global _private_postgres_url
+    server_url = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
+    if not server_url:
         pytest.fail("HOTLINE_TEST_POSTGRES_URL is not set: run scripts/start-postgres.sh "
                     "(the test command does) and export its output")
-    return url
+    if _private_postgres_url is None:
+        _private_postgres_url = _create_private_database(server_url)
+    return _private_postgres_url
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _private_postgres_url is None:
+        return
+    from models.session import engine_for
+
+    engine_for.cache_clear()
+    admin = make_engine(os.environ["HOTLINE_TEST_POSTGRES_URL"]).execution_options(
+        isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(
+            f'DROP DATABASE IF EXISTS "hotline_test_{os.getpid()}" WITH (FORCE)')
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
