@@ -1,0 +1,203 @@
+"""The bridge's first sink: call records into the database, idempotently.
+
+Records (from `CallStateMachine.take_changed()`) are upserted keyed by callid
+and ring attempts keyed by (callid, attempt_key), on SQLite and PostgreSQL
+alike (INSERT ... ON CONFLICT DO UPDATE). A column the record does not know
+(None) keeps what the row holds, so a bridge that restarted and sees only the
+end of a call completes the row instead of blanking it.
+
+A writer thread commits in batches: it takes whatever has queued up while the
+previous commit ran (group commit), so a quiet system commits each event at
+once and a busy one amortises the commit. The delay from an event's arrival to
+its commit is kept for the benchmark. A failed commit is retried with back-off;
+nothing is dropped while the bridge runs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from typing import Iterable, Optional
+
+from sqlalchemy import Engine, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from models.calls import Call, RingAttempt
+
+log = logging.getLogger(__name__)
+
+CALLS = Call.__table__
+ATTEMPTS = RingAttempt.__table__
+_TIME_COLUMNS = ("entered_queue_at", "answered_at", "ended_at", "started_at")
+_CALL_COLUMNS = tuple(c.name for c in CALLS.columns if c.name not in ("id",))
+_ATTEMPT_COLUMNS = tuple(c.name for c in ATTEMPTS.columns if c.name != "id")
+MAX_BATCH = 2000
+_STOP = object()
+
+
+def _utc(value):
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+
+
+def call_row(record: dict, now: dt.datetime) -> dict:
+    row = {name: record.get(name) for name in _CALL_COLUMNS}
+    for name in _TIME_COLUMNS:
+        if name in row:
+            row[name] = _utc(row[name])
+    row["updated_at"] = now
+    return row
+
+
+def attempt_row(attempt: dict) -> dict:
+    row = {name: attempt.get(name) for name in _ATTEMPT_COLUMNS}
+    for name in ("started_at", "ended_at"):
+        row[name] = _utc(row[name])
+    return row
+
+
+def _insert_for(engine: Engine):
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+
+def _upsert(engine: Engine, table, key: tuple[str, ...], columns: Iterable[str]):
+    insert = _insert_for(engine)(table)
+    excluded = insert.excluded
+    keep_known = {name: func.coalesce(excluded[name], table.c[name])
+                  for name in columns if name not in key}
+    if "updated_at" in keep_known:
+        keep_known["updated_at"] = excluded["updated_at"]
+    return insert.on_conflict_do_update(index_elements=list(key), set_=keep_known)
+
+
+def merge_records(records: Iterable[dict]) -> tuple[dict[str, dict], dict[tuple, dict]]:
+    """Latest record per callid and per ring attempt, earlier known values kept."""
+    calls: dict[str, dict] = {}
+    attempts: dict[tuple, dict] = {}
+    for record in records:
+        merged = calls.setdefault(record["callid"], {})
+        merged.update({k: v for k, v in record.items() if v is not None and k != "attempts"})
+        merged["callid"] = record["callid"]
+        for attempt in record.get("attempts", ()):
+            slot = attempts.setdefault((attempt["callid"], attempt["attempt_key"]), {})
+            slot.update({k: v for k, v in attempt.items() if v is not None})
+    return calls, attempts
+
+
+def write_records(connection, engine: Engine, records: Iterable[dict]) -> int:
+    """Upsert records in the connection's transaction; return the number of calls."""
+    calls, attempts = merge_records(records)
+    if not calls:
+        return 0
+    now = dt.datetime.now(dt.timezone.utc)
+    call_rows = [call_row(record, now) for record in calls.values()]
+    connection.execute(_upsert(engine, CALLS, ("callid",), _CALL_COLUMNS), call_rows)
+    if attempts:
+        connection.execute(
+            _upsert(engine, ATTEMPTS, ("callid", "attempt_key"), _ATTEMPT_COLUMNS),
+            [attempt_row(attempt) for attempt in attempts.values()])
+    closed = [callid for callid, record in calls.items() if record.get("closed")]
+    if closed:
+        _cancel_open_attempts(connection, closed)
+    return len(call_rows)
+
+
+def _cancel_open_attempts(connection, callids: list[str]) -> None:
+    # Rings stored before a bridge restart that no later event ended.
+    connection.execute(
+        update(ATTEMPTS)
+        .where(ATTEMPTS.c.callid.in_(callids), ATTEMPTS.c.outcome.is_(None))
+        .values(outcome="cancelled"))
+
+
+class CallWriter:
+    """Writes call records on its own thread; `submit()` never blocks on the database."""
+
+    def __init__(self, engine: Engine, keep_latencies: bool = False,
+                 retry_delays: tuple[float, ...] = (0.1, 0.5, 1, 2, 5)):
+        self.engine = engine
+        self.keep_latencies = keep_latencies
+        self.latencies: list[float] = []
+        self.calls_written = 0
+        self.commits = 0
+        self.retry_delays = retry_delays
+        self._queue: queue.Queue = queue.Queue()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="call-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, records: list[dict], arrived_at: Optional[float] = None) -> None:
+        """Queue records for the next commit; `arrived_at` (perf_counter) times the delay."""
+        if records:
+            self._queue.put((records, arrived_at))
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything submitted so far is committed."""
+        done = threading.Event()
+        self._queue.put((None, done))
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        self._stopping = True
+        self._queue.put((_STOP, None))
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            batch, waiters, stop = self._take_batch()
+            if batch:
+                self._commit_with_retries(batch)
+            for waiter in waiters:
+                waiter.set()
+            if stop:
+                return
+
+    def _take_batch(self):
+        items = [self._queue.get()]
+        while len(items) < MAX_BATCH:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        batch, waiters, stop = [], [], False
+        for records, tag in items:
+            if records is _STOP:
+                stop = True
+            elif records is None:
+                waiters.append(tag)
+            else:
+                batch.append((records, tag))
+        return batch, waiters, stop
+
+    def _commit_with_retries(self, batch) -> None:
+        records = [record for records, _ in batch for record in records]
+        tries = 0
+        while not self._commit(records):
+            tries += 1
+            if self._stopping and tries >= 3:
+                log.error("stopping: %d call records not committed; the next resync "
+                          "rewrites open calls", len(records))
+                return
+            time.sleep(self.retry_delays[min(tries, len(self.retry_delays)) - 1])
+        if self.keep_latencies:
+            now = time.perf_counter()
+            self.latencies.extend(now - arrived for _, arrived in batch if arrived is not None)
+
+    def _commit(self, records: list[dict]) -> bool:
+        """True when committed, or when retrying cannot help (logged)."""
+        try:
+            with self.engine.begin() as connection:
+                self.calls_written += write_records(connection, self.engine, records)
+            self.commits += 1
+            return True
+        except SQLAlchemyError as error:
+            log.error("call records not committed, will retry: %s", error)
+            return False
+        except Exception:  # a bug, not an outage: retrying would loop forever
+            log.exception("call records of %s could not be written",
+                          sorted({record.get("callid") for record in records}))
+            return True

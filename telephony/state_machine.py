@@ -1,0 +1,492 @@
+"""Queue calls followed from typed events: what to publish and what to store.
+
+Calls are keyed by the queue call's Uniqueid (queue_log's callid); `linkedid`
+ties the call's other channels (hold, transfer) to it. Each field of a call is
+set by the one kind of event that owns it, and everything else (outcome,
+ended-at, how each ring ended) is derived when a record is taken. So the same
+set of events gives the same record whatever their order, and an event seen
+twice changes nothing: both are tested with hypothesis.
+
+`apply(event)` returns the events sinks should see: duplicates and events of
+calls we do not follow are dropped, RingEnded is completed with the ring
+attempt's member and measured ring time. `take_changed()` returns the records
+of calls changed since the last call, for the database writer.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import OrderedDict
+from typing import Iterable, Optional
+
+from models.calls import normalize_caller_number
+from telephony import events as ev
+from telephony.normalizer import UNKNOWN_RING_MS
+
+# How ring outcomes win over one another when two events describe one ring
+# (AgentRingNoAnswer and DialEnd BUSY for a busy phone).
+RING_PRECEDENCE = {"answered": 4, "busy": 3, "no_answer": 2, "cancelled": 1}
+MAX_FINISHED_IDS = 200_000
+MAX_CHANNEL_EXTENS = 50_000
+
+
+@dataclasses.dataclass
+class Attempt:
+    key: str
+    interface: str = ""
+    member_name: str = ""
+    started_at: Optional[float] = None
+    ended_at: Optional[float] = None
+    outcome: Optional[str] = None
+    asterisk_ring_ms: Optional[int] = None
+
+
+@dataclasses.dataclass
+class CallState:
+    callid: str
+    linkedid: str = ""
+    channel: str = ""
+    caller_number: str = ""
+    caller_name: str = ""
+    dialled_number: str = ""
+    queue: str = ""
+    position: Optional[int] = None
+    entered_at: Optional[float] = None
+    answered_at: Optional[float] = None
+    agent_interface: str = ""
+    agent_member: str = ""
+    agent_channel: str = ""
+    ring_s: Optional[int] = None
+    answer_hold_s: Optional[int] = None
+    abandoned_at: Optional[float] = None
+    abandon_hold_s: Optional[int] = None
+    exit_outcome: str = "abandoned"
+    completed_at: Optional[float] = None
+    talk_s: Optional[int] = None
+    complete_hold_s: Optional[int] = None
+    hung_up_by: Optional[str] = None
+    transfer_target: Optional[str] = None
+    hangup_at: Optional[float] = None
+    unseen_at: Optional[float] = None
+    holds: dict = dataclasses.field(default_factory=dict)  # channel -> [(start, end)]
+    attempts: dict = dataclasses.field(default_factory=dict)  # key -> Attempt
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_at is not None or self.completed_at is not None
+
+    @property
+    def closed(self) -> bool:
+        return (self.completed_at is not None or self.unseen_at is not None
+                or (self.abandoned_at is not None and not self.answered)
+                or self.hangup_at is not None)
+
+
+class CallStateMachine:
+    """Follows queue calls; one per bridge, used from one thread."""
+
+    def __init__(self, ring_cadence_s: float = 5.0, wrapup_s: Optional[int] = None,
+                 linger_s: float = 30.0):
+        self.ring_cadence_s = ring_cadence_s
+        self.wrapup_s = wrapup_s
+        self.calls: dict[str, CallState] = {}
+        self._by_linkedid: dict[str, str] = {}
+        self._channel_exten: OrderedDict[str, str] = OrderedDict()
+        self._finished: OrderedDict[str, None] = OrderedDict()
+        self._changed: dict[str, None] = {}
+        self._closing: OrderedDict[str, float] = OrderedDict()
+        self._latest_at = 0.0
+        self.linger_s = linger_s
+
+    # ---- feeding
+    def apply(self, event: ev.CallEvent) -> list[ev.CallEvent]:
+        """Change the calls by one event; return the events sinks should see."""
+        if event.at > self._latest_at:
+            self._latest_at = event.at
+        handler = _HANDLERS.get(type(event))
+        if handler is None:
+            return [event]  # member, spy, bridge and snapshot events: not call state
+        return handler(self, event)
+
+    def apply_all(self, events: Iterable[ev.CallEvent]) -> list[ev.CallEvent]:
+        published: list[ev.CallEvent] = []
+        for event in events:
+            published.extend(self.apply(event))
+        return published
+
+    def _call(self, callid: str, create: bool = True) -> Optional[CallState]:
+        call = self.calls.get(callid)
+        if call is None and create and callid not in self._finished:
+            call = self.calls[callid] = CallState(callid=callid)
+        if call is not None:
+            self._changed[callid] = None
+        return call
+
+    # ---- reading
+    def take_changed(self) -> list[dict]:
+        """Records of the calls changed since the last take.
+
+        A closed call lingers `linger_s` (event time) so that events Asterisk
+        sends after the one that closed it (a Hangup before AgentComplete) still
+        apply; then it is forgotten, and its id remembered so that a late
+        duplicate does not bring it back as a new call.
+        """
+        records = []
+        for callid in self._changed:
+            call = self.calls.get(callid)
+            if call is None:
+                continue
+            records.append(self.record(call))
+            if call.closed and callid not in self._closing:
+                self._closing[callid] = self._latest_at
+        self._changed.clear()
+        self._forget_lingering()
+        return records
+
+    def _forget_lingering(self) -> None:
+        horizon = self._latest_at - self.linger_s
+        while self._closing:
+            callid, closed_at = next(iter(self._closing.items()))
+            if closed_at > horizon:
+                break
+            del self._closing[callid]
+            call = self.calls.get(callid)
+            if call is not None:
+                self._forget(call)
+
+    def _forget(self, call: CallState) -> None:
+        del self.calls[call.callid]
+        if self._by_linkedid.get(call.linkedid) == call.callid:
+            del self._by_linkedid[call.linkedid]
+        self._finished[call.callid] = None
+        if len(self._finished) > MAX_FINISHED_IDS:
+            self._finished.popitem(last=False)
+
+    def record(self, call: CallState) -> dict:
+        """The call's row (column -> value, times as POSIX seconds) and its ring attempts."""
+        return call_record(call, self.ring_cadence_s, self.wrapup_s)
+
+    def open_callids(self) -> set[str]:
+        return {callid for callid, call in self.calls.items() if not call.closed}
+
+    # ---- resync
+    def adopt_open_call(self, callid: str, linkedid: str, queue: str,
+                        answered: bool, at: Optional[float]) -> None:
+        """Follow a call the database holds open (after a bridge restart)."""
+        if callid in self.calls or callid in self._finished:
+            return
+        call = self.calls[callid] = CallState(callid=callid, linkedid=linkedid, queue=queue)
+        if answered:
+            call.answered_at = at
+        if linkedid:
+            self._by_linkedid.setdefault(linkedid, callid)
+
+    def close_unseen(self, callid: str, at: float) -> None:
+        """The call ended while the bridge was away and nothing says how."""
+        call = self._call(callid)
+        if call is not None and not call.closed:
+            call.unseen_at = at
+
+    def refine_exit(self, callid: str, outcome: str) -> None:
+        """queue_log told why an unanswered call left (timeout, exit_empty, exit_key)."""
+        call = self.calls.get(callid)
+        if call is not None:
+            call.exit_outcome = outcome
+            self._changed[callid] = None
+
+    # ---- handlers
+    def _on_queued(self, event: ev.CallQueued) -> list[ev.CallEvent]:
+        call = self._call(event.callid)
+        if call is None or call.entered_at is not None:
+            return []
+        call.entered_at = event.at
+        call.linkedid = call.linkedid or event.linkedid
+        call.channel, call.queue = event.channel, call.queue or event.queue
+        call.caller_number, call.caller_name = event.caller_number, event.caller_name
+        call.position = event.position
+        call.dialled_number = (event.dialled_number
+                               or self._channel_exten.get(event.callid, ""))
+        self._by_linkedid.setdefault(call.linkedid, call.callid)
+        if call.closed or call.answered:
+            return []  # arrived late: sinks already saw this call end
+        if not event.dialled_number and call.dialled_number:
+            return [dataclasses.replace(event, dialled_number=call.dialled_number)]
+        return [event]
+
+    def _on_ringing(self, event: ev.AgentRinging) -> list[ev.CallEvent]:
+        call = self._call(event.callid)
+        if call is None:
+            return []
+        call.queue = call.queue or event.queue
+        call.caller_number = call.caller_number or event.caller_number
+        call.caller_name = call.caller_name or event.caller_name
+        attempt = self._attempt(call, event.agent_channel or event.interface)
+        if attempt.started_at is not None:
+            return []
+        attempt.started_at = event.at
+        attempt.interface = attempt.interface or event.interface
+        attempt.member_name = attempt.member_name or event.member_name
+        return [] if call.closed or attempt.outcome else [event]
+
+    @staticmethod
+    def _attempt(call: CallState, key: str) -> Attempt:
+        attempt = call.attempts.get(key)
+        if attempt is None:
+            attempt = call.attempts[key] = Attempt(key=key)
+        return attempt
+
+    def _on_ring_ended(self, event: ev.RingEnded) -> list[ev.CallEvent]:
+        key = event.agent_channel or event.interface
+        # DialEnd (queue "") may belong to any dial: only an attempt we know counts.
+        known = self.calls.get(event.callid)
+        if not event.queue and (known is None or key not in known.attempts):
+            return []
+        call = self._call(event.callid)
+        if call is None:
+            return []
+        attempt = self._attempt(call, key)
+        attempt.interface = attempt.interface or event.interface
+        attempt.member_name = attempt.member_name or event.member_name
+        if event.ring_ms != UNKNOWN_RING_MS and event.outcome != "answered":
+            attempt.asterisk_ring_ms = event.ring_ms
+        first = attempt.outcome is None
+        if first or RING_PRECEDENCE[event.outcome] > RING_PRECEDENCE[attempt.outcome]:
+            attempt.outcome = event.outcome
+        if attempt.ended_at is None or event.at < attempt.ended_at:
+            attempt.ended_at = event.at
+        if not first:
+            return []
+        return [dataclasses.replace(
+            event, queue=event.queue or call.queue, interface=attempt.interface,
+            member_name=attempt.member_name, ring_ms=attempt_ring_ms(attempt) or 0)]
+
+    def _on_answered(self, event: ev.CallAnswered) -> list[ev.CallEvent]:
+        call = self._call(event.callid)
+        if call is None or call.answered_at is not None:
+            return []
+        call.answered_at = event.at
+        call.queue = call.queue or event.queue
+        call.agent_interface, call.agent_member = event.interface, event.member_name
+        call.agent_channel = event.agent_channel
+        call.ring_s, call.answer_hold_s = event.ring_s, event.hold_s
+        attempt = self._attempt(call, event.agent_channel or event.interface)
+        attempt.interface = attempt.interface or event.interface
+        attempt.member_name = attempt.member_name or event.member_name
+        attempt.outcome = "answered"
+        attempt.ended_at = event.at if attempt.ended_at is None else attempt.ended_at
+        return [] if call.completed_at is not None else [event]
+
+    def _on_abandoned(self, event: ev.CallAbandoned) -> list[ev.CallEvent]:
+        call = self._call(event.callid)
+        if call is None or call.abandoned_at is not None:
+            return []
+        call.abandoned_at, call.abandon_hold_s = event.at, event.hold_s
+        call.queue = call.queue or event.queue
+        if event.outcome != "abandoned":
+            call.exit_outcome = event.outcome
+        if call.answered:
+            return []  # contradicts an answer we saw: keep the answer
+        return [dataclasses.replace(event, outcome=call.exit_outcome)]
+
+    def _on_ended(self, event: ev.CallEnded) -> list[ev.CallEvent]:
+        call = self._call(event.callid)
+        if call is None or call.completed_at is not None:
+            return []
+        call.completed_at = event.at
+        call.queue = call.queue or event.queue
+        call.agent_interface = call.agent_interface or event.interface
+        call.agent_member = call.agent_member or event.member_name
+        call.talk_s, call.complete_hold_s = event.talk_s, event.hold_s
+        call.hung_up_by = event.hung_up_by
+        if event.transfer_target:
+            call.transfer_target = event.transfer_target
+        return [dataclasses.replace(event, transfer_target=call.transfer_target)]
+
+    def _on_hung_up(self, event: ev.ChannelHungUp) -> list[ev.CallEvent]:
+        self._channel_exten.pop(event.uniqueid, None)
+        call = self.calls.get(event.uniqueid)
+        if call is None:
+            return []
+        self._changed[call.callid] = None
+        if call.hangup_at is not None:
+            return []
+        call.hangup_at = event.at
+        self._close_holds(call, event.at)
+        return [event]
+
+    def _on_channel_created(self, event: ev.ChannelCreated) -> list[ev.CallEvent]:
+        if event.exten:
+            self._channel_exten[event.uniqueid] = event.exten
+            if len(self._channel_exten) > MAX_CHANNEL_EXTENS:
+                self._channel_exten.popitem(last=False)
+        return []
+
+    def _linked_call(self, linkedid: str, uniqueid: str = "") -> Optional[CallState]:
+        callid = uniqueid if uniqueid in self.calls else self._by_linkedid.get(linkedid)
+        return self._call(callid, create=False) if callid else None
+
+    def _on_hold_changed(self, event: ev.HoldChanged) -> list[ev.CallEvent]:
+        call = self._linked_call(event.linkedid, event.uniqueid)
+        if call is None:
+            return []
+        spans = call.holds.setdefault(event.channel, [])
+        if event.on_hold:
+            if any(start == event.at for start, _ in spans):
+                return []
+            spans.append([event.at, None])
+        else:
+            open_spans = [span for span in spans if span[1] is None and span[0] <= event.at]
+            if not open_spans:
+                return []
+            open_spans[-1][1] = event.at
+        return [dataclasses.replace(event, callid=call.callid)]
+
+    @staticmethod
+    def _close_holds(call: CallState, at: float) -> None:
+        for spans in call.holds.values():
+            for span in spans:
+                if span[1] is None:
+                    span[1] = at
+
+    def _on_transferred(self, event: ev.CallTransferred) -> list[ev.CallEvent]:
+        call = self._linked_call(event.linkedid)
+        if call is None or call.transfer_target is not None:
+            return []
+        call.transfer_target = event.target or event.kind
+        return [dataclasses.replace(event, callid=call.callid)]
+
+    def _on_recording(self, event) -> list[ev.CallEvent]:
+        # MixMonitor starts before Queue(): the call may not be known yet.
+        return [] if event.callid in self._finished else [event]
+
+
+_HANDLERS = {
+    ev.CallQueued: CallStateMachine._on_queued,
+    ev.AgentRinging: CallStateMachine._on_ringing,
+    ev.RingEnded: CallStateMachine._on_ring_ended,
+    ev.CallAnswered: CallStateMachine._on_answered,
+    ev.CallAbandoned: CallStateMachine._on_abandoned,
+    ev.CallEnded: CallStateMachine._on_ended,
+    ev.ChannelHungUp: CallStateMachine._on_hung_up,
+    ev.ChannelCreated: CallStateMachine._on_channel_created,
+    ev.HoldChanged: CallStateMachine._on_hold_changed,
+    ev.CallTransferred: CallStateMachine._on_transferred,
+    ev.RecordingStarted: CallStateMachine._on_recording,
+    ev.RecordingStopped: CallStateMachine._on_recording,
+}
+
+
+def attempt_ring_ms(attempt: Attempt) -> Optional[int]:
+    """Asterisk's ring time when it gave one, else measured from the events."""
+    if attempt.asterisk_ring_ms is not None:
+        return attempt.asterisk_ring_ms
+    if attempt.started_at is not None and attempt.ended_at is not None:
+        return max(0, round((attempt.ended_at - attempt.started_at) * 1000))
+    return None
+
+
+def rings_heard(ring_ms: Optional[int], cadence_s: float) -> Optional[int]:
+    """Rings of ring-back heard: ring time / cadence period, rounded up."""
+    if ring_ms is None:
+        return None
+    return math.ceil(ring_ms / 1000 / cadence_s - 1e-9)
+
+
+def call_outcome(call: CallState) -> Optional[str]:
+    if call.transfer_target is not None or call.hung_up_by == "transfer":
+        return "transferred"
+    if call.answered:
+        return "answered" if call.closed else None
+    if call.abandoned_at is not None:
+        return call.exit_outcome
+    if call.unseen_at is not None:
+        return "ended_unseen"
+    if call.hangup_at is not None:
+        return "abandoned"  # hung up in the queue and the abandon event was missed
+    return None
+
+
+def _ended_at(call: CallState) -> Optional[float]:
+    if not call.closed:
+        return None
+    if call.completed_at is not None:
+        return call.completed_at
+    if call.abandoned_at is not None and not call.answered:
+        return call.abandoned_at
+    return call.hangup_at if call.hangup_at is not None else call.unseen_at
+
+
+def _hold_seconds(call: CallState, ended_at: Optional[float]) -> Optional[int]:
+    if not call.answered:
+        return None
+    total = 0.0
+    for spans in call.holds.values():
+        for start, end in spans:
+            end = end if end is not None else ended_at
+            if end is not None and end > start:
+                total += end - start
+    return round(total)
+
+
+def _attempt_rows(call: CallState, ended_at: Optional[float]) -> list[dict]:
+    rows = []
+    for attempt in call.attempts.values():
+        outcome, end = attempt.outcome, attempt.ended_at
+        if outcome is None and (call.answered_at is not None or ended_at is not None):
+            # Rang while someone else answered or the caller left: cancelled.
+            outcome = "cancelled"
+            end = call.answered_at if call.answered_at is not None else ended_at
+        ring_ms = attempt_ring_ms(dataclasses.replace(attempt, ended_at=end))
+        rows.append({
+            "callid": call.callid, "attempt_key": attempt.key,
+            "member_name": attempt.member_name or None, "interface": attempt.interface or None,
+            "agent_channel": attempt.key if "-" in attempt.key else None,
+            "started_at": attempt.started_at, "ended_at": end, "outcome": outcome,
+            "ring_ms": ring_ms,
+        })
+    return rows
+
+
+def _answered_ring_ms(call: CallState) -> Optional[int]:
+    attempt = call.attempts.get(call.agent_channel or call.agent_interface)
+    measured = attempt_ring_ms(attempt) if attempt is not None else None
+    if measured is not None and measured > 0:
+        return measured
+    return None if call.ring_s is None else call.ring_s * 1000
+
+
+def call_record(call: CallState, cadence_s: float, wrapup_s: Optional[int]) -> dict:
+    ended_at = _ended_at(call)
+    outcome = call_outcome(call)
+    answered_ring_ms = _answered_ring_ms(call) if call.answered_at is not None else None
+    wait_s = call.answer_hold_s if call.answer_hold_s is not None else call.complete_hold_s
+    if wait_s is None and not call.answered:
+        wait_s = call.abandon_hold_s
+    return {
+        "callid": call.callid,
+        "linkedid": call.linkedid or None,
+        "channel": call.channel or None,
+        "caller_number_raw": call.caller_number or None,
+        "caller_number": normalize_caller_number(call.caller_number),
+        "caller_name": call.caller_name or None,
+        "dialled_number": call.dialled_number or None,
+        "queue": call.queue or None,
+        "position": call.position,
+        "entered_queue_at": call.entered_at,
+        "answered_at": call.answered_at,
+        "agent_interface": call.agent_interface or None,
+        "agent_member": call.agent_member or None,
+        "agent_channel": call.agent_channel or None,
+        "ring_s": call.ring_s,
+        "rings": rings_heard(answered_ring_ms, cadence_s),
+        "wait_s": wait_s,
+        "talk_s": call.talk_s,
+        "hold_s": _hold_seconds(call, ended_at),
+        "wrapup_s": wrapup_s if outcome in ("answered", "transferred") else None,
+        "ended_at": ended_at,
+        "hung_up_by": call.hung_up_by,
+        "outcome": outcome,
+        "transfer_target": call.transfer_target,
+        "attempts": _attempt_rows(call, ended_at),
+        "closed": call.closed,
+    }
