@@ -14,7 +14,7 @@ import redis
 from flask import Flask, g
 from flask_babel import get_locale
 from flask_socketio import SocketIO
-from socketio import RedisManager
+from socketio import Manager, RedisManager
 
 from agent_console.extensions import babel, csrf, login_manager, select_locale
 from agent_console.i18n import compiled_translations_dir
@@ -83,8 +83,11 @@ def create_app(settings=None, testing: bool = False) -> Flask:
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.globals["get_locale"] = get_locale
 
+    # Flask-SocketIO's test client cannot work through a message queue: tests
+    # get the in-memory manager and hand `socketio` itself to the sink as emitter.
+    manager = Manager() if testing else message_queue(settings.redis_url)
     socketio.init_app(app, async_mode="threading", manage_session=False,
-                      client_manager=message_queue(settings.redis_url))
+                      client_manager=manager)
     for dotted, path in NAMESPACES:
         socketio.on_namespace(_load(dotted)(path))
     return app

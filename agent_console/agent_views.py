@@ -93,7 +93,7 @@ def household_search():
         return jsonify(results=[])
     if len(text) > SEARCH_MAX_CHARS:
         return jsonify(error=_("Search text is too long.")), 400
-    from households.matching import search_households
+    from households.lookup import search_households
 
     results = search_households(db(), text)[:SEARCH_MAX_RESULTS]
     audit("household_search", text, callid)
@@ -105,13 +105,12 @@ def household_search():
 def household_pop(household_id: int):
     callid = request.args.get("callid", "")
     call_part_or_404(callid)
+    from households.errors import HouseholdNotFound
     from households.screen_pop import build_screen_pop
 
     try:
         pop = build_screen_pop(db(), household_id, callid)
-    except LookupError:
-        abort(404)
-    if not pop:
+    except HouseholdNotFound:
         abort(404)
     audit("household_open", f"household:{household_id}", callid)
     return jsonify(pop)

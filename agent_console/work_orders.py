@@ -42,16 +42,13 @@ def _household_pop(household_id: int, callid: str) -> dict:
 
 
 def address_from_pop(pop: dict) -> str:
-    for key in ("address", "room_label", "room"):
-        value = pop.get(key)
-        if isinstance(value, str) and value:
-            return value
-    rooms = pop.get("rooms") or []
-    if rooms and isinstance(rooms[0], dict):
-        return rooms[0].get("label") or rooms[0].get("code") or ""
-    if rooms and isinstance(rooms[0], str):
-        return rooms[0]
-    return ""
+    """The household's room(s) as building-unit-room codes, from a build_screen_pop record."""
+    return ", ".join(room.get("code", "") for room in pop.get("rooms") or [] if room.get("code"))
+
+
+def owner_name_from_pop(pop: dict) -> str:
+    people = pop.get("people") or []
+    return people[0].get("name", "") if people else ""
 
 
 def _prefill(form: WorkOrderForm, callid: str, part: dict) -> None:
@@ -59,9 +56,8 @@ def _prefill(form: WorkOrderForm, callid: str, part: dict) -> None:
     form.callid.data = callid
     household_id = request.args.get("household_id", type=int) or part.get("household_id")
     pop = part.get("pop") or {}
-    candidates = pop.get("candidates") or []
-    if household_id is None and len(candidates) == 1:
-        household_id = candidates[0].get("household_id") or candidates[0].get("id")
+    if household_id is None and pop.get("household"):
+        household_id = pop["household"]["household"]["id"]
     if household_id is None:
         form.contact_phone.data = part.get("caller_number", "")
         return
@@ -70,7 +66,7 @@ def _prefill(form: WorkOrderForm, callid: str, part: dict) -> None:
     if household:
         audit("household_open", f"household:{household_id}", callid)
     form.address.data = address_from_pop(household)
-    form.contact_name.data = household.get("owner_name") or household.get("name") or ""
+    form.contact_name.data = owner_name_from_pop(household)
     form.contact_phone.data = part.get("caller_number", "")
 
 

@@ -24,47 +24,65 @@
     if (name === "idle") { $("pop").hidden = true; $("call-timer").textContent = ""; }
   }
 
-  function renderFields(container, record) {
+  function addRow(list, key, value) {
+    if (value === null || value === undefined || value === "") return;
+    const dt = document.createElement("dt"); dt.textContent = key;
+    const dd = document.createElement("dd"); dd.textContent = String(value);
+    dd.dataset.field = key;
+    list.append(dt, dd);
+  }
+
+  // A build_screen_pop record (households): rooms, people, fee balance, history.
+  function renderHousehold(container, record) {
     container.replaceChildren();
+    if (!record) return;
     const list = document.createElement("dl");
-    for (const [key, value] of Object.entries(record || {})) {
-      if (value === null || typeof value === "object") continue;
-      const dt = document.createElement("dt"); dt.textContent = key;
-      const dd = document.createElement("dd"); dd.textContent = String(value);
-      dd.dataset.field = key;
-      list.append(dt, dd);
+    const h = record.household || {};
+    addRow(list, "rooms", (record.rooms || []).map((r) => r.code).join(", "));
+    addRow(list, "household", h.number);
+    addRow(list, "occupancy", h.occupancy);
+    addRow(list, "floor_area", h.floor_area);
+    addRow(list, "renovation", h.renovation_status);
+    for (const p of record.people || []) {
+      const phones = (p.phones || []).map((x) => x.display).join(" ");
+      addRow(list, p.role, [p.name, p.identity_number, phones].filter(Boolean).join(" · "));
     }
+    const b = record.balance || {};
+    for (const [key, value] of Object.entries(b)) {
+      if (typeof value !== "object") addRow(list, key, value);
+    }
+    addRow(list, "open_work_orders", (record.open_work_orders || []).map(
+      (o) => "#" + o.id + " " + o.kind + " " + o.status).join("; "));
+    addRow(list, "last_calls", (record.last_calls || []).length);
     container.append(list);
   }
 
-  function householdOf(pop) {
-    if (pop.household) return pop.household;
-    const c = pop.candidates || [];
-    return c.length === 1 ? c[0] : null;
+  function candidateLabel(c) {
+    return [(c.rooms || []).join(", "), c.person_name, c.person_role].filter(Boolean).join(" · ")
+      || String(c.household_id);
   }
 
   function showPop(call) {
     const pop = call.pop || {};
     $("pop").hidden = false;
     $("pop").dataset.callid = call.callid;
-    $("pop-number").textContent = call.caller_number || "";
+    $("pop-number").textContent = (pop.number && pop.number.display) || call.caller_number || "";
     $("pop-name").textContent = call.caller_name || "";
-    const household = householdOf(pop);
-    renderFields($("pop-household"), household);
+    renderHousehold($("pop-household"), pop.household);
     const candidates = pop.candidates || [];
     const choice = $("pop-candidates");
-    choice.hidden = !(candidates.length > 1);
+    choice.hidden = !(candidates.length > 1 && !pop.household);
     const ul = choice.querySelector("ul"); ul.replaceChildren();
     for (const c of candidates) {
       const li = document.createElement("li");
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = c.label || c.room || c.owner_name || String(c.household_id);
-      button.addEventListener("click", () => chooseHousehold(call.callid, c.household_id || c.id));
+      button.textContent = candidateLabel(c);
+      button.addEventListener("click", () => chooseHousehold(call.callid, c.household_id));
       li.append(button); ul.append(li);
     }
-    $("pop-search").hidden = !(pop.unknown || candidates.length === 0);
-    orderLink(call.callid, call.household_id);
+    $("pop-search").hidden = !(pop.unknown && !pop.household);
+    orderLink(call.callid, call.household_id || (pop.household && pop.household.household.id));
   }
 
   function orderLink(callid, householdId) {
@@ -83,7 +101,7 @@
   async function chooseHousehold(callid, householdId) {
     await post("/api/calls/" + encodeURIComponent(callid) + "/household", {household_id: householdId});
     const response = await fetch("/api/households/" + householdId + "/pop?callid=" + encodeURIComponent(callid));
-    if (response.ok) renderFields($("pop-household"), await response.json());
+    if (response.ok) renderHousehold($("pop-household"), await response.json());
     orderLink(callid, householdId);
   }
 
@@ -97,8 +115,9 @@
       const li = document.createElement("li");
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = r.label || r.room || r.owner_name || String(r.household_id);
-      button.addEventListener("click", () => chooseHousehold(callid, r.household_id || r.id));
+      button.textContent = [(r.rooms || []).join(", "), r.owner].filter(Boolean).join(" · ")
+        || String(r.household_id);
+      button.addEventListener("click", () => chooseHousehold(callid, r.household_id));
       li.append(button); ul.append(li);
     }
   });
