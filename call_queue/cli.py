@@ -1,4 +1,67 @@
-"""Commands this package adds to `hotline` (see hotline/cli.py)."""
-import click  # noqa: F401
+"""Commands this package adds to `hotline` (see hotline/cli.py).
 
-commands: list = []
+  hotline stats --from 2026-11-01 --to 2026-12-01 --by day [--queue Q] [--agent A]
+                [--json] [--excel FILE]
+  hotline stats verify --queue-log PATH [--from ...] [--to ...] [--queue Q]
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from call_queue import queue_log_check, stats, stats_export
+from call_queue.errors import QueueLogError
+from call_queue.stats_sql import BUCKETS
+from hotline.settings import get_settings
+from models.session import session_factory
+
+
+@click.group("stats", invoke_without_command=True)
+@click.option("--from", "start", help="First day (YYYY-MM-DD, UTC), included.")
+@click.option("--to", "end", help="Last day (YYYY-MM-DD, UTC), excluded.")
+@click.option("--by", type=click.Choice(BUCKETS), default="day", show_default=True)
+@click.option("--queue", default=None, help="Only this queue.")
+@click.option("--agent", default=None, help="Only this agent (member interface, PJSIP/8001).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option("--excel", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report to this .xlsx file.")
+@click.pass_context
+def stats_group(ctx, start, end, by, queue, agent, as_json, excel) -> None:
+    """Call-centre statistics beside their norms (computed in SQL)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not start or not end:
+        raise click.UsageError("--from and --to are required")
+    period = stats.make_period(stats.parse_day(start, "--from"), stats.parse_day(end, "--to"),
+                               by, queue, agent)
+    settings = get_settings()
+    with session_factory(settings.database_url)() as session:
+        report = stats.compute_stats(session, period, settings)
+    if excel:
+        excel.write_bytes(stats_export.to_excel(report))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json
+               else stats_export.to_text(report))
+
+
+@stats_group.command("verify")
+@click.option("--queue-log", "queue_log", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Asterisk's queue_log.")
+@click.option("--from", "start", help="First day (UTC); default: the file's first call.")
+@click.option("--to", "end", help="Last day, excluded; default: just after the file's last call.")
+@click.option("--queue", default=None)
+def verify_command(queue_log, start, end, queue) -> None:
+    """Recompute the queue measures from queue_log and compare with the database."""
+    settings = get_settings()
+    start = stats.parse_day(start, "--from") if start else None
+    end = stats.parse_day(end, "--to") if end else None
+    with session_factory(settings.database_url)() as session:
+        result = queue_log_check.verify(session, settings, queue_log, start, end, queue)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    if result["differences"]:
+        raise QueueLogError(f"{len(result['differences'])} measures differ from queue_log")
+    click.echo(f"queue_log and database agree on {result['calls']} calls", err=True)
+
+
+commands = [stats_group]

@@ -65,10 +65,11 @@ def _collect(session: Session, period: q.Period, settings, group: str) -> dict:
     _merge(merged, q.order_measures(session, period, settings, group))
     _merge(merged, q.follow_up_measures(session, period, group))
     _merge(merged, q.qa_measures(session, period, group))
-    return {key: _derive(_clean(values)) for key, values in merged.items()}
+    _merge(merged, q.ivr_measures(session, period, group))
+    return {key: _derive(clean_values(values)) for key, values in merged.items()}
 
 
-def _clean(values: dict) -> dict:
+def clean_values(values: dict) -> dict:
     """Decimals from PostgreSQL become floats; whole counts stay ints."""
     cleaned = {}
     for name, value in values.items():

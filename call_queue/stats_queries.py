@@ -36,7 +36,8 @@ class Period:
 
 
 def _count_if(condition):
-    return func.sum(case((condition, 1), else_=0))
+    # COALESCE: SUM over no rows is NULL, and an empty period has 0 calls, not "unknown".
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def _avg_if(value, condition):
@@ -63,7 +64,8 @@ def _rows(session: Session, columns: dict, key, where) -> list[dict]:
     return [dict(row._mapping) for row in session.execute(query)]
 
 
-def call_measures(session: Session, period: Period, settings, group: str) -> list[dict]:
+def call_measures(session: Session, period: Period, settings, group: str,
+                  callids: Optional[set] = None) -> list[dict]:
     sl, short = settings.service_level_s, settings.short_abandon_s
     wait = func.coalesce(Call.wait_s, 0)
     answered = Call.answered_at.is_not(None)
@@ -113,6 +115,8 @@ def call_measures(session: Session, period: Period, settings, group: str) -> lis
         where.append(Call.queue == period.queue)
     if period.agent:
         where.append(Call.agent_interface == period.agent)
+    if callids is not None:
+        where.append(Call.callid.in_(sorted(callids)))
     key = _group(session, period, group, Call.entered_queue_at, Call.agent_interface)
     if group == "agent":
         where.append(Call.agent_interface.is_not(None))
@@ -226,4 +230,19 @@ def qa_measures(session: Session, period: Period, group: str) -> list[dict]:
     if period.agent:
         where.append(QaScore.agent_interface == period.agent)
     key = _group(session, period, group, QaScore.scored_at, QaScore.agent_interface)
+    return _rows(session, columns, key, where)
+
+
+def ivr_measures(session: Session, period: Period, group: str) -> list[dict]:
+    """IVR containment: sessions that ended self-served, without an agent."""
+    if group in ("queue", "agent") or period.agent or period.queue:
+        return []
+    from models.ivr import IvrSession
+
+    finished = IvrSession.outcome != "in_progress"
+    columns = {"ivr_sessions": _count_if(finished),
+               "ivr_containment_rate": sq.ratio(_count_if(IvrSession.outcome == "self_served"),
+                                                _count_if(finished))}
+    where = [IvrSession.started_at >= period.start, IvrSession.started_at < period.end]
+    key = _group(session, period, group, IvrSession.started_at)
     return _rows(session, columns, key, where)

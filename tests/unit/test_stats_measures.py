@@ -11,6 +11,7 @@ from call_queue import stats
 from call_queue.errors import StatsError
 from models.calls import Call, RingAttempt
 from models.console import FollowUp, User, WorkOrder
+from models.ivr import IvrSession
 from models.supervision import AgentStateSpan, QaScore
 
 UTC = dt.timezone.utc
@@ -101,6 +102,10 @@ def loaded(session_factory):
             follow_up(1, at(4, 0), "reached", 5), follow_up(3, at(6, 0), "reached", 3),
             follow_up(4, at(15, 0), "pending"),
             follow_up(2, dt.datetime(2026, 12, 10, tzinfo=UTC), "pending"),
+            IvrSession(callid="i1", started_at=at(2, 8), outcome="self_served"),
+            IvrSession(callid="i2", started_at=at(2, 8), outcome="to_agent"),
+            IvrSession(callid="i3", started_at=at(2, 8), outcome="hung_up"),
+            IvrSession(callid="i4", started_at=at(2, 8), outcome="in_progress"),
             QaScore(callid="c1", agent_interface=A, total=90, scored_at=at(5, 9)),
             QaScore(callid="c6", agent_interface=A, total=80, scored_at=at(6, 9)),
             QaScore(callid="c7", agent_interface=B, total=70, scored_at=at(7, 9)),
@@ -136,6 +141,7 @@ def test_agent_time_orders_follow_ups_and_qa(loaded):
         "occupancy": 0.5, "logged_in_s": 12600, "calls_per_agent_hour": 5 / 3.5,
         "fcr_rate": 0.8, "dispatch_3min_rate": 1 / 3, "complaint_deadline_rate": 0.5,
         "follow_up_rate": 2 / 3, "satisfaction_rate": 0.5, "qa_scored": 3,
+        "ivr_containment_rate": 1 / 3,
     }
     assert {key: total[key] for key in expected} == pytest.approx(expected)
 
