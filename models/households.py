@@ -170,3 +170,4 @@ class Phone(Base):
     last_called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(back_populates="phones")
+    household: Mapped[Household] = relationship()

@@ -1,0 +1,79 @@
+"""Turning checked cell text into values; each parser raises ValueError with a
+message fit for the validation report."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from households.numbers import NormalizedNumber, normalize_number
+from models.households import Occupancy
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+_PHONE_SEPARATORS = re.compile(r"[;；,，、\n]+")
+OCCUPANCY_WORDS = {
+    "自住": Occupancy.OWNER_OCCUPIED, "业主自住": Occupancy.OWNER_OCCUPIED,
+    "已入住": Occupancy.OWNER_OCCUPIED, "出租": Occupancy.RENTED, "租住": Occupancy.RENTED,
+    "空置": Occupancy.VACANT, "未入住": Occupancy.VACANT, "托管": Occupancy.ENTRUSTED,
+    **{member.value: member for member in Occupancy},
+    "owner-occupied": Occupancy.OWNER_OCCUPIED,
+}
+
+
+def parse_date(text: str) -> dt.date:
+    text = text.strip()
+    if "T" in text and len(text) > 10:  # a datetime cell of the workbook
+        text = text.split("T", 1)[0]
+    for date_format in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{text[:30]!r} is not a date like 2024-03-01")
+
+
+def parse_amount(text: str, *, positive: bool = False, limit: Decimal = Decimal("1e9")) -> Decimal:
+    cleaned = text.replace(",", "").replace("，", "").replace("¥", "").replace("元", "").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"{text[:30]!r} is not a number") from None
+    if not value.is_finite() or value < 0 or (positive and value == 0) or value >= limit:
+        raise ValueError(f"{text[:30]!r} is out of range")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"{text[:30]!r} has more than 2 decimals")
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_phones(text: str) -> list[NormalizedNumber]:
+    """'138 1234 5678; 010-62345678' → normalised numbers, every one matchable."""
+    numbers = []
+    for part in _PHONE_SEPARATORS.split(text):
+        if not part.strip():
+            continue
+        number = normalize_number(part)
+        if not number.matchable:
+            raise ValueError(f"{part.strip()[:30]!r} is not a phone number ({number.kind.value})")
+        if number.key not in {n.key for n in numbers}:
+            numbers.append(number)
+    return numbers
+
+
+def parse_occupancy(text: str) -> Occupancy:
+    value = OCCUPANCY_WORDS.get(text.strip().lower())
+    if value is None:
+        raise ValueError(f"{text[:30]!r} is not one of 自住, 出租, 空置, 托管")
+    return value
+
+
+def parse_name(text: str, limit: int = 100) -> str:
+    if len(text) > limit:
+        raise ValueError(f"name longer than {limit} characters")
+    return text
+
+
+def parse_code(text: str, limit: int = 20) -> str:
+    """A building, unit or room number: letters, digits and dashes only."""
+    if not re.fullmatch(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?", text) or len(text) > limit:
+        raise ValueError(f"{text[:30]!r} is not a building/unit/room number")
+    return (text.lstrip("0") or "0") if text.isdigit() else text

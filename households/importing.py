@@ -1,0 +1,72 @@
+"""Import orchestration: read, validate every row, then write all or nothing."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from households import import_households, import_ledger
+from households.errors import ImportRejected
+from households.tabular import FileProblem, Problem, read_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class ImportReport:
+    path: str
+    rows: int
+    note: str
+    result: object
+
+
+def _read(path: Path, columns):
+    try:
+        return read_table(path, columns)
+    except FileProblem as error:
+        raise ImportRejected(str(path), [Problem(None, None, str(error))]) from None
+
+
+def _write_all_or_nothing(session: Session, write):
+    """One transaction: any failure leaves the database as it was."""
+    try:
+        result = write()
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def import_households_file(session: Session, path: Path, community_code: str = "MAIN",
+                           progress_factory=None) -> ImportReport:
+    table = _read(Path(path), import_households.COLUMNS)
+    rows, problems = import_households.parse_rows(table)
+    if problems:
+        raise ImportRejected(str(path), problems)
+    result = _write_all_or_nothing(session, lambda: _with_progress(
+        progress_factory, len(rows),
+        lambda tick: import_households.apply_rows(session, rows, community_code, tick)))
+    log.info("imported %d household rows from %s", len(rows), path)
+    return ImportReport(str(path), len(rows), table.note, result)
+
+
+def import_ledger_file(session: Session, path: Path, progress_factory=None) -> ImportReport:
+    table = _read(Path(path), import_ledger.COLUMNS)
+    rows, problems = import_ledger.parse_rows(session, table)
+    if problems:
+        session.rollback()
+        raise ImportRejected(str(path), problems)
+    result = _write_all_or_nothing(session, lambda: _with_progress(
+        progress_factory, len(rows), lambda tick: import_ledger.apply_rows(session, rows, tick)))
+    log.info("imported %d ledger rows from %s", len(rows), path)
+    return ImportReport(str(path), len(rows), table.note, result)
+
+
+def _with_progress(progress_factory, total: int, work):
+    if progress_factory is None:
+        return work(None)
+    with progress_factory(total) as bar:
+        return work(bar.update)

@@ -1,0 +1,205 @@
+"""Reading .xlsx and .csv files into checked rows for the importers.
+
+Everything that can be wrong with a file is found here or by the importer's row
+parser and reported as a Problem (row, column, message); the importers write
+nothing unless the whole file is clean. Cells are refused when they hold a
+formula or start like one (=, +, -, @ followed by anything that is not a number:
+CSV/Excel injection), when they are longer than MAX_CELL_CHARS, or when a CSV is
+not text in UTF-8 or GB18030/GBK.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_CELL_CHARS = 1000
+MAX_PROBLEMS_PER_FILE = 10_000
+_NUMBER_LIKE = re.compile(r"[+\-]?[\d\s().\-]*")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    row: int | None  # 1-based line/row in the file, header = 1; None: the whole file
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = "file" if self.row is None else f"row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    name: str
+    aliases: tuple[str, ...]
+    required: bool = False
+
+
+@dataclasses.dataclass
+class Table:
+    path: Path
+    columns: list[str]  # canonical names, in file order
+    rows: list[tuple[int, dict]]  # (row number, {canonical name: cell})
+    problems: list[Problem]
+    note: str = ""  # e.g. "read as GB18030"
+
+
+class FileProblem(Exception):
+    """The file cannot be read at all (the importer reports it as a file problem)."""
+
+
+def _header_key(text) -> str:
+    return re.sub(r"[\s_\-()（）*]", "", str(text or "")).lower()
+
+
+def read_table(path: Path, columns: list[Column]) -> Table:
+    """Rows of the first sheet (xlsx) or the CSV, keyed by canonical column name."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise FileProblem(f"cannot read the file: {error.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        raise FileProblem(f"the file is {size} bytes, more than {MAX_FILE_BYTES}")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        raw_rows, note = _xlsx_rows(path), ""
+    elif suffix == ".csv":
+        raw_rows, note = _csv_rows(path)
+    else:
+        raise FileProblem(f"{suffix or 'no extension'}: only .xlsx and .csv files are read")
+    return _keyed(path, raw_rows, columns, note)
+
+
+def _keyed(path: Path, raw_rows, columns: list[Column], note: str) -> Table:
+    header_number, header = next(raw_rows, (1, None))
+    if not header or all(_blank(cell) for cell in header):
+        raise FileProblem("the file is empty: no header row")
+    lookup = {_header_key(alias): column.name for column in columns
+              for alias in (column.name,) + column.aliases}
+    names, problems = [], []
+    for position, cell in enumerate(header, start=1):
+        if _blank(cell):
+            names.append(None)
+            continue
+        name = lookup.get(_header_key(cell))
+        if name is None:
+            problems.append(Problem(header_number, str(cell)[:40], "unknown column"))
+        elif name in names:
+            problems.append(Problem(header_number, str(cell)[:40], "column appears twice"))
+        names.append(name)
+    missing = [c.name for c in columns if c.required and c.name not in names]
+    if missing:
+        problems.append(Problem(header_number, None,
+                                "missing required column(s): " + ", ".join(missing)))
+    if problems:
+        return Table(path, [n for n in names if n], [], problems, note)
+    rows = []
+    for number, cells in raw_rows:
+        if all(_blank(cell) for cell in cells):
+            continue
+        if len(cells) > len(names) and any(not _blank(c) for c in cells[len(names):]):
+            problems.append(Problem(number, None, "more cells than header columns"))
+            continue
+        row = {name: cells[i] if i < len(cells) else None
+               for i, name in enumerate(names) if name}
+        rows.append((number, row))
+    return Table(path, [n for n in names if n], rows, problems, note)
+
+
+def _blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _xlsx_rows(path: Path):
+    import openpyxl
+
+    try:
+        # Not read-only: read-only sheets trust the file's own (forgeable) dimensions.
+        workbook = openpyxl.load_workbook(path, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise FileProblem(f"not a readable .xlsx workbook ({type(error).__name__})") from None
+    sheet = workbook.worksheets[0]
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        yield number, [_xlsx_value(cell) for cell in row]
+
+
+class FormulaCell(str):
+    """A cell that held a formula: kept apart so the checker can refuse it."""
+
+
+def _xlsx_value(cell):
+    if cell.data_type == "f":
+        return FormulaCell(str(cell.value))
+    return cell.value
+
+
+def _csv_rows(path: Path):
+    data = path.read_bytes()
+    text, note = _decode(data)
+    if "\x00" in text:
+        raise FileProblem("the file holds NUL bytes: not a CSV text file")
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count) if first_line else ","
+    csv.field_size_limit(max(len(text) + 1, 131072))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def rows():
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except csv.Error as error:
+            raise FileProblem(f"line {reader.line_num}: broken CSV ({error})") from None
+    return rows(), note
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), ""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "read as UTF-16"
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError as utf8_error:
+        try:
+            # Excel on Chinese Windows saves CSV in GBK; GB18030 is its superset.
+            return data.decode("gb18030"), "read as GB18030 (GBK), not UTF-8"
+        except UnicodeDecodeError:
+            raise FileProblem(
+                f"not UTF-8 or GBK text (undecodable byte at offset {utf8_error.start}); "
+                "save the CSV as 'CSV UTF-8' or as .xlsx") from None
+
+
+def cell_text(row_number: int, column: str, value, problems: list[Problem]) -> str | None:
+    """The cell as stripped text, or None; records a problem for a refused cell."""
+    if value is None:
+        return None
+    if isinstance(value, FormulaCell):
+        problems.append(Problem(row_number, column, "formulas are not imported "
+                                f"({value[:30]!r}); paste values instead"))
+        return None
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if len(text) > MAX_CELL_CHARS:
+        problems.append(Problem(row_number, column,
+                                f"cell holds {len(text)} characters, more than {MAX_CELL_CHARS}"))
+        return None
+    text = text.strip()
+    if text.startswith(_FORMULA_START) and not _NUMBER_LIKE.fullmatch(text):
+        problems.append(Problem(row_number, column,
+                                f"cell starts like a formula ({text[:30]!r}): refused "
+                                "(CSV/Excel injection)"))
+        return None
+    return text or None
