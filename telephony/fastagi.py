@@ -214,7 +214,8 @@ class FastAgiServer(socketserver.ThreadingTCPServer):
 
     def start(self) -> threading.Thread:
         """Serve in a daemon thread; stop with `stop()`."""
-        thread = threading.Thread(target=self.serve_forever, name="fastagi", daemon=True)
+        thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
+                                  name="fastagi", daemon=True)
         thread.start()
         log.info("FastAGI listening on %s:%s (%s)", *self.server_address[:2],
                  ", ".join(sorted(self.scripts)))
