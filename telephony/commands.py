@@ -1,0 +1,278 @@
+"""Console -> bridge commands through Redis; the console never opens AMI itself.
+
+`CommandClient.call(name, **args)` pushes a JSON request on the bridge's Redis
+list and waits (BLPOP) on a reply key of its own, which the bridge writes with
+an expiry so an abandoned reply never lingers. `CommandExecutor`, run by the
+bridge in a thread, validates each request and maps it to one AMI action.
+
+Both sides validate: an unknown name or a bad argument is answered
+`{"ok": False, "message": ...}` and nothing reaches Asterisk. Values end up in
+AMI headers and in ChanSpy's option string, so they are checked against strict
+patterns (no line breaks, no commas) rather than escaped. A request whose
+caller has already given up (past its deadline) is not executed: a pause the
+console reported as failed must not happen seconds later.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from typing import Any, Callable
+
+import redis
+
+from telephony.errors import AmiConnectionError, AmiTimeoutError, CommandError
+
+log = logging.getLogger(__name__)
+
+REPLY_TTL_S = 60
+NOT_ANSWERING = "bridge not answering"
+
+_INTERFACE = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+\-/]{1,80}$")
+_CHANNEL = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+\-/;]{1,120}$")
+_NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
+_QUEUE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_SPY_OPTIONS = {"listen": "", "whisper": "w", "barge": "B"}
+
+
+def request_list_key(bridge: str) -> str:
+    return f"hotline:bridge:{bridge}:commands"
+
+
+def reply_key(request_id: str) -> str:
+    return f"hotline:bridge:reply:{request_id}"
+
+
+# ---- argument checks -------------------------------------------------------------
+
+def _pattern(pattern: re.Pattern, what: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not pattern.match(value):
+            raise CommandError(f"{what} {value!r} is not valid")
+        return value
+    return check
+
+
+def _text(max_length: int) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or len(value) > max_length or \
+                any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise CommandError(f"text {value!r} must be at most {max_length} printable characters")
+        return value
+    return check
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise CommandError(f"{value!r} is not true/false")
+    return value
+
+
+def _mode(value: Any) -> str:
+    if value not in _SPY_OPTIONS:
+        raise CommandError(f"mode {value!r} is not one of {', '.join(_SPY_OPTIONS)}")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandSpec:
+    required: dict[str, Callable[[Any], Any]]
+    optional: dict[str, Callable[[Any], Any]]
+
+
+_interface = _pattern(_INTERFACE, "interface")
+_queue = _pattern(_QUEUE, "queue")
+COMMANDS: dict[str, CommandSpec] = {
+    "queue_add": CommandSpec(
+        {"interface": _interface},
+        {"queue": _queue, "member_name": _text(80), "state_interface": _interface,
+         "paused": _flag}),
+    "queue_remove": CommandSpec({"interface": _interface}, {"queue": _queue}),
+    "queue_pause": CommandSpec(
+        {"interface": _interface, "paused": _flag}, {"reason": _text(80), "queue": _queue}),
+    "originate_call": CommandSpec(
+        {"agent_interface": _interface, "number": _pattern(_NUMBER, "number")},
+        {"caller_id": _text(80)}),
+    "spy": CommandSpec(
+        {"supervisor_interface": _interface, "spyee_channel": _pattern(_CHANNEL, "channel")},
+        {"mode": _mode}),
+}
+
+
+def validate(name: Any, args: Any) -> dict:
+    """Checked arguments of command `name` (None values dropped); CommandError if bad."""
+    spec = COMMANDS.get(name) if isinstance(name, str) else None
+    if spec is None:
+        raise CommandError(f"unknown command {name!r}; known: {', '.join(sorted(COMMANDS))}")
+    if not isinstance(args, dict):
+        raise CommandError(f"{name}: arguments must be an object")
+    args = {key: value for key, value in args.items() if value is not None}
+    missing = sorted(set(spec.required) - set(args))
+    unexpected = sorted(set(args) - set(spec.required) - set(spec.optional))
+    if missing or unexpected:
+        raise CommandError(f"{name}: missing {missing or 'nothing'}, unexpected "
+                           f"{unexpected or 'nothing'}")
+    checks = {**spec.required, **spec.optional}
+    try:
+        return {key: checks[key](value) for key, value in args.items()}
+    except CommandError as error:
+        raise CommandError(f"{name}: {error}") from None
+
+
+# ---- the console's side -------------------------------------------------------------
+
+class CommandClient:
+    """Used by the console: `call("queue_pause", interface=..., paused=True)`."""
+
+    def __init__(self, redis_url: str, bridge: str = "main", client: redis.Redis | None = None):
+        self.bridge = bridge
+        self.redis = client or redis.Redis.from_url(redis_url, socket_timeout=30,
+                                                    socket_connect_timeout=3)
+
+    def call(self, name: str, timeout: float = 5, **args) -> dict:
+        try:
+            args = validate(name, args)
+        except CommandError as error:
+            return {"ok": False, "message": str(error)}
+        request_id = uuid.uuid4().hex
+        request = {"id": request_id, "name": name, "args": args,
+                   "deadline": time.time() + timeout}
+        try:
+            self.redis.rpush(request_list_key(self.bridge), json.dumps(request))
+            reply = self.redis.blpop([reply_key(request_id)], timeout=max(timeout, 0.01))
+        except redis.RedisError as error:
+            log.warning("command %s: Redis unavailable: %s", name, error)
+            return {"ok": False, "message": f"Redis unavailable: {error}"}
+        if reply is None:
+            return {"ok": False, "message": NOT_ANSWERING}
+        return json.loads(reply[1])
+
+
+# ---- the bridge's side ----------------------------------------------------------------
+
+class CommandExecutor:
+    """Run by the bridge: Redis requests -> AMI actions -> replies."""
+
+    def __init__(self, redis_url: str, ami_connection, bridge: str = "main",
+                 default_queue: str | None = None, outbound_context: str = "agents",
+                 ami_timeout: float = 5.0, client: redis.Redis | None = None):
+        if default_queue is None:
+            from hotline.settings import get_settings
+            default_queue = get_settings().queue_name
+        self.ami = ami_connection
+        self.bridge = bridge
+        self.default_queue = default_queue
+        self.outbound_context = outbound_context
+        self.ami_timeout = ami_timeout
+        self.redis = client or redis.Redis.from_url(redis_url, socket_timeout=10,
+                                                    socket_connect_timeout=3)
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="bridge-commands", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3)
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                item = self.redis.blpop([request_list_key(self.bridge)], timeout=1)
+            except redis.RedisError as error:
+                log.warning("command queue unreachable (%s); retrying", error)
+                self._stopping.wait(1.0)
+                continue
+            if item is not None:
+                self.handle_raw(item[1])
+
+    def handle_raw(self, raw: bytes | str) -> dict | None:
+        """One request from Redis: execute and reply. Returns the reply (tests)."""
+        try:
+            request = json.loads(raw)
+            request_id = request["id"]
+            if not isinstance(request_id, str) or not re.fullmatch(r"[0-9a-f]{32}", request_id):
+                raise ValueError("bad request id")
+        except (ValueError, KeyError, TypeError) as error:
+            log.warning("dropped a malformed command request %r: %s", raw[:200], error)
+            return None
+        deadline = request.get("deadline")
+        if isinstance(deadline, (int, float)) and time.time() > deadline:
+            log.warning("command %s %s expired before it was read; not executed",
+                        request.get("name"), request_id)
+            return None
+        reply = self.execute(request.get("name"), request.get("args"))
+        pipe = self.redis.pipeline()
+        pipe.rpush(reply_key(request_id), json.dumps(reply))
+        pipe.expire(reply_key(request_id), REPLY_TTL_S)
+        pipe.execute()
+        return reply
+
+    def execute(self, name: Any, args: Any) -> dict:
+        """Validate, send the AMI action, and describe the outcome."""
+        try:
+            fields = self.ami_action(name, validate(name, args))
+        except CommandError as error:
+            return {"ok": False, "message": str(error)}
+        try:
+            response = self.ami.send_action(fields, timeout=self.ami_timeout)
+        except AmiTimeoutError as error:
+            return {"ok": False, "message": f"Asterisk did not answer: {error}"}
+        except AmiConnectionError as error:
+            return {"ok": False, "message": f"Asterisk not reachable: {error}"}
+        log.info("command %s -> %s: %s %s", name, fields["Action"],
+                 response.message.response, response.text)
+        return {"ok": response.ok, "message": response.text or response.message.response or "",
+                "action_id": response.action_id}
+
+    def ami_action(self, name: str, args: dict) -> dict:
+        """The AMI fields for a validated command."""
+        return getattr(self, f"_{name}")(**args)
+
+    def _queue_add(self, interface, queue=None, member_name=None, state_interface=None,
+                   paused=False) -> dict:
+        fields = {"Action": "QueueAdd", "Queue": queue or self.default_queue,
+                  "Interface": interface, "Paused": paused}
+        if member_name:
+            fields["MemberName"] = member_name
+        if state_interface:
+            fields["StateInterface"] = state_interface
+        return fields
+
+    def _queue_remove(self, interface, queue=None) -> dict:
+        return {"Action": "QueueRemove", "Queue": queue or self.default_queue,
+                "Interface": interface}
+
+    def _queue_pause(self, interface, paused, reason="", queue=None) -> dict:
+        # Without Queue, Asterisk pauses the member in every queue: what "pause" means
+        # to an agent at the console.
+        fields = {"Action": "QueuePause", "Interface": interface, "Paused": paused}
+        if reason:
+            fields["Reason"] = reason
+        if queue:
+            fields["Queue"] = queue
+        return fields
+
+    def _originate_call(self, agent_interface, number, caller_id="") -> dict:
+        # The agent's phone rings first; once answered, the dialplan dials the household.
+        fields = {"Action": "Originate", "Channel": agent_interface,
+                  "Context": self.outbound_context, "Exten": number, "Priority": 1,
+                  "Async": True, "Timeout": 30000}
+        if caller_id:
+            fields["CallerID"] = caller_id
+        return fields
+
+    def _spy(self, supervisor_interface, spyee_channel, mode="listen") -> dict:
+        # u: the spec is a full channel name, not a prefix (PJSIP/100 would match
+        # PJSIP/1001-...); q: no beep; E: end when the spied channel hangs up.
+        return {"Action": "Originate", "Channel": supervisor_interface,
+                "Application": "ChanSpy",
+                "Data": f"{spyee_channel},uqE{_SPY_OPTIONS[mode]}",
+                "CallerID": f'"Supervision ({mode})" <spy>', "Async": True, "Timeout": 30000}

@@ -1,0 +1,245 @@
+"""Console commands: validation, the AMI action each becomes, the Redis round trip."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+import redis
+
+from telephony.ami_adapter import AmiResponse
+from telephony.ami_protocol import AmiMessage
+from telephony.commands import (NOT_ANSWERING, CommandClient, CommandExecutor,
+                                request_list_key, reply_key)
+from telephony.errors import AmiConnectionError, AmiTimeoutError
+
+
+class FakeAmi:
+    """Records the fields of each action; answers Success (or raises `failure`)."""
+
+    def __init__(self, failure: Exception | None = None, response: str = "Success"):
+        self.sent: list[dict] = []
+        self.failure = failure
+        self.response = response
+
+    def send_action(self, fields, timeout=5):
+        self.sent.append(dict(fields))
+        if self.failure is not None:
+            raise self.failure
+        return AmiResponse(AmiMessage(Response=self.response, ActionID="a1",
+                                      Message="Interface paused successfully"))
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is not installed (Debian package redis-server)"
+    folder = tmp_path_factory.mktemp("redis")
+    sock = folder / "redis.sock"
+    process = subprocess.Popen([binary, "--port", "0", "--unixsocket", str(sock),
+                                "--save", "", "--appendonly", "no", "--dir", str(folder)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"unix://{sock}"
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.RedisError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(5)
+
+
+@pytest.fixture
+def bridge_name():
+    return f"test-{time.monotonic_ns()}"
+
+
+def executor(ami, redis_url="redis://127.0.0.1:1/0", **options):
+    return CommandExecutor(redis_url, ami, default_queue="hotline", **options)
+
+
+@pytest.mark.parametrize("name, args, fields", [
+    ("queue_add", {"interface": "PJSIP/8001", "member_name": "Agent 1",
+                   "state_interface": "PJSIP/8001"},
+     {"Action": "QueueAdd", "Queue": "hotline", "Interface": "PJSIP/8001",
+      "MemberName": "Agent 1", "StateInterface": "PJSIP/8001", "Paused": False}),
+    ("queue_add", {"interface": "Local/8002@lab-phones/n", "queue": "other", "paused": True},
+     {"Action": "QueueAdd", "Queue": "other", "Interface": "Local/8002@lab-phones/n",
+      "Paused": True}),
+    ("queue_remove", {"interface": "PJSIP/8001"},
+     {"Action": "QueueRemove", "Queue": "hotline", "Interface": "PJSIP/8001"}),
+    ("queue_pause", {"interface": "PJSIP/8001", "paused": True, "reason": "午饭 lunch"},
+     {"Action": "QueuePause", "Interface": "PJSIP/8001", "Paused": True,
+      "Reason": "午饭 lunch"}),
+    ("queue_pause", {"interface": "PJSIP/8001", "paused": False, "queue": "hotline",
+                     "reason": None},
+     {"Action": "QueuePause", "Interface": "PJSIP/8001", "Paused": False, "Queue": "hotline"}),
+    ("originate_call", {"agent_interface": "PJSIP/8001", "number": "13800138000",
+                        "caller_id": '"Hotline" <4000>'},
+     {"Action": "Originate", "Channel": "PJSIP/8001", "Context": "agents",
+      "Exten": "13800138000", "Priority": 1, "Async": True, "Timeout": 30000,
+      "CallerID": '"Hotline" <4000>'}),
+])
+def test_each_command_becomes_its_ami_action(name, args, fields):
+    ami = FakeAmi()
+    reply = executor(ami).execute(name, args)
+    assert reply == {"ok": True, "message": "Interface paused successfully", "action_id": "a1"}
+    assert ami.sent == [fields]
+
+
+@pytest.mark.parametrize("mode, options", [("listen", "uqE"), ("whisper", "uqEw"),
+                                           ("barge", "uqEB")])
+def test_spy_originates_chanspy_on_the_full_channel_name(mode, options):
+    ami = FakeAmi()
+    executor(ami).execute("spy", {"supervisor_interface": "PJSIP/9001",
+                                  "spyee_channel": "PJSIP/8001-0000000a", "mode": mode})
+    [fields] = ami.sent
+    assert fields["Channel"] == "PJSIP/9001"
+    assert fields["Application"] == "ChanSpy"
+    assert fields["Data"] == f"PJSIP/8001-0000000a,{options}"
+
+
+def test_spy_defaults_to_listening():
+    ami = FakeAmi()
+    executor(ami).execute("spy", {"supervisor_interface": "PJSIP/9001",
+                                  "spyee_channel": "Local/8001@lab-phones-00000001;1"})
+    assert ami.sent[0]["Data"] == "Local/8001@lab-phones-00000001;1,uqE"
+
+
+@pytest.mark.parametrize("name, args, complaint", [
+    ("reboot", {}, "unknown command"),
+    (None, {}, "unknown command"),
+    ("queue_pause", {"interface": "PJSIP/8001"}, "missing ['paused']"),
+    ("queue_pause", {"interface": "PJSIP/8001", "paused": "yes"}, "not true/false"),
+    ("queue_pause", {"interface": "PJSIP/8001", "paused": True, "colour": "red"},
+     "unexpected ['colour']"),
+    ("queue_pause", {"interface": "PJSIP/8001\r\nAction: Logoff", "paused": True},
+     "interface"),
+    ("queue_pause", {"interface": "PJSIP/8001", "paused": True, "reason": "a\nb"}, "printable"),
+    ("queue_add", {"interface": "PJSIP/8001", "queue": "hot line"}, "queue"),
+    ("originate_call", {"agent_interface": "PJSIP/8001", "number": "138-0013"}, "number"),
+    ("spy", {"supervisor_interface": "PJSIP/9001", "spyee_channel": "PJSIP/8001,B"},
+     "channel"),
+    ("spy", {"supervisor_interface": "PJSIP/9001", "spyee_channel": "PJSIP/8001-1",
+             "mode": "shout"}, "mode"),
+    ("queue_remove", ["PJSIP/8001"], "must be an object"),
+])
+def test_bad_commands_are_refused_and_nothing_is_sent(name, args, complaint):
+    ami = FakeAmi()
+    reply = executor(ami).execute(name, args)
+    assert reply["ok"] is False and complaint in reply["message"]
+    assert ami.sent == []
+
+
+@pytest.mark.parametrize("failure, words", [
+    (AmiTimeoutError("no answer in 5 s"), "did not answer"),
+    (AmiConnectionError("AMI not connected"), "not reachable"),
+])
+def test_ami_failures_become_clear_replies(failure, words):
+    reply = executor(FakeAmi(failure=failure)).execute(
+        "queue_remove", {"interface": "PJSIP/8001"})
+    assert reply["ok"] is False and words in reply["message"]
+
+
+def test_asterisk_error_response_is_not_ok():
+    ami = FakeAmi(response="Error")
+    reply = executor(ami).execute("queue_remove", {"interface": "PJSIP/8001"})
+    assert reply["ok"] is False
+
+
+def test_client_refuses_bad_arguments_without_touching_redis():
+    client = CommandClient("redis://127.0.0.1:1/0")  # nothing listens there
+    reply = client.call("queue_pause", interface="PJSIP/8001", paused="maybe")
+    assert reply == {"ok": False, "message": "queue_pause: 'maybe' is not true/false"}
+
+
+def test_round_trip_through_redis(redis_url, bridge_name):
+    ami = FakeAmi()
+    running = executor(ami, redis_url, bridge=bridge_name)
+    running.start()
+    try:
+        reply = CommandClient(redis_url, bridge=bridge_name).call(
+            "queue_pause", interface="PJSIP/8001", paused=True, reason="lunch")
+    finally:
+        running.stop()
+    assert reply["ok"] is True
+    assert ami.sent[0]["Reason"] == "lunch"
+
+
+def test_reply_key_expires(redis_url, bridge_name):
+    client = redis.Redis.from_url(redis_url)
+    request = {"id": "a" * 32, "name": "queue_remove", "args": {"interface": "PJSIP/8001"},
+               "deadline": time.time() + 5}
+    executor(FakeAmi(), redis_url, bridge=bridge_name).handle_raw(json.dumps(request))
+    assert 0 < client.ttl(reply_key("a" * 32)) <= 60
+
+
+def test_no_bridge_means_bridge_not_answering(redis_url, bridge_name):
+    started = time.monotonic()
+    reply = CommandClient(redis_url, bridge=bridge_name).call(
+        "queue_remove", timeout=0.3, interface="PJSIP/8001")
+    assert reply == {"ok": False, "message": NOT_ANSWERING}
+    assert time.monotonic() - started < 2
+
+
+def test_a_request_past_its_deadline_is_not_executed(redis_url, bridge_name):
+    ami = FakeAmi()
+    CommandClient(redis_url, bridge=bridge_name).call(
+        "queue_remove", timeout=0.1, interface="PJSIP/8001")
+    running = executor(ami, redis_url, bridge=bridge_name)
+    running.start()
+    time.sleep(0.5)
+    running.stop()
+    assert ami.sent == []
+
+
+def test_malformed_requests_are_dropped_and_the_executor_carries_on(redis_url, bridge_name):
+    ami = FakeAmi()
+    client = redis.Redis.from_url(redis_url)
+    for junk in (b"not json", b"{}", json.dumps({"id": "../../x"}), b"\xff\xfe"):
+        client.rpush(request_list_key(bridge_name), junk)
+    running = executor(ami, redis_url, bridge=bridge_name)
+    running.start()
+    try:
+        reply = CommandClient(redis_url, bridge=bridge_name).call(
+            "queue_remove", interface="PJSIP/8001")
+    finally:
+        running.stop()
+    assert reply["ok"] is True and len(ami.sent) == 1
+
+
+def test_unknown_command_reaching_the_executor_gets_an_answer(redis_url, bridge_name):
+    client = redis.Redis.from_url(redis_url)
+    request = {"id": "b" * 32, "name": "format_disk", "args": {}, "deadline": time.time() + 5}
+    ami = FakeAmi()
+    executor(ami, redis_url, bridge=bridge_name).handle_raw(json.dumps(request))
+    _, raw = client.blpop([reply_key("b" * 32)], timeout=1)
+    assert json.loads(raw)["ok"] is False and ami.sent == []
+
+
+def test_concurrent_callers_each_get_their_own_reply(redis_url, bridge_name):
+    ami = FakeAmi()
+    running = executor(ami, redis_url, bridge=bridge_name)
+    running.start()
+    replies = []
+    interfaces = [f"PJSIP/80{n:02d}" for n in range(10)]
+
+    def call(interface):
+        replies.append(CommandClient(redis_url, bridge=bridge_name).call(
+            "queue_remove", interface=interface))
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in interfaces]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    running.stop()
+    assert len(replies) == 10 and all(reply["ok"] for reply in replies)
+    assert sorted(f["Interface"] for f in ami.sent) == interfaces
