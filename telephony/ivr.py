@@ -155,12 +155,13 @@ class FeeBalanceFlow:
         except IvrDataError as error:
             log.warning("IVR %s: session not stored: %s", self.record.callid, error)
             raise _Transfer("database_error", P.SORRY_ERROR) from error
-        self.line.set_vars(HOTLINE_IVR_SESSION_ID=self.session_id)
+        # "__": inherited by the agent's channel when the queue rings it.
+        self.line.set_vars(**{"__HOTLINE_IVR_SESSION_ID": self.session_id})
 
     def _serve(self) -> None:
         household_id = self._identify()
         self.record.household_id = household_id
-        self.line.set_vars(HOTLINE_HOUSEHOLD_ID=household_id)
+        self.line.set_vars(**{"__HOTLINE_HOUSEHOLD_ID": household_id})
         self._data(self.backend.note_identified, self.record.caller_number, household_id)
         self.record.balance = self._data(self.backend.balance, household_id)
         self._menu()

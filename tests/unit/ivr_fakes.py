@@ -39,7 +39,7 @@ class FakeAgi:
 
     def set_variable(self, name, value):
         self.commands.append(("SET VARIABLE", name, value))
-        self.variables[name] = value
+        self.variables[name.lstrip("_")] = value  # "__NAME" sets NAME, inherited
 
     def stream_file(self, name, escape_digits=""):
         self.commands.append(("STREAM FILE", name, escape_digits))

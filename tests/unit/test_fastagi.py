@@ -278,6 +278,6 @@ def test_fee_balance_over_the_wire(server_with):
     assert 'SET VARIABLE "CHANNEL(language)" "zh"' in commands
     assert "GET DATA hotline/ivr-greeting&hotline/ivr-enter-room 3000 24" in commands
     assert 'SAY NUMBER "1234" "012"' in commands
-    assert 'SET VARIABLE "HOTLINE_HOUSEHOLD_ID" "7"' in commands
+    assert 'SET VARIABLE "__HOTLINE_HOUSEHOLD_ID" "7"' in commands
     assert commands[-1] == 'SET VARIABLE "HOTLINE_IVR_NEXT" "agent"'
     assert backend.sessions[1].outcome == "to_agent"
