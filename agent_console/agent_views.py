@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from agent_console.commands import run_command, state_command
 from agent_console.extensions import db, redis_client, settings
-from agent_console.forms import AgentStateForm, EmptyForm
+from agent_console.forms import PAUSE_REASONS, AgentStateForm, EmptyForm
 from agent_console.live import AgentLiveStore
 from models.console import AccessAuditEntry, AgentStateLog
 
@@ -70,7 +70,7 @@ def change_state():
     interface = current_user.phone_interface
     if not interface:
         return jsonify(ok=False, message=_("No phone is bound to your account.")), 400
-    if form.action.data == "pause" and not form.reason.data:
+    if form.action.data == "pause" and form.reason.data not in PAUSE_REASONS:
         return jsonify(ok=False, message=_("Choose a pause reason.")), 400
     name, arguments = state_command(form.action.data, interface, settings().queue_name,
                                     current_user.display_name or current_user.username,

@@ -64,7 +64,9 @@ class HandoverForm(FlaskForm):
 
 class AgentStateForm(FlaskForm):
     action = SelectField(choices=[(a, a) for a in ("login", "logout", "ready", "pause")])
-    reason = SelectField(choices=[("", "-")] + [(r, r) for r in PAUSE_REASONS])
+    # Only "pause" needs a reason; the view checks it, so the field may be absent.
+    reason = SelectField(choices=[("", "-")] + [(r, r) for r in PAUSE_REASONS],
+                         validate_choice=False)
 
 
 class EmptyForm(FlaskForm):

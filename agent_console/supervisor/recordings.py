@@ -1,0 +1,81 @@
+"""Recordings played in the browser (HTTP Range) and the QA form.
+
+Supervisors may play any call; an agent only calls answered on their own phone.
+Every opening of a recording leaves an AuditLog row (a continuation Range request
+of the same playback does not).
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from agent_console.extensions import db, roles_required, settings
+from agent_console.supervisor import bp
+from agent_console.supervisor.sockets import SUPERVISOR_ROLES
+from call_queue import qa
+from call_queue.errors import QaError, RecordingError
+from models.calls import Call
+from models.supervision import QaScore
+
+log = logging.getLogger(__name__)
+
+
+def _call_or_404(callid: str) -> Call:
+    call = db().scalar(select(Call).where(Call.callid == callid))
+    if call is None:
+        abort(404)
+    return call
+
+
+def _may_hear(call: Call) -> bool:
+    if current_user.role in SUPERVISOR_ROLES:
+        return True
+    return bool(current_user.phone_interface) and call.agent_interface == current_user.phone_interface
+
+
+def _is_continuation() -> bool:
+    """A Range request that does not start at byte 0 continues a playback already logged."""
+    range_header = request.headers.get("Range", "")
+    return range_header.startswith("bytes=") and not range_header.startswith("bytes=0-")
+
+
+@bp.get("/recordings/<callid>")
+@login_required
+def recording(callid: str):
+    call = _call_or_404(callid)
+    if not _may_hear(call):
+        log.warning("%s refused the recording of %s", current_user.username, callid)
+        abort(403)
+    try:
+        path = qa.recording_file(call, settings().recordings_dir)
+    except RecordingError as error:
+        log.warning("recording of %s not served: %s", callid, error)
+        abort(404)
+    if not _is_continuation():
+        qa.audit(db(), current_user, "recording_opened", callid, str(path.name))
+        db().commit()
+    return send_file(path, conditional=True, mimetype="audio/wav", max_age=0)
+
+
+@bp.route("/qa/<callid>", methods=["GET", "POST"])
+@roles_required(*SUPERVISOR_ROLES)
+def qa_form(callid: str):
+    call = _call_or_404(callid)
+    error = None
+    if request.method == "POST":
+        try:
+            scores = qa.parse_criteria(request.form)
+            qa.save_score(db(), callid, scores, current_user.id, request.form.get("comment", ""))
+            db().commit()
+            flash(f"QA score saved for {callid}", "info")
+            return redirect(url_for("supervisor.qa_form", callid=callid))
+        except QaError as error_:
+            error = str(error_)
+    scores = db().scalars(select(QaScore).where(QaScore.callid == callid)
+                          .order_by(QaScore.scored_at.desc())).all()
+    return render_template("supervisor/qa.html", call=call, criteria=qa.CRITERIA,
+                           max_total=qa.MAX_TOTAL, scores=scores, error=error,
+                           form=request.form), 400 if error else 200

@@ -1,0 +1,37 @@
+"""Namespace /wallboard: supervisors only; a snapshot of the board on every (re)connect.
+
+Updates come from the bridge's LiveStateSink through Socket.IO's Redis queue
+(event `board`); Redis pub/sub keeps nothing, so a browser that (re)connects
+reads the stored board first.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import Namespace, emit
+
+from call_queue.live import PUSH_EVENT, read_wallboard
+
+log = logging.getLogger(__name__)
+SUPERVISOR_ROLES = ("supervisor", "admin")
+
+
+def may_watch() -> bool:
+    return current_user.is_authenticated and current_user.role in SUPERVISOR_ROLES
+
+
+class WallboardNamespace(Namespace):
+    def on_connect(self, auth=None):
+        if not may_watch():
+            log.info("refused /wallboard socket for %s from %s",
+                     getattr(current_user, "username", "anonymous"), request.remote_addr)
+            raise ConnectionRefusedError("supervisors only")
+        emit(PUSH_EVENT, read_wallboard(current_app.extensions["hotline_redis"]))
+
+    def on_snapshot(self, _data=None):
+        if not may_watch():
+            return {"ok": False}
+        emit(PUSH_EVENT, read_wallboard(current_app.extensions["hotline_redis"]))
+        return {"ok": True}

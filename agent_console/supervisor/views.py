@@ -1,0 +1,106 @@
+"""Wallboard page, listen/whisper/barge, and the statistics page (table, chart, Excel)."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import Response, jsonify, render_template, request
+from flask_login import current_user
+
+from agent_console.extensions import db, redis_client, roles_required, settings
+from agent_console.supervisor import bp
+from agent_console.supervisor.sockets import SUPERVISOR_ROLES
+from call_queue import stats, stats_export
+from call_queue.errors import CallQueueError
+from call_queue.live import read_wallboard
+from call_queue.qa import scored_this_month
+from call_queue.stats_measures import MEASURES
+from call_queue.stats_queries import Period
+from call_queue.stats_sql import BUCKETS
+from call_queue.supervision import request_spy
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/wallboard")
+@roles_required(*SUPERVISOR_ROLES)
+def wallboard():
+    today = dt.datetime.now(dt.timezone.utc)
+    return render_template("supervisor/wallboard.html", board=read_wallboard(redis_client()),
+                           qa_counts=scored_this_month(db(), today))
+
+
+def _command_client():
+    from telephony.commands import CommandClient
+
+    return CommandClient(settings().redis_url)
+
+
+@bp.post("/spy")
+@roles_required(*SUPERVISOR_ROLES)
+def spy():
+    """Listen, whisper or barge on an agent's current call (from the wallboard)."""
+    data = request.get_json(silent=True) or request.form
+    interface, mode = data.get("interface", ""), data.get("mode", "listen")
+    agents = {agent["interface"]: agent for agent in read_wallboard(redis_client())["agents"]}
+    agent = agents.get(interface)
+    if agent is None:
+        return jsonify({"ok": False, "message": f"{interface} is not on the board"}), 404
+    try:
+        answer = request_spy(db(), _command_client(),
+                             supervisor_interface=current_user.phone_interface or "",
+                             spyee_channel=agent["channel"], mode=mode,
+                             supervisor_user_id=current_user.id, callid=agent["callid"])
+    except CallQueueError as error:
+        return jsonify({"ok": False, "message": str(error)}), 409
+    db().commit()
+    log.info("%s started %s on %s", current_user.username, mode, agent["channel"])
+    return jsonify({"ok": True, "message": answer.get("message", "")})
+
+
+def _period_from_request() -> Period:
+    today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    month_start = today.replace(day=1)
+    start = request.args.get("from") or month_start.date().isoformat()
+    end = request.args.get("to") or (today + dt.timedelta(days=1)).date().isoformat()
+    return stats.make_period(stats.parse_day(start, "from"), stats.parse_day(end, "to"),
+                             request.args.get("by", "day"), request.args.get("queue"),
+                             request.args.get("agent"))
+
+
+def _report():
+    return stats.compute_stats(db(), _period_from_request(), settings())
+
+
+@bp.get("/stats")
+@roles_required(*SUPERVISOR_ROLES)
+def stats_page():
+    try:
+        report = _report()
+    except CallQueueError as error:
+        return render_template("supervisor/stats.html", error=str(error), report=None,
+                               measures=MEASURES, buckets=BUCKETS, args=request.args), 400
+    return render_template("supervisor/stats.html", report=report, measures=MEASURES,
+                           buckets=BUCKETS, args=request.args, error=None)
+
+
+@bp.get("/stats.json")
+@roles_required(*SUPERVISOR_ROLES)
+def stats_json():
+    try:
+        return jsonify(_report())
+    except CallQueueError as error:
+        return jsonify({"error": str(error)}), 400
+
+
+@bp.get("/stats.xlsx")
+@roles_required(*SUPERVISOR_ROLES)
+def stats_excel():
+    try:
+        report = _report()
+    except CallQueueError as error:
+        return Response(str(error), status=400, mimetype="text/plain")
+    filename = f"hotline-stats-{report['from'][:10]}-{report['to'][:10]}.xlsx"
+    return Response(stats_export.to_excel(report), headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
