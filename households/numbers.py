@@ -18,6 +18,7 @@ WITHHELD_WORDS = frozenset({
 })
 # Extensions: "ext 12", "x12", "转12", "分机12", "#12", or ",,12" dialled after pauses.
 _EXTENSION = re.compile(r"(?:ext\.?|extension|x|转|分机|#|,+|;)\s*(\d{1,6})\s*$", re.I)
+_DASHED_EXTENSION = re.compile(r"-\s*(\d{1,5})\s*$")
 _SEPARATORS = re.compile(r"[\s\-().\u3000/·]+")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _SERVICE = re.compile(r"(?:1\d{2}|1\d{4}|95\d{3}|96\d{3,5}|400\d{7}|800\d{7})")
@@ -57,7 +58,16 @@ def normalize_number(raw: str | None, local_area_code: str | None = None) -> Nor
     if not digits.isascii() or not digits.isdigit():
         return NormalizedNumber(raw_kept, PhoneKind.INVALID, None)
     area = local_area_code or _default_area_code()
-    return _classify(raw_kept, digits, plus, extension, area)
+    number = _classify(raw_kept, digits, plus, extension, area)
+    trailing = _DASHED_EXTENSION.search(body)
+    if number.kind == PhoneKind.INVALID and extension is None and trailing:
+        # "010-62345678-123": the last dashed group is an extension.
+        shorter = _SEPARATORS.sub("", body[:trailing.start()].lstrip("+"))
+        if shorter.isdigit():
+            retry = _classify(raw_kept, shorter, plus, trailing.group(1), area)
+            if retry.kind in (PhoneKind.LANDLINE, PhoneKind.MOBILE):
+                return retry
+    return number
 
 
 def _default_area_code() -> str:
