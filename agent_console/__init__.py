@@ -33,10 +33,12 @@ BLUEPRINTS = [
     "agent_console.work_orders:bp",
     "agent_console.followups:bp",
     "agent_console.handover:bp",
+    "agent_console.supervisor:bp",
 ]
 
 NAMESPACES = [
     ("agent_console.sockets:AgentNamespace", "/agent"),
+    ("agent_console.supervisor.sockets:WallboardNamespace", "/wallboard"),
 ]
 
 

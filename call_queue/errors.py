@@ -20,3 +20,11 @@ class QueueLogError(CallQueueError):
 
 class SpyRequestError(CallQueueError):
     """A listen/whisper/barge request cannot be sent (bad mode, no call, bridge said no)."""
+
+
+class QaError(CallQueueError):
+    """A QA score that cannot be stored (unknown call, a criterion out of range)."""
+
+
+class RecordingError(CallQueueError):
+    """A recording that cannot be served (none stored, outside the folder, missing file)."""

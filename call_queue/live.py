@@ -30,15 +30,18 @@ log = logging.getLogger(__name__)
 BOARD_KEY = "hotline:live:board"
 NAMESPACE = "/wallboard"
 PUSH_EVENT = "board"
+MESSAGE_QUEUE_CHANNEL = "flask-socketio"  # Flask-SocketIO's default channel
 
 
 def _default_emitter(redis_url: str) -> Callable[[dict], None]:
-    from flask_socketio import SocketIO
+    """Publish on Flask-SocketIO's Redis channel, as `SocketIO(message_queue=...)` would,
+    but also for unix:// Redis URLs (which Flask-SocketIO would hand to Kombu)."""
+    from socketio import RedisManager
 
-    socketio = SocketIO(message_queue=redis_url)
+    manager = RedisManager(redis_url, channel=MESSAGE_QUEUE_CHANNEL, write_only=True)
 
     def emit(payload: dict) -> None:
-        socketio.emit(PUSH_EVENT, payload, namespace=NAMESPACE)
+        manager.emit(PUSH_EVENT, payload, namespace=NAMESPACE)
 
     return emit
 

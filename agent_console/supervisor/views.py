@@ -104,3 +104,15 @@ def stats_excel():
     return Response(stats_export.to_excel(report), headers={
         "Content-Disposition": f'attachment; filename="{filename}"'},
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.app_template_filter("stat")
+def format_stat(value, unit: str) -> str:
+    """A measure's value for the table: rates as %, seconds and numbers to one decimal."""
+    if value is None:
+        return "—"
+    if unit == "rate":
+        return f"{value * 100:.1f} %"
+    if unit in ("s", "number"):
+        return f"{value:.1f}"
+    return str(value)

@@ -1,0 +1,104 @@
+// Live wallboard: the board arrives as a whole on connect and on every change
+// (event "board"); wait and state times tick locally between pushes.
+(function () {
+  "use strict";
+  const root = document.getElementById("wallboard");
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  let board = null;
+  let receivedAt = 0;
+
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function elapsed() { return board ? Math.floor((Date.now() - receivedAt) / 1000) : 0; }
+
+  function pct(value) { return value === null ? "—" : Math.round(value * 100) + " %"; }
+
+  function renderQueues() {
+    const holder = document.getElementById("queues");
+    holder.replaceChildren();
+    for (const queue of board.queues) {
+      const longest = queue.callers_waiting ? queue.longest_wait_s + elapsed() : 0;
+      const table = el("table", undefined, "queue");
+      table.dataset.queue = queue.name;
+      table.append(el("caption", queue.name));
+      const cells = [["Waiting", queue.callers_waiting, "callers_waiting"],
+        ["Longest wait", longest + " s", "longest_wait_s"], ["Offered", queue.offered, "offered"],
+        ["Answered", queue.answered, "answered"], ["Abandoned", queue.abandoned, "abandoned"],
+        ["Service level", pct(queue.service_level), "service_level"]];
+      for (let i = 0; i < cells.length; i += 2) {
+        const tr = el("tr");
+        for (const [label, value, cls] of cells.slice(i, i + 2)) {
+          tr.append(el("th", label), el("td", String(value), cls));
+        }
+        table.append(tr);
+      }
+      holder.append(table);
+    }
+    const callers = document.querySelector("#callers tbody");
+    callers.replaceChildren();
+    for (const queue of board.queues) {
+      for (const caller of queue.waiting) {
+        const tr = el("tr");
+        tr.append(el("td", queue.name), el("td", String(caller.position)),
+          el("td", (caller.caller_name ? caller.caller_name + " " : "") + caller.caller_number),
+          el("td", (caller.wait_s + elapsed()) + " s"));
+        callers.append(tr);
+      }
+    }
+  }
+
+  function spy(agent, mode) {
+    fetch(root.dataset.spyUrl, {method: "POST", headers: {"Content-Type": "application/json",
+      "X-CSRFToken": csrf}, body: JSON.stringify({interface: agent.interface, mode: mode})})
+      .then((response) => response.json())
+      .then((answer) => { document.getElementById("spy-result").textContent =
+        (answer.ok ? mode + ": " + agent.name : answer.message); });
+  }
+
+  function renderAgents() {
+    const body = document.querySelector("#agents tbody");
+    body.replaceChildren();
+    for (const agent of board.agents) {
+      const tr = el("tr");
+      tr.dataset.interface = agent.interface;
+      const actions = el("td");
+      if (agent.channel && (agent.state === "talking" || agent.state === "on_hold")) {
+        for (const mode of ["listen", "whisper", "barge"]) {
+          const button = el("button", mode);
+          button.type = "button";
+          button.addEventListener("click", () => spy(agent, mode));
+          actions.append(button);
+        }
+      }
+      tr.append(el("td", agent.name + " (" + agent.interface + ")"),
+        el("td", agent.state + (agent.paused_reason ? " (" + agent.paused_reason + ")" : ""), "state"),
+        el("td", (agent.time_in_state_s + elapsed()) + " s", "time"),
+        el("td", (agent.caller_name ? agent.caller_name + " " : "") + agent.caller_number, "caller"),
+        el("td", String((window.HOTLINE_QA || {})[agent.interface] || 0), "qa"), actions);
+      body.append(tr);
+    }
+  }
+
+  function render() {
+    if (!board) return;
+    const status = document.getElementById("board-status");
+    status.textContent = board.current ? "Live" : "Not current: " + board.note;
+    status.className = board.current ? "current" : "stale";
+    renderQueues();
+    renderAgents();
+  }
+
+  const socket = io("/wallboard", {transports: ["websocket", "polling"]});
+  socket.on("board", (payload) => { board = payload; receivedAt = Date.now(); render(); });
+  socket.on("disconnect", () => {
+    const status = document.getElementById("board-status");
+    status.textContent = "Not current: connection to the console lost";
+    status.className = "stale";
+  });
+  setInterval(render, 1000);
+})();
