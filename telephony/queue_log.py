@@ -193,3 +193,64 @@ class QueueLogFollower:
     def call(self, callid: str) -> Optional[QueueLogCall]:
         self.refresh()
         return self.calls.get(callid)
+
+
+# ---- the oracle: stored calls against queue_log
+def callid_seconds(callid: str) -> Optional[float]:
+    try:
+        return float(callid.split(".", 1)[0])
+    except ValueError:
+        return None
+
+
+def in_period(callid: str, since: Optional[float], until: Optional[float]) -> bool:
+    """Both sides are filtered by the callid's own time, so they cut the same calls."""
+    began = callid_seconds(callid)
+    if began is None:
+        return False
+    return (since is None or began >= since) and (until is None or began < until)
+
+
+def _differs(stored: Optional[int], logged: Optional[int], tolerance: int = 1) -> bool:
+    if stored is None and logged is None:
+        return False
+    if stored is None or logged is None:
+        return True
+    return abs(stored - logged) > tolerance
+
+
+def compare_call(stored: dict, logged: QueueLogCall) -> list[str]:
+    """Every difference between a stored call (column -> value) and queue_log's."""
+    problems = []
+    stored_closed = stored.get("outcome") is not None
+    logged_closed = logged.ended_at is not None
+    if stored_closed != logged_closed:
+        problems.append(f"stored {'closed' if stored_closed else 'open'} "
+                        f"({stored.get('outcome')}), queue_log "
+                        f"{'closed' if logged_closed else 'open'} ({logged.outcome})")
+    elif stored_closed and stored["outcome"] != logged.outcome:
+        problems.append(f"outcome {stored['outcome']} != queue_log {logged.outcome}")
+    if logged.agent and logged.agent not in (stored.get("agent_interface"),
+                                             stored.get("agent_member")):
+        problems.append(f"agent {stored.get('agent_interface')}/{stored.get('agent_member')}"
+                        f" != queue_log {logged.agent}")
+    for name, logged_value in (("wait_s", logged.wait_s), ("ring_s", logged.ring_s),
+                               ("talk_s", logged.talk_s)):
+        if _differs(stored.get(name), logged_value):
+            problems.append(f"{name} {stored.get(name)} != queue_log {logged_value}")
+    return problems
+
+
+def compare_calls(stored: dict[str, dict], logged: dict[str, QueueLogCall]) -> list[str]:
+    """Lines describing every mismatch, sorted by callid; [] when they agree."""
+    lines = []
+    for callid in sorted(set(stored) | set(logged), key=lambda c: (callid_seconds(c) or 0, c)):
+        if callid not in stored:
+            lines.append(f"{callid}: in queue_log ({logged[callid].outcome}) but not stored")
+        elif callid not in logged:
+            lines.append(f"{callid}: stored ({stored[callid].get('outcome')}) "
+                         f"but not in queue_log")
+        else:
+            lines.extend(f"{callid}: {problem}"
+                         for problem in compare_call(stored[callid], logged[callid]))
+    return lines

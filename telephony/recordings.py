@@ -15,9 +15,13 @@ import struct
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from sqlalchemy import select
+
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("wav", "raw")
+# Tables whose rows refer to a call by its callid (models.console, models.supervision).
+REFERRING_TABLES = ("work_orders", "qa_scores")
 # Option D writes signed-linear 8 kHz, 16-bit, 2 interleaved channels to .raw.
 RAW_BYTES_PER_SECOND = 8000 * 2 * 2
 WAV_HEADER_BYTES = 44
@@ -119,17 +123,21 @@ def referenced_callids(session, callids: Iterable[str]) -> set[str]:
 
     wanted = list(callids)
     found: set[str] = set()
-    for table_name in ("work_orders", "qa_scores"):
-        table = Base.metadata.tables.get(table_name)
-        if table is None or "call_id" not in table.c or not wanted:
+    for table_name in REFERRING_TABLES:
+        column = _callid_column(Base.metadata.tables.get(table_name))
+        if column is None or not wanted:
             continue
         for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
             rows = session.execute(
-                table.select().with_only_columns(table.c.call_id)
-                .where(table.c.call_id.in_(chunk)))
+                select(column).where(column.in_(wanted[start:start + 500])))
             found.update(str(row[0]) for row in rows)
     return found
+
+
+def _callid_column(table):
+    if table is None:
+        return None
+    return table.c.get("callid") if "callid" in table.c else table.c.get("call_id")
 
 
 def old_recordings(recordings_dir: Path, older_than: dt.timedelta,

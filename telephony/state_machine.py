@@ -28,6 +28,7 @@ from telephony.normalizer import UNKNOWN_RING_MS
 RING_PRECEDENCE = {"answered": 4, "busy": 3, "no_answer": 2, "cancelled": 1}
 MAX_FINISHED_IDS = 200_000
 MAX_CHANNEL_EXTENS = 50_000
+MAX_EARLY_DIAL_ENDS = 10_000
 
 
 @dataclasses.dataclass
@@ -95,6 +96,7 @@ class CallStateMachine:
         self._finished: OrderedDict[str, None] = OrderedDict()
         self._changed: dict[str, None] = {}
         self._closing: OrderedDict[str, float] = OrderedDict()
+        self._early_dial_ends: OrderedDict[tuple, ev.RingEnded] = OrderedDict()
         self._latest_at = 0.0
         self.linger_s = linger_s
 
@@ -166,6 +168,19 @@ class CallStateMachine:
         """The call's row (column -> value, times as POSIX seconds) and its ring attempts."""
         return call_record(call, self.ring_cadence_s, self.wrapup_s)
 
+    def is_finished(self, callid: str) -> bool:
+        return callid in self._finished
+
+    def forget(self, callid: str) -> None:
+        """Stop following a call now (it was closed from elsewhere: queue_log)."""
+        call = self.calls.get(callid)
+        if call is not None:
+            self._closing.pop(callid, None)
+            self._changed.pop(callid, None)
+            self._forget(call)
+        else:
+            self._finished[callid] = None
+
     def open_callids(self) -> set[str]:
         return {callid for callid, call in self.calls.items() if not call.closed}
 
@@ -228,11 +243,13 @@ class CallStateMachine:
         attempt.member_name = attempt.member_name or event.member_name
         return [] if call.closed or attempt.outcome else [event]
 
-    @staticmethod
-    def _attempt(call: CallState, key: str) -> Attempt:
+    def _attempt(self, call: CallState, key: str) -> Attempt:
         attempt = call.attempts.get(key)
         if attempt is None:
             attempt = call.attempts[key] = Attempt(key=key)
+            early = self._early_dial_ends.pop((call.callid, key), None)
+            if early is not None:  # its DialEnd overtook its AgentCalled
+                _end_attempt(attempt, early.outcome, early.at)
         return attempt
 
     def _on_ring_ended(self, event: ev.RingEnded) -> list[ev.CallEvent]:
@@ -240,6 +257,9 @@ class CallStateMachine:
         # DialEnd (queue "") may belong to any dial: only an attempt we know counts.
         known = self.calls.get(event.callid)
         if not event.queue and (known is None or key not in known.attempts):
+            self._early_dial_ends[(event.callid, key)] = event
+            if len(self._early_dial_ends) > MAX_EARLY_DIAL_ENDS:
+                self._early_dial_ends.popitem(last=False)
             return []
         call = self._call(event.callid)
         if call is None:
@@ -250,10 +270,7 @@ class CallStateMachine:
         if event.ring_ms != UNKNOWN_RING_MS and event.outcome != "answered":
             attempt.asterisk_ring_ms = event.ring_ms
         first = attempt.outcome is None
-        if first or RING_PRECEDENCE[event.outcome] > RING_PRECEDENCE[attempt.outcome]:
-            attempt.outcome = event.outcome
-        if attempt.ended_at is None or event.at < attempt.ended_at:
-            attempt.ended_at = event.at
+        _end_attempt(attempt, event.outcome, event.at)
         if not first:
             return []
         return [dataclasses.replace(
@@ -272,8 +289,7 @@ class CallStateMachine:
         attempt = self._attempt(call, event.agent_channel or event.interface)
         attempt.interface = attempt.interface or event.interface
         attempt.member_name = attempt.member_name or event.member_name
-        attempt.outcome = "answered"
-        attempt.ended_at = event.at if attempt.ended_at is None else attempt.ended_at
+        _end_attempt(attempt, "answered", event.at)
         return [] if call.completed_at is not None else [event]
 
     def _on_abandoned(self, event: ev.CallAbandoned) -> list[ev.CallEvent]:
@@ -374,6 +390,14 @@ _HANDLERS = {
     ev.RecordingStarted: CallStateMachine._on_recording,
     ev.RecordingStopped: CallStateMachine._on_recording,
 }
+
+
+def _end_attempt(attempt: Attempt, outcome: str, at: float) -> None:
+    """The strongest outcome and the earliest end win, whatever the order."""
+    if attempt.outcome is None or RING_PRECEDENCE[outcome] > RING_PRECEDENCE[attempt.outcome]:
+        attempt.outcome = outcome
+    if attempt.ended_at is None or at < attempt.ended_at:
+        attempt.ended_at = at
 
 
 def attempt_ring_ms(attempt: Attempt) -> Optional[int]:

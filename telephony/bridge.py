@@ -1,0 +1,272 @@
+"""`hotline bridge`: AMI in, call records and typed events out.
+
+Messages from `AmiConnection` (one dispatch thread, in order) go through the
+normalizer and the state machine; the changed call records go to the database
+writer first, then each published event to the sinks of EXTRA_SINKS (dotted
+`module:Class` paths, each built as `Sink(settings)` with `handle(event)`). A
+sink that cannot be loaded or raises is logged and never stops the bridge.
+
+On every (re)connect the bridge resyncs (telephony.resync): QueueStatus,
+QueueSummary and CoreShowChannels become a QueueSnapshotTaken event, and calls
+the database holds open that Asterisk no longer has are closed from queue_log
+or marked `ended_unseen`. A housekeeping thread finishes closed calls a little
+later: the recording's size and duration once MixMonitor closed the file, and
+queue_log's reason for an unanswered exit (timeout, exit-empty), which no AMI
+event carries.
+"""
+from __future__ import annotations
+
+import heapq
+import importlib
+import logging
+import signal
+import threading
+import time
+from typing import Callable, Optional
+
+from telephony import events as ev
+from telephony import resync
+from telephony.call_writer import CallWriter
+from telephony.normalizer import HANDLERS, normalize
+from telephony.queue_log import QueueLogFollower
+from telephony.recordings import recording_record
+from telephony.state_machine import CallStateMachine
+
+log = logging.getLogger(__name__)
+
+EXTRA_SINKS = ["call_queue.live:LiveStateSink", "agent_console.push:ScreenPopSink"]
+# Events the parser keeps; the rest are skipped before they become messages.
+FOLLOWED_EVENTS = frozenset(HANDLERS) | {"FullyBooted"}
+# Seconds after a call closed to read its recording (MixMonitor closes the file
+# after the channel is gone) and to look queue_log up; the second pass catches
+# a file still being written at the first.
+FINISH_DELAYS_S = (2.0, 15.0)
+SINK_ERROR_LOG_INTERVAL_S = 10.0
+
+
+def load_sinks(settings, paths) -> list:
+    """Instantiate each `module:Class`; one that fails to load is logged and left out."""
+    sinks = []
+    for path in paths:
+        module_name, _, class_name = path.partition(":")
+        try:
+            sink_class = getattr(importlib.import_module(module_name), class_name)
+            sinks.append(sink_class(settings))
+        except Exception:  # noqa: BLE001 - a missing or broken sink must not stop the bridge
+            log.exception("sink %s not loaded; the bridge runs without it", path)
+    return sinks
+
+
+class Bridge:
+    """Normalizer -> state machine -> writer and sinks; see the module docstring."""
+
+    def __init__(self, settings, engine, sinks: Optional[list] = None,
+                 connection_factory: Optional[Callable] = None, clock=time.time):
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+        self.machine = CallStateMachine(settings.ring_cadence_s, settings.wrapup_s)
+        self.writer = CallWriter(engine)
+        self.sinks = load_sinks(settings, EXTRA_SINKS) if sinks is None else sinks
+        self.queue_log = QueueLogFollower(settings.queue_log_path)
+        self.connection = None
+        self.connection_factory = connection_factory or _ami_connection
+        self.resyncs = 0
+        self._lock = threading.RLock()
+        self._tasks: list = []
+        self._task_seq = 0
+        self._stopping = threading.Event()
+        self._sink_errors: dict[int, float] = {}
+        self._housekeeper = threading.Thread(target=self._housekeep, name="bridge-housekeeping",
+                                             daemon=True)
+
+    # ---- lifecycle
+    def start(self) -> None:
+        self._housekeeper.start()
+        self.connection = self.connection_factory(
+            self.settings, self.on_message, self.on_connected, self.on_disconnected)
+        self.connection.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.connection is not None:
+            self.connection.close()
+        with self._lock:
+            self._take_and_write(time.perf_counter())
+        self.writer.flush()
+        self.writer.close()
+        for sink in self.sinks:
+            close = getattr(sink, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception:  # noqa: BLE001
+                    log.exception("sink %r did not close cleanly", sink)
+
+    # ---- AMI callbacks (the connection's dispatch thread)
+    def on_message(self, message) -> None:
+        arrived = time.perf_counter()
+        events = normalize(message)
+        if events:
+            with self._lock:
+                for event in events:
+                    self.process(event, arrived)
+
+    def on_connected(self) -> None:
+        log.info("AMI connected; resyncing")
+        self.publish_event(ev.BridgeConnected(at=self.clock()))
+        try:
+            resync.resync(self)
+        except Exception:  # noqa: BLE001 - a failed resync is retried at the next connect
+            log.exception("resync failed; following live events without it")
+            return
+        self.resyncs += 1
+        self.publish_event(ev.BridgeResynced(at=self.clock()))
+
+    def on_disconnected(self, reason: str) -> None:
+        log.warning("AMI disconnected: %s", reason)
+        self.publish_event(ev.BridgeDisconnected(at=self.clock(), reason=reason))
+
+    # ---- the pipeline
+    def process(self, event: ev.CallEvent, arrived: Optional[float] = None) -> None:
+        """One typed event through the state machine, the writer and the sinks."""
+        arrived = time.perf_counter() if arrived is None else arrived
+        with self._lock:
+            if isinstance(event, ev.CallAbandoned):
+                event = self._with_exit_reason(event)
+            published = self.machine.apply(event)
+            self._take_and_write(arrived)
+            for item in published:
+                self._publish(item)
+
+    def publish_event(self, event: ev.CallEvent) -> None:
+        """An event that is not a call's (bridge state, snapshot) straight to the sinks."""
+        self.process(event)
+
+    def _take_and_write(self, arrived: float) -> None:
+        records = self.machine.take_changed()
+        if not records:
+            return
+        self.writer.submit(records, arrived)
+        for record in records:
+            if record["closed"]:
+                for delay in FINISH_DELAYS_S:
+                    self.schedule(delay, self._finish_call, record["callid"], record["outcome"])
+
+    def _publish(self, event: ev.CallEvent) -> None:
+        for sink in self.sinks:
+            try:
+                sink.handle(event)
+            except Exception:  # noqa: BLE001 - one sink must not stop the others
+                self._log_sink_error(sink, event)
+
+    def _log_sink_error(self, sink, event) -> None:
+        now = time.monotonic()
+        if now - self._sink_errors.get(id(sink), 0.0) >= SINK_ERROR_LOG_INTERVAL_S:
+            self._sink_errors[id(sink)] = now
+            log.exception("sink %s failed on %s (further failures muted for %.0f s)",
+                          type(sink).__name__, event.name, SINK_ERROR_LOG_INTERVAL_S)
+
+    def _with_exit_reason(self, event: ev.CallAbandoned) -> ev.CallAbandoned:
+        # Asterisk raises QueueCallerAbandon for timeouts and leave-when-empty too;
+        # only queue_log's verb tells them apart (when its file is readable here).
+        logged = self.queue_log.call(event.callid)
+        if logged is not None and logged.outcome and logged.outcome != "answered":
+            return ev.CallAbandoned(**{**_fields(event), "outcome": logged.outcome})
+        return event
+
+    # ---- deferred work
+    def schedule(self, delay_s: float, function: Callable, *args) -> None:
+        with self._lock:
+            self._task_seq += 1
+            heapq.heappush(self._tasks, (time.monotonic() + delay_s, self._task_seq,
+                                         function, args))
+
+    def run_due_tasks(self, now: Optional[float] = None) -> int:
+        now = time.monotonic() if now is None else now
+        done = 0
+        with self._lock:
+            while self._tasks and self._tasks[0][0] <= now:
+                _, _, function, args = heapq.heappop(self._tasks)
+                try:
+                    function(*args)
+                except Exception:  # noqa: BLE001
+                    log.exception("bridge task %s failed", getattr(function, "__name__", function))
+                done += 1
+        return done
+
+    def _housekeep(self) -> None:
+        while not self._stopping.wait(0.25):
+            self.run_due_tasks()
+
+    def _finish_call(self, callid: str, outcome: Optional[str]) -> None:
+        recording = recording_record(self.settings, callid)
+        if recording is not None:
+            self.writer.submit([recording], time.perf_counter())
+        if outcome == "abandoned":
+            logged = self.queue_log.call(callid)
+            if logged is not None and logged.outcome not in (None, "answered", "abandoned"):
+                self.machine.refine_exit(callid, logged.outcome)
+                self.writer.submit([{"callid": callid, "outcome": logged.outcome}],
+                                   time.perf_counter())
+
+
+def _fields(event) -> dict:
+    return {name: getattr(event, name) for name in event.__dataclass_fields__}
+
+
+def _ami_connection(settings, on_event, on_connected, on_disconnected):
+    from telephony.ami_client import AmiConnection
+
+    return AmiConnection(settings.ami_host, settings.ami_port, settings.ami_user,
+                         settings.ami_secret, on_event, on_connected, on_disconnected,
+                         events=FOLLOWED_EVENTS)
+
+
+def _command_executor(settings, connection):
+    """H1a's executor of console commands (Redis -> AMI), when present."""
+    try:
+        from telephony.commands import CommandExecutor
+    except ImportError:
+        log.warning("telephony.commands not available: console commands are not executed")
+        return None
+    try:
+        executor = CommandExecutor(settings.redis_url, connection)
+        executor.start()
+        return executor
+    except Exception:  # noqa: BLE001 - the bridge follows calls even without commands
+        log.exception("console command executor not started")
+        return None
+
+
+def _fastagi_server(settings):
+    """The IVR's FastAGI server runs inside the bridge process (telephony.fastagi)."""
+    try:
+        from telephony.fastagi import start_fastagi_server
+
+        return start_fastagi_server(settings)
+    except Exception:  # noqa: BLE001 - calls are followed even when the IVR cannot serve
+        log.exception("FastAGI server not started; the IVR will not answer")
+        return None
+
+
+def run_bridge(settings, engine) -> None:
+    """Run until SIGTERM or SIGINT; stop cleanly (pending records are committed)."""
+    bridge = Bridge(settings, engine)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    bridge.start()
+    executor = _command_executor(settings, bridge.connection)
+    fastagi = _fastagi_server(settings)
+    log.info("bridge running: AMI %s:%s, database %s, sinks %s", settings.ami_host,
+             settings.ami_port, engine.url.render_as_string(hide_password=True),
+             [type(sink).__name__ for sink in bridge.sinks])
+    while not stop.wait(1.0):
+        pass
+    log.info("stopping the bridge")
+    if executor is not None:
+        executor.stop()
+    if fastagi is not None:
+        fastagi.stop()
+    bridge.stop()
