@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +29,7 @@ def _session():
 
 def _progress(label: str):
     def factory(total: int):
-        return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"))
+        return click.progressbar(length=total, label=label, file=sys.stderr)
     return factory
 
 
@@ -124,7 +125,7 @@ def demo_data_command(count: int, seed: int, community_code: str, as_of) -> None
     started = time.perf_counter()
     with _session() as session:
         with click.progressbar(length=count, label="households",
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             result = make_demo_data(session, count, seed=seed, community_code=community_code,
                                     as_of=as_of.date() if as_of else dt.date.today(),
                                     progress=bar.update)
