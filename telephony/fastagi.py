@@ -8,7 +8,9 @@ pyst2 cannot do this by itself, for three reasons handled here in one adapter:
 - the unsolicited `HANGUP` line Asterisk sends when the caller hangs up (unless
   AGISIGHUP=no) makes pyst2's result parser fail (`int('')`): the reply reader
   here drops it and marks the hangup, so the next command raises AGIHangup as
-  pyst2 does for its own SIGHUP.
+  pyst2 does for its own SIGHUP. `result=-1` stays pyst2's AGIAppError on a
+  live channel (a missing sound file answers so too) and is AGIHangup once the
+  HANGUP line came; `511` (dead channel) is AGIHangup.
 pyst2 writes a trace (ENV LINE, COMMAND, RESULT_LINE) to the `stderr` it is
 given; that goes to a logger (`telephony.fastagi.trace`, DEBUG).
 
@@ -132,9 +134,11 @@ class SocketAGI(AGI):
         except AGIHangup:
             raise
         except AGIAppError as error:
-            # result=-1: the application failed, almost always because the
-            # caller hung up (with AGISIGHUP=no no HANGUP line says so).
-            raise AGIResultHangup(str(error)) from error
+            # result=-1: the caller hung up, or the command failed on a live
+            # channel (STREAM FILE of a missing file answers the same way).
+            if self._got_sighup:
+                raise AGIResultHangup(str(error)) from error
+            raise
 
     def get_data_timed(self, prompt: str, timeout_ms: int, max_digits: int) -> tuple[str, bool]:
         """GET DATA: (the digits, whether input ended by timeout rather than # or max)."""

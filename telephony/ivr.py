@@ -19,7 +19,7 @@ import logging
 import time
 from typing import Optional
 
-from asterisk.agi import AGIHangup
+from asterisk.agi import AGIAppError, AGIHangup, AGIResultHangup
 
 from telephony.ivr_data import (
     Balance, DatabaseIvrBackend, IvrBackend, IvrDataError, SessionRecord,
@@ -96,19 +96,39 @@ class CallerLine:
 
     def play(self, prompt: str, escape: str = "") -> str:
         self._note("play", prompt=prompt)
-        return self.agi.stream_file(prompt, escape)
+        return self._tolerant(self.agi.stream_file, prompt, escape, failed="")
 
     def say_number(self, number: int, escape: str = "") -> str:
         self._note("say_number", value=int(number))
-        return self.agi.say_number(int(number), escape)
+        return self._tolerant(self.agi.say_number, int(number), escape, failed="")
 
     def ask(self, prompts: list[str], max_digits: int) -> tuple[str, bool]:
         """Play the prompts (interruptible) and read digits: (digits, timed out)."""
         self._note("play", prompt="&".join(prompts))
-        digits, timed_out = self.agi.get_data_timed("&".join(prompts), self.input_timeout_ms,
-                                                     max_digits)
+        digits, timed_out = self._tolerant(
+            self.agi.get_data_timed, "&".join(prompts), self.input_timeout_ms, max_digits,
+            failed=("", True))
         self._note("input", digits=digits, timed_out=timed_out)
         return digits, timed_out
+
+    def _tolerant(self, command, *args, failed):
+        """Run an AGI command; if it failed (result=-1) on a live channel, go on.
+
+        A missing sound file makes STREAM FILE answer -1 as a hangup does; a NOOP
+        tells them apart (a dead channel's HANGUP line comes before its reply).
+        """
+        try:
+            return command(*args)
+        except AGIHangup:
+            raise
+        except AGIAppError as error:
+            self.agi.execute("NOOP")
+            if self.agi.hung_up:
+                raise AGIResultHangup(str(error)) from error
+            log.error("IVR %s: %s failed on a live channel (missing sound file?): %s",
+                      self.record.callid, args[0], error)
+            self._note("failed", command=str(args[0]))
+            return failed
 
     def set_vars(self, **variables) -> None:
         for name, value in variables.items():
@@ -124,6 +144,7 @@ class FeeBalanceFlow:
         self.line = CallerLine(agi, self.record, input_timeout_ms)
         self.backend = backend
         self.session_id: Optional[int] = None
+        self.balance_heard = False
 
     # --- the session -------------------------------------------------------------
     def run(self) -> SessionRecord:
@@ -245,8 +266,11 @@ class FeeBalanceFlow:
             pressed = (self.line.play(value, MENU_KEYS) if kind == "play"
                        else self.line.say_number(value, MENU_KEYS))
             if pressed:
-                return pressed
-        return ""
+                break
+        else:
+            pressed = ""
+        self.balance_heard = True
+        return pressed
 
     def _callback(self) -> None:
         self._data(self.backend.request_callback, self.session_id, self.record)
@@ -277,7 +301,7 @@ class FeeBalanceFlow:
             log.warning("IVR %s: could not apologise; the dialplan will", self.record.callid)
 
     def _hung_up(self) -> None:
-        if self.record.balance is not None and self.record.outcome == "in_progress":
+        if self.balance_heard and self.record.outcome == "in_progress":
             # They heard what they called for: contained, even without a goodbye.
             self.record.outcome, self.record.reason = "self_served", "hung_up_after_balance"
         elif self.record.outcome == "in_progress":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from asterisk.agi import AGIResultHangup
+from asterisk.agi import AGIAppError, AGIResultHangup
 
 from telephony.ivr_data import Balance, IvrDataError, RoomEntry, RoomHousehold, SessionRecord
 
@@ -28,6 +28,8 @@ class FakeAgi:
         self.hangup_on = hangup_on
         self.commands: list[tuple] = []
         self.variables: dict[str, str] = {}
+        self.missing_files = set()  # STREAM FILE answers result=-1 for these
+        self.hung_up = False
 
     # what the flow calls
     def answer(self):
@@ -41,9 +43,15 @@ class FakeAgi:
         self.commands.append(("SET VARIABLE", name, value))
         self.variables[name.lstrip("_")] = value  # "__NAME" sets NAME, inherited
 
+    def execute(self, command, *args):
+        self.commands.append((command, *args))
+        return {"result": ("0", "")}
+
     def stream_file(self, name, escape_digits=""):
         self.commands.append(("STREAM FILE", name, escape_digits))
         self._maybe_hang_up(name)
+        if name in self.missing_files:
+            raise AGIAppError("Error executing application, or hangup")
         key = self.keys_during.pop(name, "")
         return key if key and key in escape_digits else ""
 

@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from asterisk.agi import AGIHangup
+from asterisk.agi import AGIAppError, AGIHangup
 
 from telephony.fastagi import FastAgiServer, LoggerStream, SocketAGI
 
@@ -124,12 +124,20 @@ def test_hangup_line_before_a_reply_is_dropped_and_the_next_command_raises(serve
 
 
 @pytest.mark.parametrize("reply", ["511 Command Not Permitted on a dead channel or intercept routine\n",
-                                   "200 result=-1\n"])
+                                   "HANGUP\n200 result=-1\n"])
 def test_dead_channel_replies_raise_agi_hangup(server_with, reply):
     script, outcome = recording(lambda agi, _: agi.stream_file("hotline/ivr-greeting"))
     server = server_with(script)
     assert FakeAsterisk(server.port, [reply]).serve()
     assert isinstance(outcome.error, AGIHangup)
+
+
+def test_failure_on_a_live_channel_is_an_app_error_not_a_hangup(server_with):
+    # STREAM FILE of a missing file: "200 result=-1 endpos=0", the channel lives on
+    script, outcome = recording(lambda agi, _: agi.stream_file("hotline/nothing"))
+    server = server_with(script)
+    assert FakeAsterisk(server.port, ["200 result=-1 endpos=0\n"]).serve()
+    assert isinstance(outcome.error, AGIAppError) and not isinstance(outcome.error, AGIHangup)
 
 
 def test_closed_connection_raises_agi_hangup(server_with):

@@ -226,3 +226,24 @@ def test_room_entry_parser_reads_valid_entries(building, unit, room):
                                   "３*２*１５０２", "3*2*"])
 def test_room_entry_parser_rejects(text):
     assert parse_room_entry(text) is None
+
+
+def test_a_missing_prompt_file_is_skipped_not_taken_for_a_hangup():
+    agi = FakeAgi(inputs=["3*2*1502", "5678", "0"], caller=UNKNOWN)
+    agi.missing_files = {P.TOTAL_DUE, P.TO_AGENT}
+    record, _ = run(agi)
+    assert (record.outcome, record.household_id) == ("to_agent", 7)
+    assert [s["command"] for s in record.steps if s["kind"] == "failed"] == [P.TOTAL_DUE,
+                                                                            P.TO_AGENT]
+    assert agi.variables["HOTLINE_IVR_NEXT"] == "agent"
+
+
+def test_a_failed_command_on_a_dead_channel_is_a_hangup():
+    class DeadAfterFailure(FakeAgi):
+        def execute(self, command, *args):
+            self.hung_up = True  # the HANGUP line came before NOOP's reply
+            return super().execute(command, *args)
+    agi = DeadAfterFailure(inputs=["3*2*1502", "5678", "0"], caller=UNKNOWN)
+    agi.missing_files = {P.TOTAL_DUE}
+    record, _ = run(agi)
+    assert record.outcome == "hung_up" and "HOTLINE_IVR_NEXT" not in agi.variables
