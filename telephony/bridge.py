@@ -90,7 +90,10 @@ class Bridge:
     def stop(self) -> None:
         self._stopping.set()
         if self.connection is not None:
-            self.connection.close()
+            try:
+                self.connection.close()
+            except Exception:  # noqa: BLE001 - the records below must still be committed
+                log.exception("AMI connection did not close cleanly")
         with self._lock:
             self._take_and_write(time.perf_counter())
         self.writer.flush()

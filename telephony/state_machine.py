@@ -419,12 +419,13 @@ def rings_heard(ring_ms: Optional[int], cadence_s: float) -> Optional[int]:
 def call_outcome(call: CallState) -> Optional[str]:
     if call.transfer_target is not None or call.hung_up_by == "transfer":
         return "transferred"
+    if call.unseen_at is not None and call.completed_at is None \
+            and call.abandoned_at is None:
+        return "ended_unseen"  # its end happened while the bridge was away
     if call.answered:
         return "answered" if call.closed else None
     if call.abandoned_at is not None:
         return call.exit_outcome
-    if call.unseen_at is not None:
-        return "ended_unseen"
     if call.hangup_at is not None:
         return "abandoned"  # hung up in the queue and the abandon event was missed
     return None

@@ -204,7 +204,7 @@ def test_resync_helpers():
     assert machine.open_callids() == {"1.5"}
     machine.close_unseen("1.5", _at(9))
     [record] = machine.take_changed()
-    assert record["outcome"] == "answered"  # it was answered: unseen is only its end
+    assert record["outcome"] == "ended_unseen" and record["answered_at"] == _at(0)
     machine.adopt_open_call("1.7", "1.7", "hotline", answered=False, at=None)
     machine.close_unseen("1.7", _at(9))
     [record] = machine.take_changed()

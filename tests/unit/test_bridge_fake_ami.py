@@ -1,0 +1,185 @@
+"""The bridge end to end against a fake AMI server replaying Asterisk 22's own bytes.
+
+Real sockets, the real AmiConnection, the real database writer; only Asterisk is
+replaced. The lab tests (tests/integration/test_bridge*.py) do the same with a
+real Asterisk.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from sqlalchemy import select
+
+from hotline.settings import get_settings
+from models.calls import Call
+from models.session import make_engine
+from telephony import events as ev
+from telephony.bridge import Bridge
+from tests.unit.ami_fake import FakeAmi, frame
+
+SECRET = "s3cret"
+
+
+class RecordingSink:
+    def __init__(self):
+        self.events = []
+
+    def handle(self, event):
+        self.events.append(event)
+
+    def names(self):
+        return [event.name for event in self.events]
+
+
+class BrokenSink:
+    def handle(self, event):
+        raise RuntimeError("this sink is broken")
+
+
+def _list_responder(event_frames):
+    def respond(action):
+        action_id = action.action_id
+        return ([frame(Response="Success", ActionID=action_id, EventList="start",
+                       Message="will follow")]
+                + [frame(**fields, ActionID=action_id) for fields in event_frames()]
+                + [frame(Event=f"{action.get('Action')}Complete", ActionID=action_id,
+                         EventList="Complete")])
+    return respond
+
+
+@pytest.fixture
+def fake_ami():
+    server = FakeAmi(secret=SECRET)
+    server.alive_channels = []
+    server.responders["CoreShowChannels"] = _list_responder(
+        lambda: [{"Event": "CoreShowChannel", "Uniqueid": uid, "Linkedid": uid}
+                 for uid in server.alive_channels])
+    server.responders["QueueSummary"] = _list_responder(
+        lambda: [{"Event": "QueueSummary", "Queue": "hotline", "LoggedIn": "1"}])
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bridge_setup(fake_ami, sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.delenv("HOTLINE_AMI_SECRET", raising=False)
+    secret_file = tmp_path / "ami-secret"
+    secret_file.write_text(SECRET + "\n")
+    settings = dataclasses.replace(
+        get_settings(), ami_host="127.0.0.1", ami_port=fake_ami.port,
+        ami_secret_file=secret_file, queue_log_path=tmp_path / "queue_log",
+        recordings_dir=tmp_path / "monitor", database_url=sqlite_url)
+    engine = make_engine(sqlite_url)
+    sink = RecordingSink()
+    bridge = Bridge(settings, engine, sinks=[BrokenSink(), sink])
+    bridge.start()
+    # Stopping a connection still in its first connect() is a race of its own.
+    _wait_for(lambda: "bridge_resynced" in sink.names())
+    yield bridge, sink, engine
+    bridge.stop()
+
+
+def _events_of(path) -> bytes:
+    data = path.read_bytes()
+    return data[data.index(b"\r\n") + 2:]  # without the greeting line
+
+
+def _wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def _calls(engine) -> dict[str, dict]:
+    with engine.connect() as connection:
+        return {row["callid"]: dict(row)
+                for row in connection.execute(select(Call.__table__)).mappings()}
+
+
+def test_transcript_becomes_records_and_events(bridge_setup, fake_ami, shared_ami_dir):
+    bridge, sink, engine = bridge_setup
+    _wait_for(lambda: "bridge_resynced" in sink.names())
+    fake_ami.send_all(_events_of(shared_ami_dir / "local-channels-two-answered.ami"))
+    calls = _wait_for(lambda: (lambda c: len(c) == 2 and all(r["outcome"] for r in c.values())
+                               and c)(_calls(engine)))
+    assert {r["talk_s"] for r in calls.values()} == {5, 4}
+    names = sink.names()
+    assert names[:3] == ["bridge_connected", "queue_snapshot_taken", "bridge_resynced"]
+    assert names.count("call_queued") == 2 and names.count("call_ended") == 2
+    assert "channel_created" not in names  # internal to the state machine
+
+
+def test_asterisk_restart_closes_calls_from_queue_log(bridge_setup, fake_ami, shared_ami_dir):
+    bridge, sink, engine = bridge_setup
+    _wait_for(lambda: "bridge_resynced" in sink.names())
+    fake_ami.send_all(_events_of(shared_ami_dir / "queue-pause-answer-abandon.ami"))
+    expected = {"1795445683.18": None, "1795445683.19": "abandoned", "1795445684.21": None}
+    _wait_for(lambda: {c: r["outcome"] for c, r in _calls(engine).items()} == expected)
+    # Asterisk dies; while it is away .18 ends (queue_log says so), .21 leaves no trace.
+    fake_ami.stop()
+    _wait_for(lambda: "bridge_disconnected" in sink.names())
+    bridge.settings.queue_log_path.write_text(
+        "1795445683|1795445683.18|hotline|NONE|ENTERQUEUE||13800138000|1\n"
+        "1795445687|1795445683.18|hotline|PJSIP/agent1|CONNECT|4|1795445683.20|4\n"
+        "1795445720|1795445683.18|hotline|PJSIP/agent1|COMPLETECALLER|4|33|1\n")
+    fake_ami.start()
+    _wait_for(lambda: sink.names().count("bridge_resynced") == 2)
+    calls = _wait_for(lambda: (lambda c: c["1795445684.21"]["outcome"] and c)(_calls(engine)))
+    closed = calls["1795445683.18"]
+    assert (closed["outcome"], closed["talk_s"], closed["hung_up_by"]) == (
+        "answered", 33, "caller")
+    assert closed["caller_name"] == "张三"  # kept from before the restart
+    assert calls["1795445684.21"]["outcome"] == "ended_unseen"
+    assert len(calls) == 3
+
+
+def test_calls_still_alive_after_reconnect_are_followed(bridge_setup, fake_ami, shared_ami_dir):
+    bridge, sink, engine = bridge_setup
+    _wait_for(lambda: "bridge_resynced" in sink.names())
+    fake_ami.send_all(_events_of(shared_ami_dir / "queue-pause-answer-abandon.ami"))
+    _wait_for(lambda: len(_calls(engine)) == 3)
+    fake_ami.alive_channels = ["1795445683.18", "1795445684.21"]
+    fake_ami.stop()
+    _wait_for(lambda: "bridge_disconnected" in sink.names())
+    fake_ami.start()
+    _wait_for(lambda: sink.names().count("bridge_resynced") == 2)
+    assert _calls(engine)["1795445684.21"]["outcome"] is None
+    fake_ami.send_all(frame(
+        Event="AgentComplete", Uniqueid="1795445684.21", Queue="hotline",
+        Interface="PJSIP/agent1", MemberName="Agent 1001", HoldTime="8", TalkTime="12",
+        Reason="agent"))
+    calls = _wait_for(lambda: (lambda c: c["1795445684.21"]["outcome"] and c)(_calls(engine)))
+    call = calls["1795445684.21"]
+    assert (call["outcome"], call["talk_s"], call["wait_s"], call["caller_name"]) == (
+        "answered", 12, 8, "李四")
+    assert sink.names().count("call_ended") == 1
+
+
+def test_a_sink_that_cannot_be_loaded_is_left_out(caplog):
+    from telephony.bridge import load_sinks
+
+    sinks = load_sinks(get_settings(), ["no.such.module:Sink", "telephony.events:CallQueued",
+                                        "tests.unit.test_bridge_fake_ami:BrokenSinkFactory"])
+    assert [type(s).__name__ for s in sinks] == ["BrokenSinkFactory"]
+    assert "no.such.module:Sink" in caplog.text
+
+
+class BrokenSinkFactory:
+    def __init__(self, settings):
+        self.settings = settings
+
+    def handle(self, event):
+        raise RuntimeError("boom")
+
+
+def test_process_survives_a_raising_sink(bridge_setup):
+    bridge, sink, _ = bridge_setup
+    bridge.process(ev.MemberPaused(at=1.0, queue="q", interface="PJSIP/1", member_name="1",
+                                   paused=True, reason="lunch"))
+    assert sink.names()[-1] == "member_paused"
