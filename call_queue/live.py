@@ -51,12 +51,15 @@ class LiveStateSink:
 
     def __init__(self, settings, redis_client: Optional[redis_lib.Redis] = None,
                  emit: Optional[Callable[[dict], None]] = None,
-                 clock: Callable[[], float] = time.time, spy_recorder=None):
+                 clock: Callable[[], float] = time.time, spy_recorder=None,
+                 span_recorder=None):
         self.settings = settings
         self.redis = redis_client or redis_lib.Redis.from_url(settings.redis_url)
         self.emit = emit or _default_emitter(settings.redis_url)
         self.clock = clock
         self.spy_recorder = spy_recorder if spy_recorder is not None else _spy_recorder(settings)
+        self.span_recorder = (span_recorder if span_recorder is not None
+                              else _span_recorder(settings))
         self._lock = threading.Lock()
         self.board = self._load_board()
         self._stored = _serialize(self.board)
@@ -83,6 +86,7 @@ class LiveStateSink:
         if self.spy_recorder is not None and isinstance(event, (ev.SpyStarted, ev.SpyStopped)):
             self.spy_recorder.record(event)
         with self._lock:
+            before = _agent_states(self.board)
             if not live_state.apply(self.board, event, self.settings):
                 return
             self.board["updated_at"] = event.at
@@ -92,14 +96,34 @@ class LiveStateSink:
             self._stored = serialized
             self.redis.set(BOARD_KEY, _serialize(self.board))
             payload = live_state.render(self.board, self.clock())
+            after = _agent_states(self.board)
         self.emit(payload)
         self.pushes += 1
+        if self.span_recorder:
+            self._record_spans(before, after, event.at)
+
+    def _record_spans(self, before: dict, after: dict, at: float) -> None:
+        """After the push: the database never delays the board."""
+        for interface in before.keys() | after.keys():
+            old, new = before.get(interface), after.get(interface)
+            if old is not None and new is not None and old["since"] == new["since"]:
+                continue
+            try:
+                self.span_recorder.changed(interface, old, new, at)
+            except Exception:  # noqa: BLE001 - the board must go on without the spans
+                log.exception("could not store the state span of %s", interface)
 
 
 def _serialize(board: live_state.Board, without_time: bool = False) -> str:
     if without_time:
         board = {key: value for key, value in board.items() if key != "updated_at"}
     return json.dumps(board, sort_keys=True, ensure_ascii=False)
+
+
+def _agent_states(board: live_state.Board) -> dict:
+    return {interface: {"state": agent["state"], "since": agent["state_since"],
+                        "wrapup_until": agent["wrapup_until"]}
+            for interface, agent in board["agents"].items()}
 
 
 def read_wallboard(redis_client: redis_lib.Redis, now: Optional[float] = None) -> dict:
@@ -112,6 +136,12 @@ def read_wallboard(redis_client: redis_lib.Redis, now: Optional[float] = None) -
     else:
         board["note"] = "no live state yet: is the bridge running?"
     return live_state.render(board, now)
+
+
+def _span_recorder(settings):
+    from call_queue.agent_time import AgentSpanRecorder
+
+    return AgentSpanRecorder(settings.database_url)
 
 
 def _spy_recorder(settings):

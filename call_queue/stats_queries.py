@@ -152,7 +152,10 @@ def agent_time_measures(session: Session, period: Period, group: str) -> list[di
     logged_in = func.sum(case((AgentStateSpan.state.not_in(LOGGED_OUT_STATES), seconds),
                               else_=0.0))
     columns = {"occupancy": sq.ratio(talk, talk + idle), "logged_in_s": logged_in}
+    # Spans are split at UTC midnight when written (call_queue.agent_time), so none
+    # started more than a day before the period: the lower bound keeps the index range short.
     where = [AgentStateSpan.started_at < period.end,
+             AgentStateSpan.started_at >= period.start - dt.timedelta(days=1),
              or_(AgentStateSpan.ended_at.is_(None), AgentStateSpan.ended_at > period.start)]
     if period.agent:
         where.append(AgentStateSpan.interface == period.agent)

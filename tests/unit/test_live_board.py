@@ -44,7 +44,8 @@ def redis_client(tmp_path):
 def make_sink(redis_client, now=T0 + 100):
     pushed = []
     sink = live.LiveStateSink(FakeSettings(), redis_client=redis_client, emit=pushed.append,
-                              clock=lambda: now, spy_recorder=False)
+                              clock=lambda: now, spy_recorder=False,
+                              span_recorder=False)
     return sink, pushed
 
 

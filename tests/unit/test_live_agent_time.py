@@ -1,0 +1,94 @@
+"""Agent state spans written from the live board, and the occupancy they give."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select
+
+from call_queue import live, stats
+from call_queue.agent_time import AgentSpanRecorder, split_at_midnight
+from models.supervision import AgentStateSpan
+from telephony import events as ev
+
+UTC = dt.timezone.utc
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=UTC).timestamp()
+
+
+@dataclasses.dataclass
+class FakeSettings:
+    database_url: str
+    redis_url: str = "redis://unused"
+    service_level_s: int = 20
+    short_abandon_s: int = 5
+    wrapup_s: int = 30
+    ring_cadence_s: float = 5.0
+    fcr_window_days: int = 7
+
+
+class MemoryRedis:
+    def __init__(self):
+        self.values = {}
+
+    def get(self, key):
+        return self.values.get(key)
+
+    def set(self, key, value):
+        self.values[key] = value
+
+
+def spans(session_factory) -> list[tuple]:
+    with session_factory() as session:
+        rows = session.scalars(select(AgentStateSpan).order_by(AgentStateSpan.started_at,
+                                                               AgentStateSpan.id))
+        return [(row.state, row.started_at.timestamp() - T0,
+                 None if row.ended_at is None else row.ended_at.timestamp() - T0)
+                for row in rows]
+
+
+def test_split_at_midnight():
+    late = dt.datetime(2026, 11, 2, 23, 0, tzinfo=UTC).timestamp()
+    pieces = split_at_midnight("paused", late, late + 2 * 3600)
+    assert [(state, end - start) for state, start, end in pieces] == [("paused", 3600),
+                                                                        ("paused", 3600)]
+
+
+def test_sink_writes_spans_and_occupancy_follows(db_url, session_factory):
+    settings = FakeSettings(database_url=db_url)
+    sink = live.LiveStateSink(settings, redis_client=MemoryRedis(), emit=lambda board: None,
+                              clock=lambda: T0, spy_recorder=False,
+                              span_recorder=AgentSpanRecorder(db_url))
+    member = dict(queue="hotline", interface="PJSIP/8001", member_name="8001", paused=False,
+                  paused_reason="", in_call=False)
+    sink.handle(ev.MemberStatusChanged(at=T0, status="not_in_use", **member))
+    sink.handle(ev.CallAnswered(at=T0 + 600, callid="c1", queue="hotline",
+                                interface="PJSIP/8001", member_name="8001",
+                                agent_channel="PJSIP/8001-1", hold_s=3, ring_s=2))
+    sink.handle(ev.CallEnded(at=T0 + 900, callid="c1", queue="hotline", interface="PJSIP/8001",
+                             member_name="8001", hold_s=3, talk_s=300, hung_up_by="caller"))
+    # Wrap-up (30 s) ran out long before the agent paused at +1200.
+    sink.handle(ev.MemberPaused(at=T0 + 1200, queue="hotline", interface="PJSIP/8001",
+                                member_name="8001", paused=True, reason="lunch"))
+    assert spans(session_factory) == [("idle", 0, 600), ("talking", 600, 900),
+                                      ("wrapup", 900, 930), ("idle", 930, 1200),
+                                      ("paused", 1200, None)]
+    period = stats.make_period(dt.datetime(2026, 11, 2, tzinfo=UTC),
+                               dt.datetime.fromtimestamp(T0 + 1800, UTC), "day")
+    with session_factory() as session:
+        total = stats.flat_values(stats.compute_stats(session, period, settings)["total"])
+    # talk 300 s against idle 600 + 270 s; logged in (all but unavailable) 1800 s.
+    # SQLite's julianday() differences are good to ~0.1 ms, hence the tolerance.
+    assert abs(total["occupancy"] - 300 / 1170) < 1e-6
+    assert abs(total["logged_in_s"] - 1800) < 1e-3
+
+
+def test_agent_leaving_the_queue_closes_the_span(db_url, session_factory):
+    settings = FakeSettings(database_url=db_url)
+    sink = live.LiveStateSink(settings, redis_client=MemoryRedis(), emit=lambda board: None,
+                              clock=lambda: T0, spy_recorder=False,
+                              span_recorder=AgentSpanRecorder(db_url))
+    member = dict(queue="hotline", interface="PJSIP/8001", member_name="8001", status="not_in_use",
+                  paused=False, paused_reason="", in_call=False)
+    sink.handle(ev.MemberStatusChanged(at=T0, **member))
+    sink.handle(ev.MemberStatusChanged(at=T0 + 60, **(member | {"present": False})))
+    assert spans(session_factory) == [("idle", 0, 60)]
