@@ -83,16 +83,19 @@ class _Transfer(Exception):
 class CallerLine:
     """The AGI channel as the flow uses it, noting every step the caller heard."""
 
-    def __init__(self, agi, record: SessionRecord, input_timeout_ms: int):
+    def __init__(self, agi, record: SessionRecord, input_timeout_ms: int, observer=None):
         self.agi = agi
         self.record = record
         self.input_timeout_ms = input_timeout_ms
+        self.observer = observer
         self._started = time.monotonic()
 
     def _note(self, kind: str, **details) -> None:
         step = {"t": round(time.monotonic() - self._started, 2), "kind": kind, **details}
         self.record.steps.append(step)
         log.debug("IVR %s: %s", self.record.callid, step)
+        if self.observer is not None:
+            self.observer(self.record, step)
 
     def play(self, prompt: str, escape: str = "") -> str:
         self._note("play", prompt=prompt)
@@ -102,11 +105,14 @@ class CallerLine:
         self._note("say_number", value=int(number))
         return self._tolerant(self.agi.say_number, int(number), escape, failed="")
 
-    def ask(self, prompts: list[str], max_digits: int) -> tuple[str, bool]:
-        """Play the prompts (interruptible) and read digits: (digits, timed out)."""
-        self._note("play", prompt="&".join(prompts))
+    def ask(self, prompt: str, max_digits: int) -> tuple[str, bool]:
+        """Play the prompt (interruptible) and read digits: (digits, timed out).
+
+        One file only: Asterisk 22's GET DATA takes no "a&b" list.
+        """
+        self._note("play", prompt=prompt)
         digits, timed_out = self._tolerant(
-            self.agi.get_data_timed, "&".join(prompts), self.input_timeout_ms, max_digits,
+            self.agi.get_data_timed, prompt, self.input_timeout_ms, max_digits,
             failed=("", True))
         self._note("input", digits=digits, timed_out=timed_out)
         return digits, timed_out
@@ -136,12 +142,12 @@ class CallerLine:
 
 
 class FeeBalanceFlow:
-    def __init__(self, agi, backend: IvrBackend, input_timeout_ms: int = 8000):
+    def __init__(self, agi, backend: IvrBackend, input_timeout_ms: int = 8000, observer=None):
         env = agi.env
         self.record = SessionRecord(
             callid=env.get("agi_uniqueid", ""), channel=env.get("agi_channel", ""),
             caller_number=_caller_number(env.get("agi_callerid", "")))
-        self.line = CallerLine(agi, self.record, input_timeout_ms)
+        self.line = CallerLine(agi, self.record, input_timeout_ms, observer)
         self.backend = backend
         self.session_id: Optional[int] = None
         self.balance_heard = False
@@ -199,23 +205,23 @@ class FeeBalanceFlow:
         household_id = self._data(self.backend.household_for_caller, self.record.caller_number)
         if household_id is not None:
             self.line.play(P.GREETING)
-            choice, _ = self.line.ask([P.KNOWN_CALLER], 1)
+            choice, _ = self.line.ask(P.KNOWN_CALLER, 1)
             if choice != "2":  # 1 or nothing: the household the number belongs to
                 self.record.identified_by = "caller_number"
                 return household_id
-            return self._identify_by_keypad([P.ENTER_ROOM])
-        return self._identify_by_keypad([P.GREETING, P.ENTER_ROOM])
+            return self._identify_by_keypad()
+        self.line.play(P.GREETING)
+        return self._identify_by_keypad()
 
-    def _identify_by_keypad(self, prompts: list[str]) -> int:
+    def _identify_by_keypad(self) -> int:
         while True:
-            digits, timed_out = self.line.ask(prompts, ROOM_MAX_DIGITS)
+            digits, timed_out = self.line.ask(P.ENTER_ROOM, ROOM_MAX_DIGITS)
             if not digits and timed_out:
                 raise _Transfer("timeout", P.SORRY_TIMEOUT)
             entry = parse_room_entry(digits)
             found = self._data(self.backend.household_for_room, entry) if entry else None
             if found is None:
                 self._bad_entry(P.BAD_ROOM if entry is None else P.ROOM_NOT_FOUND)
-                prompts = [P.ENTER_ROOM]
                 continue
             if self._verify(found.owner_phone_suffixes):
                 self.record.identified_by = "keypad"
@@ -223,7 +229,7 @@ class FeeBalanceFlow:
 
     def _verify(self, suffixes: frozenset[str]) -> bool:
         while True:
-            digits, timed_out = self.line.ask([P.ENTER_PHONE_SUFFIX], VERIFY_DIGITS)
+            digits, timed_out = self.line.ask(P.ENTER_PHONE_SUFFIX, VERIFY_DIGITS)
             if not digits and timed_out:
                 raise _Transfer("timeout", P.SORRY_TIMEOUT)
             if len(digits) == VERIFY_DIGITS and phone_suffix(digits) in suffixes:
@@ -242,7 +248,7 @@ class FeeBalanceFlow:
         choice = self._say_balance(self.record.balance)
         while True:
             if not choice:
-                choice, _ = self.line.ask([P.MENU], 1)
+                choice, _ = self.line.ask(P.MENU, 1)
             if choice == "1":
                 choice = self._say_balance(self.record.balance)
             elif choice == "2":
@@ -350,11 +356,16 @@ def _caller_number(raw: str) -> str:
 
 
 class FeeBalanceScript:
-    """The FastAGI script object: one FeeBalanceFlow per call."""
+    """The FastAGI script object: one FeeBalanceFlow per call.
 
-    def __init__(self, backend: IvrBackend, input_timeout_ms: int = 8000):
+    `observer(record, step)`, if given, sees each step as it happens (the lab
+    test uses it to key digits when the IVR listens).
+    """
+
+    def __init__(self, backend: IvrBackend, input_timeout_ms: int = 8000, observer=None):
         self.backend = backend
         self.input_timeout_ms = input_timeout_ms
+        self.observer = observer
 
     @classmethod
     def from_settings(cls, settings) -> "FeeBalanceScript":
@@ -362,4 +373,4 @@ class FeeBalanceScript:
                    int(settings.ivr_input_timeout_s * 1000))
 
     def __call__(self, agi) -> SessionRecord:
-        return FeeBalanceFlow(agi, self.backend, self.input_timeout_ms).run()
+        return FeeBalanceFlow(agi, self.backend, self.input_timeout_ms, self.observer).run()

@@ -61,8 +61,8 @@ class FakeAgi:
 
     def get_data_timed(self, prompt, timeout_ms, max_digits):
         self.commands.append(("GET DATA", prompt, timeout_ms, max_digits))
-        for name in prompt.split("&"):
-            self._maybe_hang_up(name)
+        assert "&" not in prompt, "Asterisk's GET DATA plays one file, not a list"
+        self._maybe_hang_up(prompt)
         if not self.inputs:
             return "", True
         answer = self.inputs.pop(0)
@@ -83,7 +83,7 @@ class FakeAgi:
             if command[0] == "STREAM FILE":
                 names.append(command[1])
             elif command[0] == "GET DATA":
-                names += command[1].split("&")
+                names.append(command[1])
         return names
 
     def numbers_said(self) -> list[int]:

@@ -165,12 +165,12 @@ def test_garbage_reply_is_an_agi_error_not_a_value_error(server_with):
 ])
 def test_get_data_tells_digits_and_timeout(server_with, reply, expected):
     script, outcome = recording(lambda agi, out: out.values.update(
-        got=agi.get_data_timed("hotline/ivr-greeting&hotline/ivr-enter-room", 8000, 24)))
+        got=agi.get_data_timed("hotline/ivr-enter-room", 8000, 24)))
     server = server_with(script)
     asterisk = FakeAsterisk(server.port, [reply])
     assert asterisk.serve()
     assert outcome.values["got"] == expected
-    assert asterisk.commands == ["GET DATA hotline/ivr-greeting&hotline/ivr-enter-room 8000 24"]
+    assert asterisk.commands == ["GET DATA hotline/ivr-enter-room 8000 24"]
 
 
 def test_a_silent_asterisk_is_given_up_after_the_read_timeout(server_with):
@@ -284,7 +284,8 @@ def test_fee_balance_over_the_wire(server_with):
     commands = asterisk.commands
     assert commands[0] == "ANSWER"
     assert 'SET VARIABLE "CHANNEL(language)" "zh"' in commands
-    assert "GET DATA hotline/ivr-greeting&hotline/ivr-enter-room 3000 24" in commands
+    assert "STREAM FILE hotline/ivr-greeting \"\" 0" in commands
+    assert "GET DATA hotline/ivr-enter-room 3000 24" in commands
     assert 'SAY NUMBER "1234" "012"' in commands
     assert 'SET VARIABLE "__HOTLINE_HOUSEHOLD_ID" "7"' in commands
     assert commands[-1] == 'SET VARIABLE "HOTLINE_IVR_NEXT" "agent"'

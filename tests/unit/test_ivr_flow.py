@@ -39,12 +39,12 @@ def test_keypad_caller_hears_balance_and_reaches_agent_with_household():
     assert backend.identified == [(UNKNOWN, 7)]
 
 
-def test_greeting_comes_first_and_room_prompt_is_interruptible():
+def test_greeting_comes_first_then_the_room_is_asked_for():
     agi = FakeAgi(inputs=["3*2*1502", "5678", "0"], caller=UNKNOWN)
     run(agi)
+    assert agi.played()[:2] == [P.GREETING, P.ENTER_ROOM]
     first_get_data = next(c for c in agi.commands if c[0] == "GET DATA")
-    assert first_get_data[1] == f"{P.GREETING}&{P.ENTER_ROOM}"
-    assert first_get_data[2] == 5000
+    assert first_get_data[1:] == (P.ENTER_ROOM, 5000, 24)
 
 
 def test_known_caller_is_offered_own_balance_and_asks_callback():

@@ -1,0 +1,224 @@
+"""The fee-balance IVR with the real Asterisk: a call to the IVR number, keys
+pressed on the caller's side (AMI PlayDTMF on the caller's half of a Local
+channel, each time the IVR is seen listening), the household identified, the
+right amount spoken, and 0 → the hotline queue with the household variable set.
+
+The FastAGI server runs in this test process on the lab's FastAGI port, over a
+SQLite database holding the demo community.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from households.demo import make_demo_data
+from households.fees import balance_summary
+from households.matching import match_caller
+from models.households import Person, PersonRole, Phone, Room
+from models.ivr import IvrSession
+from models.session import make_engine
+from telephony import prompts
+from telephony.fastagi import FastAgiServer
+from telephony.ivr import P, FeeBalanceScript, balance_words
+from telephony.ivr_data import Balance, DatabaseIvrBackend, money_to_fen
+from tests import labtools
+
+pytestmark = pytest.mark.lab
+
+UNKNOWN_CALLER = "17000000001"
+STEP_TIMEOUT_S = 25
+
+
+class StepWatch:
+    """Sees the IVR's steps as they happen, per call id."""
+
+    def __init__(self):
+        self.steps: dict[str, list[dict]] = {}
+        self.channels: dict[str, str] = {}
+        self._changed = threading.Condition()
+
+    def __call__(self, record, step) -> None:
+        with self._changed:
+            self.steps.setdefault(record.callid, []).append(step)
+            self.channels[record.callid] = record.channel
+            self._changed.notify_all()
+
+    def wait_listening(self, callid: str, prompt: str, after: int = 0) -> int:
+        """Wait until the IVR plays `prompt` as part of a GET DATA; its step index."""
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        with self._changed:
+            while True:
+                for index, step in enumerate(self.steps.get(callid, [])[after:], after):
+                    if step["kind"] == "play" and step["prompt"] == prompt:
+                        return index
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"IVR never asked with {prompt}: {self.steps.get(callid)}")
+                self._changed.wait(remaining)
+
+
+@pytest.fixture
+def lab_ivr_ready(lab):
+    """The lab runs this checkout's [ivr-fee-balance] and has the Mandarin prompts."""
+    from hotline.lab_config import render_all
+
+    settings = lab.settings
+    prompts.build_prompts(settings.sounds_dir)
+    assert prompts.missing_prompts(settings.sounds_dir) == []
+    installed = settings.lab_root / "etc/asterisk/extensions.conf"
+    wanted = render_all(settings)["extensions.conf"]
+    if installed.read_text(encoding="utf-8") != wanted:
+        installed.write_text(wanted, encoding="utf-8")
+        lab.cli("dialplan reload")
+    return settings
+
+
+@pytest.fixture
+def demo_db(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    import models
+    from models.session import session_factory
+
+    models.Base.metadata.create_all(make_engine(url))
+    factory = session_factory(url)
+    with factory() as session:
+        make_demo_data(session, households=60, seed=4)
+        session.commit()
+    return factory
+
+
+def owed_household(factory):
+    with factory() as session:
+        rooms = session.execute(select(Room.household_id, Room.code)
+                                .where(Room.household_id.is_not(None))).all()
+        household_id, code = max(rooms, key=lambda r: balance_summary(session, r[0]).total_due)
+        phone = session.scalars(
+            select(Phone.normalized).join(Person, Person.id == Phone.person_id)
+            .where(Phone.household_id == household_id, Person.role == PersonRole.OWNER)).first()
+        summary = balance_summary(session, household_id)
+        assert match_caller(session, UNKNOWN_CALLER).unknown
+    balance = Balance(money_to_fen(summary.total_due), summary.months_in_arrears,
+                      money_to_fen(summary.late_fee))
+    return household_id, code.replace("-", "*"), phone[-4:], balance
+
+
+@pytest.fixture
+def ivr_server(lab_ivr_ready, demo_db):
+    settings = lab_ivr_ready
+    watch = StepWatch()
+    backend = DatabaseIvrBackend(demo_db, timeout_s=5)
+    try:
+        server = FastAgiServer((settings.fastagi_host, settings.fastagi_port),
+                               {"fee_balance": FeeBalanceScript(backend, 8000, watch)},
+                               read_timeout_s=60, max_session_s=120)
+    except OSError as error:
+        pytest.fail(f"cannot listen on the lab's FastAGI port {settings.fastagi_port} "
+                    f"(is a bridge or `hotline fastagi` running?): {error}")
+    server.start()
+    yield watch
+    server.stop()
+    backend.shutdown()
+
+
+def press(manager, channel: str, keys: str) -> None:
+    for key in keys:
+        response = labtools.action(manager, {"Action": "PlayDTMF", "Channel": channel,
+                                             "Digit": key, "Duration": "120"})
+        assert response.get("Response") == "Success", response
+        time.sleep(0.15)
+
+
+def call_ivr(manager, lab, caller_number: str) -> tuple[str, str]:
+    """Originate a call into the IVR; the caller's half just waits. (callid, caller half id)."""
+    callid, caller_half = labtools.new_callid(), labtools.new_callid()
+    response = labtools.action(manager, {
+        "Action": "Originate", "Channel": f"Local/{lab.ivr_number}@from-trunk/n",
+        "Application": "Wait", "Data": "90", "CallerID": f'"IVR test" <{caller_number}>',
+        "ChannelId": caller_half, "OtherChannelId": callid, "Async": "true",
+        "Timeout": "15000"})
+    assert response.get("Response") == "Success", response
+    return callid, caller_half
+
+
+def hang_up(manager, *channels: str) -> None:
+    for channel in channels:
+        labtools.action(manager, {"Action": "Hangup", "Channel": channel})
+
+
+def getvar(manager, channel: str, name: str) -> str:
+    response = labtools.action(manager, {"Action": "Getvar", "Channel": channel,
+                                         "Variable": name})
+    assert response.get("Response") == "Success", response
+    return response.get("Value", "")
+
+
+def stored_session(factory, callid: str, timeout_s: float = 10) -> IvrSession:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with factory() as session:
+            row = session.scalars(select(IvrSession).where(IvrSession.callid == callid)).first()
+        if row is not None and row.outcome != "in_progress":
+            return row
+        assert time.monotonic() < deadline, f"IVR session {callid} not closed: {row}"
+        time.sleep(0.2)
+
+
+def test_keypad_caller_hears_own_balance_then_joins_queue_with_household(
+        lab, ivr_server, demo_db):
+    household_id, room_keys, suffix, balance = owed_household(demo_db)
+    watch = ivr_server
+    with labtools.pyst2_manager(lab) as (manager, events):
+        callid, _ = call_ivr(manager, lab, UNKNOWN_CALLER)
+        ivr_half = caller_half = None
+        try:
+            asked = watch.wait_listening(callid, P.ENTER_ROOM)
+            ivr_half = watch.channels[callid]
+            caller_half = ivr_half.replace(";2", ";1")
+            press(manager, caller_half, room_keys + "#")
+            asked = watch.wait_listening(callid, P.ENTER_PHONE_SUFFIX, asked + 1)
+            press(manager, caller_half, suffix)
+            watch.wait_listening(callid, P.MENU, asked + 1)
+            press(manager, caller_half, "0")
+            events.wait_for(lambda e: e.get("Event") == "QueueCallerJoin"
+                            and e.get("Uniqueid") == callid, STEP_TIMEOUT_S)
+            assert getvar(manager, ivr_half, "HOTLINE_HOUSEHOLD_ID") == str(household_id)
+            assert getvar(manager, ivr_half, "HOTLINE_IVR_NEXT") == "agent"
+            session_id = getvar(manager, ivr_half, "HOTLINE_IVR_SESSION_ID")
+        finally:
+            hang_up(manager, *[c for c in (caller_half, ivr_half) if c])
+    row = stored_session(demo_db, callid)
+    assert (row.outcome, row.reason, row.household_id, row.identified_by) == \
+        ("to_agent", "caller_chose_agent", household_id, "keypad")
+    assert str(row.id) == session_id
+    assert row.spoken_total_due_fen == balance.total_due_fen
+    said = [step["value"] for step in row.steps if step["kind"] == "say_number"]
+    assert said == [value for kind, value in balance_words(balance) if kind == "say"]
+    assert not [step for step in row.steps if step["kind"] == "failed"]  # every file played
+    typed = [step["digits"] for step in row.steps if step["kind"] == "input"]
+    assert typed[:2] == [room_keys, suffix]
+
+
+def test_three_wrong_entries_reach_the_queue_after_an_apology(lab, ivr_server, demo_db):
+    watch = ivr_server
+    with labtools.pyst2_manager(lab) as (manager, events):
+        callid, _ = call_ivr(manager, lab, UNKNOWN_CALLER)
+        ivr_half = caller_half = None
+        try:
+            asked = -1
+            for wrong in ("9#", "8*8#", "999*9*9999#"):
+                asked = watch.wait_listening(callid, P.ENTER_ROOM, asked + 1)
+                ivr_half = watch.channels[callid]
+                caller_half = ivr_half.replace(";2", ";1")
+                press(manager, caller_half, wrong)
+            events.wait_for(lambda e: e.get("Event") == "QueueCallerJoin"
+                            and e.get("Uniqueid") == callid, STEP_TIMEOUT_S)
+            assert getvar(manager, ivr_half, "HOTLINE_IVR_NEXT") == "agent"
+        finally:
+            hang_up(manager, *[c for c in (caller_half, ivr_half) if c])
+    row = stored_session(demo_db, callid)
+    assert (row.outcome, row.reason, row.bad_entries) == ("to_agent", "bad_entries", 3)
+    played = [step["prompt"] for step in row.steps if step["kind"] == "play"]
+    assert played[-1] == P.SORRY_BAD_ENTRIES and row.household_id is None
