@@ -228,6 +228,10 @@ class FastAgiServer(socketserver.ThreadingTCPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+        for script in self.scripts.values():
+            close = getattr(script, "close", None)
+            if close is not None:
+                close()
 
 
 def default_scripts(settings) -> dict[str, AgiScript]:

@@ -372,5 +372,10 @@ class FeeBalanceScript:
         return cls(DatabaseIvrBackend.from_settings(settings),
                    int(settings.ivr_input_timeout_s * 1000))
 
+    def close(self) -> None:
+        shutdown = getattr(self.backend, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
+
     def __call__(self, agi) -> SessionRecord:
         return FeeBalanceFlow(agi, self.backend, self.input_timeout_ms, self.observer).run()
