@@ -121,6 +121,7 @@ def export_statement_command(quarter: str, out: Path | None, as_of) -> None:
 def demo_data_command(count: int, seed: int, community_code: str, as_of) -> None:
     """A believable community with a year of fee ledgers (same seed, same data)."""
     from households.demo import make_demo_data
+    from households.queries import analyze
 
     started = time.perf_counter()
     with _session() as session:
@@ -130,6 +131,7 @@ def demo_data_command(count: int, seed: int, community_code: str, as_of) -> None
                                     as_of=as_of.date() if as_of else dt.date.today(),
                                     progress=bar.update)
         session.commit()
+        analyze(session)
     click.echo(f"{result.households} households, {result.rooms} rooms, {result.people} people, "
                f"{result.phones} phones, {result.charges} charges, {result.payments} payments "
                f"in {time.perf_counter() - started:.1f} s")

@@ -21,11 +21,10 @@ import enum
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from households import queries
 from households.errors import FeeRuleError
-from models.fees import Charge, Payment
 from models.households import Occupancy
 
 CENT = Decimal("0.01")
@@ -265,11 +264,11 @@ def balance_summary(session: Session, household_id: int, as_of: dt.date | None =
         from hotline.settings import get_settings
 
         daily_rate = Decimal(str(get_settings().late_fee_daily_rate))
-    rows = session.execute(
-        select(Charge.period_start, Charge.period_end, Charge.due_on, Charge.amount)
-        .where(Charge.household_id == household_id)).all()
-    charges = [LedgerCharge(r[0], r[1], r[2], Decimal(r[3])) for r in rows]
-    paid, last_paid = session.execute(
-        select(func.coalesce(func.sum(Payment.amount), 0), func.max(Payment.paid_on))
-        .where(Payment.household_id == household_id, Payment.paid_on <= as_of)).one()
+    charges, paid, last_paid = [], Decimal(0), None
+    for kind, start, end, due_on, amount in queries.run(
+            session, queries.LEDGER, household_id=household_id, as_of=as_of):
+        if kind == "c":
+            charges.append(LedgerCharge(start, end, due_on, Decimal(amount)))
+        else:
+            paid, last_paid = Decimal(amount), due_on
     return summarize(household_id, charges, Decimal(paid), last_paid, as_of, daily_rate)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from households import queries
 from households.numbers import NormalizedNumber, format_number, normalize_number
 from models.base import utcnow
-from models.households import Household, Person, Phone, Room
+from models.households import Household, Phone
 
 __all__ = ["CallerMatch", "Candidate", "NormalizedNumber", "match_caller",
            "normalize_number", "record_call", "format_number"]
@@ -58,19 +59,16 @@ def match_caller(session: Session, raw_number: str | None,
     number = normalize_number(raw_number, local_area_code)
     if not number.matchable:
         return CallerMatch(number, ())
-    rows = session.execute(
-        select(Household.id, Household.number, Household.last_called_at,
-               Person.name, Person.role, Phone.last_called_at)
-        .join(Person, Person.id == Phone.person_id)
-        .join(Household, Household.id == Phone.household_id)
-        .where(Phone.normalized == number.key)).all()
     best: dict[int, tuple] = {}
-    for row in rows:
+    rooms: dict[int, list[str]] = {}
+    for row in queries.run(session, queries.CANDIDATES_BY_NUMBER, key=number.key):
         # The owner's entry names the household when several people share the number.
         if row[0] not in best or row[4].value == "owner":
             best[row[0]] = row
-    rooms = _room_codes(session, list(best))
-    candidates = [Candidate(r[0], r[1], rooms.get(r[0], ()), r[3], r[4].value, r[2])
+        codes = rooms.setdefault(row[0], [])
+        if row[5] is not None and row[5] not in codes:
+            codes.append(row[5])
+    candidates = [Candidate(r[0], r[1], tuple(sorted(rooms[r[0]])), r[3], r[4].value, r[2])
                   for r in best.values()]
     candidates.sort(key=_recent_first)
     return CallerMatch(number, tuple(candidates))
@@ -79,17 +77,6 @@ def match_caller(session: Session, raw_number: str | None,
 def _recent_first(candidate: Candidate):
     called = candidate.last_called_at
     return (called is None, -(called.timestamp() if called else 0), candidate.household_id)
-
-
-def _room_codes(session: Session, household_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    if not household_ids:
-        return {}
-    codes: dict[int, list[str]] = {}
-    for household_id, code in session.execute(
-            select(Room.household_id, Room.code).where(Room.household_id.in_(household_ids))
-            .order_by(Room.code)):
-        codes.setdefault(household_id, []).append(code)
-    return {key: tuple(value) for key, value in codes.items()}
 
 
 def record_call(session: Session, raw_number: str | None, household_id: int | None = None,

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from decimal import Decimal
+
 from sqlalchemy.orm import Session
 
-from households import history
+from households import history, queries
 from households.errors import HouseholdNotFound
 from households.fees import balance_summary
 from households.masking import mask_identity_number
 from households.matching import match_caller
 from households.numbers import format_number
-from models.households import Household, Person, Phone, Room
 
 MOBILE_PREFIXED = "86"
 
@@ -28,23 +28,13 @@ def _iso(value):
 
 def build_screen_pop(session: Session, household_id: int, callid: str | None = None,
                      as_of: dt.date | None = None) -> dict:
-    household = session.get(Household, household_id)
-    if household is None:
+    rows = queries.run(session, queries.HOUSEHOLD_WITH_ROOMS, household_id=household_id).all()
+    if not rows:
         raise HouseholdNotFound(f"no household {household_id}")
     people, number_keys = _people(session, household_id)
-    rooms = _rooms(session, household_id)
     return {
-        "household": {
-            "id": household.id, "number": household.number,
-            "occupancy": household.occupancy.value,
-            "renovation_status": household.renovation_status.value,
-            "renovation_registered_on": _iso(household.renovation_registered_on),
-            "key_handover_on": _iso(household.key_handover_on),
-            "move_in_on": _iso(household.move_in_on),
-            "floor_area": str(sum((r["floor_area_d"] for r in rooms), 0)),
-            "last_called_at": _iso(household.last_called_at),
-        },
-        "rooms": [{k: v for k, v in r.items() if k != "floor_area_d"} for r in rooms],
+        "household": _household(rows),
+        "rooms": [_room(code, area) for *_, code, area in rows if code is not None],
         "people": people,
         "balance": balance_summary(session, household_id, as_of=as_of).as_dict(),
         "open_work_orders": history.open_work_orders(session, household_id),
@@ -54,34 +44,38 @@ def build_screen_pop(session: Session, household_id: int, callid: str | None = N
     }
 
 
-def _rooms(session: Session, household_id: int) -> list[dict]:
-    rows = session.execute(select(Room.code, Room.floor_area)
-                           .where(Room.household_id == household_id).order_by(Room.code)).all()
-    result = []
-    for code, area in rows:
-        building, unit, number = (code.split("-", 2) + ["", ""])[:3]
-        result.append({"code": code, "building": building, "unit": unit, "room": number,
-                       "floor_area": str(area), "floor_area_d": area})
-    return result
+def _household(rows) -> dict:
+    (household_id, number, occupancy, renovation, renovation_on, handover, move_in,
+     last_called, *_) = rows[0]
+    return {
+        "id": household_id, "number": number, "occupancy": occupancy.value,
+        "renovation_status": renovation.value, "renovation_registered_on": _iso(renovation_on),
+        "key_handover_on": _iso(handover), "move_in_on": _iso(move_in),
+        "floor_area": str(sum((Decimal(r[-1]) for r in rows if r[-1] is not None), Decimal(0))),
+        "last_called_at": _iso(last_called),
+    }
+
+
+def _room(code: str, area) -> dict:
+    building, unit, number = (code.split("-", 2) + ["", ""])[:3]
+    return {"code": code, "building": building, "unit": unit, "room": number,
+            "floor_area": str(area)}
 
 
 def _people(session: Session, household_id: int) -> tuple[list[dict], list[str]]:
-    people_rows = session.execute(
-        select(Person.id, Person.role, Person.name, Person.identity_number)
-        .where(Person.household_id == household_id).order_by(Person.id)).all()
-    phones: dict[int, list[dict]] = {}
+    people: dict[int, dict] = {}
     keys: list[str] = []
-    for person_id, raw, key, kind in session.execute(
-            select(Phone.person_id, Phone.raw, Phone.normalized, Phone.kind)
-            .where(Phone.household_id == household_id).order_by(Phone.id)):
-        phones.setdefault(person_id, []).append(
-            {"raw": raw, "normalized": key, "display": format_number(key), "kind": kind.value})
-        keys.append(key)
-    people = [{"id": pid, "role": role.value, "name": name,
-               "identity_number": mask_identity_number(identity),
-               "phones": phones.get(pid, [])} for pid, role, name, identity in people_rows]
-    people.sort(key=lambda p: p["role"] != "owner")
-    return people, keys
+    for person_id, role, name, identity, raw, key, kind in queries.run(
+            session, queries.PEOPLE_WITH_PHONES, household_id=household_id):
+        person = people.setdefault(person_id, {
+            "id": person_id, "role": role.value, "name": name,
+            "identity_number": mask_identity_number(identity), "phones": []})
+        if key is not None:
+            person["phones"].append({"raw": raw, "normalized": key,
+                                     "display": format_number(key), "kind": kind.value})
+            keys.append(key)
+    ordered = sorted(people.values(), key=lambda p: p["role"] != "owner")
+    return ordered, keys
 
 
 def _call_number_forms(keys: list[str]) -> list[str]:
