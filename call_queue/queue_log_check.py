@@ -139,5 +139,5 @@ def verify(session, settings, queue_log_path: Path, start: Optional[dt.datetime]
 
 def database_totals(session, period, settings, callids: Optional[set] = None) -> dict:
     """The SQL side: the same call measures the statistics page shows, as a total."""
-    rows = stats_queries.call_measures(session, period, settings, "total", callids=callids)
-    return stats.clean_values(rows[0]) if rows else {}
+    rows = stats_queries.call_measures(session, period, settings, ("total",), callids=callids)
+    return stats.clean_values(rows["total"][0]) if rows.get("total") else {}

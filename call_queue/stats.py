@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from call_queue import stats_queries as q
 from call_queue.errors import StatsError
 from call_queue.stats_measures import BY_KEY, MEASURES
+from call_queue.stats_rollup import LEVELS
 from call_queue.stats_sql import BUCKETS
 
 log = logging.getLogger(__name__)
 
-GROUPS = ("bucket", "total", "queue", "agent")
+GROUPS = LEVELS
 
 
 def parse_day(text: str, option: str) -> dt.datetime:
@@ -42,12 +43,6 @@ def make_period(start: dt.datetime, end: dt.datetime, by: str, queue=None, agent
     return q.Period(start, end, by, queue or None, agent or None)
 
 
-def _merge(target: dict, rows: list[dict]) -> None:
-    for row in rows:
-        key = row.pop("key", None)
-        target.setdefault(key, {}).update(row)
-
-
 def _derive(values: dict) -> dict:
     """Measures that combine two sources (calls and agent time)."""
     logged_in_s = values.get("logged_in_s")
@@ -57,16 +52,16 @@ def _derive(values: dict) -> dict:
     return values
 
 
-def _collect(session: Session, period: q.Period, settings, group: str) -> dict:
-    merged: dict = {}
-    _merge(merged, q.call_measures(session, period, settings, group))
-    _merge(merged, q.ring_measures(session, period, group))
-    _merge(merged, q.agent_time_measures(session, period, group))
-    _merge(merged, q.order_measures(session, period, settings, group))
-    _merge(merged, q.follow_up_measures(session, period, group))
-    _merge(merged, q.qa_measures(session, period, group))
-    _merge(merged, q.ivr_measures(session, period, group))
-    return {key: _derive(clean_values(values)) for key, values in merged.items()}
+def _collect(session: Session, period: q.Period, settings, levels: tuple[str, ...]) -> dict:
+    """{level: {key: {measure: value}}}, each source table read once for all levels."""
+    merged: dict = {level: {} for level in levels}
+    for source in q.SOURCES:
+        for level, rows in source(session, period, settings, levels).items():
+            for row in rows:
+                key = row.pop("key")
+                merged[level].setdefault(key, {}).update(clean_values(row))
+    return {level: {key: _derive(values) for key, values in by_key.items()}
+            for level, by_key in merged.items()}
 
 
 def clean_values(values: dict) -> dict:
@@ -99,14 +94,15 @@ def compute_stats(session: Session, period: q.Period, settings,
                      "fcr_window_days": settings.fcr_window_days},
         "measures": [measure.as_dict() for measure in MEASURES],
     }
+    collected = _collect(session, period, settings, groups)
     for group in groups:
-        collected = _collect(session, period, settings, group)
         if group == "total":
-            report["total"] = _judged(collected.get(None, {}))
+            report["total"] = _judged(collected["total"].get(None, {}))
             continue
         name = {"bucket": "rows", "queue": "by_queue", "agent": "by_agent"}[group]
         report[name] = [{group: key, **_judged(values)}
-                        for key, values in sorted(collected.items(), key=lambda kv: str(kv[0]))
+                        for key, values in sorted(collected[group].items(),
+                                                  key=lambda kv: str(kv[0]))
                         if key is not None]
     return report
 
