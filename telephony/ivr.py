@@ -280,6 +280,8 @@ class FeeBalanceFlow:
 
     def _callback(self) -> None:
         self._data(self.backend.request_callback, self.session_id, self.record)
+        # Booked: a hangup during the confirmation leaves the outcome "callback".
+        self.record.outcome, self.record.reason = "callback", "caller_asked_callback"
         self.line.play(P.CALLBACK_REGISTERED)
         self._finish("callback", "caller_asked_callback", next_step="hangup")
 

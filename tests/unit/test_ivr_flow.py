@@ -247,3 +247,10 @@ def test_a_failed_command_on_a_dead_channel_is_a_hangup():
     agi.missing_files = {P.TOTAL_DUE}
     record, _ = run(agi)
     assert record.outcome == "hung_up" and "HOTLINE_IVR_NEXT" not in agi.variables
+
+
+def test_hangup_during_callback_confirmation_keeps_the_callback():
+    agi = FakeAgi(inputs=["3*2*1502", "5678", "2"], caller=UNKNOWN,
+                  hangup_on=P.CALLBACK_REGISTERED)
+    record, backend = run(agi)
+    assert record.outcome == "callback" and len(backend.callbacks) == 1
