@@ -290,3 +290,48 @@ def test_fee_balance_over_the_wire(server_with):
     assert 'SET VARIABLE "__HOTLINE_HOUSEHOLD_ID" "7"' in commands
     assert commands[-1] == 'SET VARIABLE "HOTLINE_IVR_NEXT" "agent"'
     assert backend.sessions[1].outcome == "to_agent"
+
+
+@pytest.mark.parametrize("variable, value", [("HOTLINE_FASTAGI_READ_TIMEOUT_S", "soon"),
+                                             ("HOTLINE_IVR_MAX_SESSION_S", "0"),
+                                             ("HOTLINE_IVR_DB_TIMEOUT_S", "-1"),
+                                             ("HOTLINE_IVR_INPUT_TIMEOUT_S", "999"),
+                                             ("HOTLINE_SOUNDS_DIR", " ")])
+def test_bad_ivr_setting_is_named(monkeypatch, variable, value):
+    from hotline.errors import SettingsError
+    from hotline.settings import load_settings
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert raised.value.variable == variable
+
+
+def test_start_fastagi_server_binds_the_settings_address_and_serves(monkeypatch, tmp_path):
+    from hotline.settings import load_settings
+    from telephony.fastagi import start_fastagi_server
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    monkeypatch.setenv("HOTLINE_FASTAGI_BIND", "127.0.0.1:4573")
+    settings = load_settings()
+    script, outcome = recording(lambda agi, _: agi.execute("NOOP"))
+    server = start_fastagi_server(settings, scripts={"probe": script}, port=0)
+    try:
+        assert server.server_address[0] == "127.0.0.1" and server.port != 4573
+        assert server.read_timeout_s == settings.fastagi_read_timeout_s
+        assert FakeAsterisk(server.port, ["200 result=0\n"]).serve()
+        assert outcome.done.wait(2) and outcome.error is None
+    finally:
+        server.stop()
+
+
+def test_default_scripts_serve_fee_balance(monkeypatch, tmp_path):
+    from hotline.settings import load_settings
+    from telephony.fastagi import default_scripts
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    scripts = default_scripts(load_settings())
+    try:
+        assert list(scripts) == ["fee_balance"]
+    finally:
+        scripts["fee_balance"].close()
