@@ -16,6 +16,7 @@ event carries.
 """
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import importlib
 import logging
@@ -175,7 +176,7 @@ class Bridge:
         # only queue_log's verb tells them apart (when its file is readable here).
         logged = self.queue_log.call(event.callid)
         if logged is not None and logged.outcome and logged.outcome != "answered":
-            return ev.CallAbandoned(**{**_fields(event), "outcome": logged.outcome})
+            return dataclasses.replace(event, outcome=logged.outcome)
         return event
 
     # ---- deferred work
@@ -212,10 +213,6 @@ class Bridge:
                 self.machine.refine_exit(callid, logged.outcome)
                 self.writer.submit([{"callid": callid, "outcome": logged.outcome}],
                                    time.perf_counter())
-
-
-def _fields(event) -> dict:
-    return {name: getattr(event, name) for name in event.__dataclass_fields__}
 
 
 def _ami_connection(settings, on_event, on_connected, on_disconnected):

@@ -183,3 +183,21 @@ def test_process_survives_a_raising_sink(bridge_setup):
     bridge.process(ev.MemberPaused(at=1.0, queue="q", interface="PJSIP/1", member_name="1",
                                    paused=True, reason="lunch"))
     assert sink.names()[-1] == "member_paused"
+
+
+def test_queue_log_tells_a_timeout_from_an_abandon(bridge_setup, fake_ami):
+    bridge, sink, engine = bridge_setup
+    bridge.settings.queue_log_path.write_text(
+        "1800000000|1800000000.7|hotline|NONE|ENTERQUEUE||138|1\n"
+        "1800000060|1800000000.7|hotline|NONE|EXITWITHTIMEOUT|1|1|60\n")
+    fake_ami.send_all(
+        frame(Event="QueueCallerJoin", Uniqueid="1800000000.7", Linkedid="1800000000.7",
+              Queue="hotline", CallerIDNum="138", Position="1", Timestamp="1800000000.5")
+        + frame(Event="QueueCallerAbandon", Uniqueid="1800000000.7", Queue="hotline",
+                Position="1", OriginalPosition="1", HoldTime="60", Timestamp="1800000060.5"))
+    _wait_for(lambda: "call_abandoned" in sink.names())
+    [abandoned] = [e for e in sink.events if e.name == "call_abandoned"]
+    assert abandoned.outcome == "timeout"
+    calls = _wait_for(lambda: (lambda c: c.get("1800000000.7", {}).get("outcome") and c)(
+        _calls(engine)))
+    assert (calls["1800000000.7"]["outcome"], calls["1800000000.7"]["wait_s"]) == ("timeout", 60)

@@ -1,0 +1,236 @@
+"""The bridge against the real lab Asterisk: restart in the middle of calls.
+
+Run under the lab lock: `flock /tmp/hotline-lab.lock .venv/bin/pytest -m lab ...`.
+The bridge runs in-process with its own SQLite database and a recording sink
+(not the live board's: the lab's Redis is shared).
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from sqlalchemy import select
+
+import models
+from models.calls import Call, RingAttempt
+from models.session import make_engine
+from telephony.ami_client import AmiConnection
+from telephony.ami_probe import wait_fully_booted
+from telephony.bridge import Bridge
+from tests import labtools
+
+pytestmark = pytest.mark.lab
+
+
+class RecordingSink:
+    def __init__(self):
+        self.events = []
+
+    def handle(self, event):
+        self.events.append((time.monotonic(), event))
+
+    def count(self, name: str) -> int:
+        return sum(1 for _, event in self.events if event.name == name)
+
+    def last_time(self, name: str) -> float:
+        return max(at for at, event in self.events if event.name == name)
+
+
+def wait_for(predicate, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"not within {timeout_s} s: {what}")
+
+
+@pytest.fixture
+def lab_bridge(lab, tmp_path):
+    url = f"sqlite:///{tmp_path / 'bridge.sqlite3'}"
+    engine = make_engine(url)
+    models.Base.metadata.create_all(engine)
+    settings = dataclasses.replace(lab.settings, database_url=url)
+    sink = RecordingSink()
+    bridge = Bridge(settings, engine, sinks=[sink])
+    bridge.start()
+    wait_for(lambda: sink.count("bridge_resynced"), 10, "the bridge's first resync")
+    yield bridge, sink, engine
+    bridge.stop()
+
+
+@pytest.fixture
+def control(lab):
+    """An AMI session of the test's own, for QueueAdd/Originate/QueueStatus."""
+    connection = AmiConnection(lab.ami_host, lab.ami_port, lab.ami_user, lab.ami_secret,
+                               on_event=lambda message: None, events=())
+    connection.start()
+    assert connection.wait_connected(10), "no AMI session to the lab"
+    yield connection
+    connection.close()
+
+
+class Members:
+    """Queue members this test adds; foreign ones are paused meanwhile, then restored."""
+
+    def __init__(self, control, queue: str):
+        self.control, self.queue = control, queue
+        self.added: list[str] = []
+        self.paused_foreign: list[str] = []
+
+    def pause_foreign(self) -> None:
+        status = self.control.send_action({"Action": "QueueStatus", "Queue": self.queue})
+        for member in status.events:
+            if member.get("Event") == "QueueMember" and member.get("Paused") == "0":
+                self.act("QueuePause", member["Location"], Paused="true", Reason="bridge test")
+                self.paused_foreign.append(member["Location"])
+
+    def add(self, interface: str, member_name: str) -> None:
+        response = self.act("QueueAdd", interface, MemberName=member_name, Penalty="0",
+                            Paused="false")
+        assert response.ok, response.text
+        self.added.append(interface)
+
+    def act(self, action: str, interface: str, **fields):
+        return self.control.send_action(
+            {"Action": action, "Queue": self.queue, "Interface": interface, **fields})
+
+    def restore(self) -> None:
+        for interface in self.added:
+            self.act("QueueRemove", interface)
+        for interface in self.paused_foreign:
+            self.act("QueuePause", interface, Paused="false")
+
+
+@pytest.fixture
+def members(control, lab):
+    tracker = Members(control, lab.queue)
+    tracker.pause_foreign()
+    yield tracker
+    tracker.restore()
+
+
+def hang_up_calls_from(control, number_prefix: str) -> int:
+    """End every channel of this test's callers (a failed test must not leave calls up)."""
+    channels = control.send_action({"Action": "CoreShowChannels"}, timeout=10)
+    names = [c["Channel"] for c in channels.events if c.get("Event") == "CoreShowChannel"
+             and (c.get("CallerIDNum", "").startswith(number_prefix)
+                  or c.get("ConnectedLineNum", "").startswith(number_prefix))]
+    for name in names:
+        control.send_action({"Action": "Hangup", "Channel": name})
+    return len(names)
+
+
+@pytest.fixture
+def own_calls(control):
+    """Callers of this module use numbers starting 1380013; their calls end at teardown."""
+    yield "1380013"
+    hang_up_calls_from(control, "1380013")
+
+
+def calls_by_id(engine, callids=None) -> dict[str, dict]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(Call.__table__)).mappings().all()
+    return {row["callid"]: dict(row) for row in rows
+            if callids is None or row["callid"] in callids}
+
+
+def attempts_of(engine, callid: str) -> list[dict]:
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(
+            select(RingAttempt.__table__).where(RingAttempt.callid == callid)).mappings()]
+
+
+def originate(control, lab, caller_number: str, caller_name: str, patience_s: int) -> str:
+    callid = labtools.new_callid()
+    response = control.send_action({
+        "Action": "Originate", "Channel": f"Local/{lab.hotline_number}@from-trunk/n",
+        "Context": "lab-caller", "Exten": str(patience_s), "Priority": "1",
+        "CallerID": f'"{caller_name}" <{caller_number}>', "ChannelId": labtools.new_callid(),
+        "OtherChannelId": callid, "Async": "true", "Timeout": str(patience_s * 1000)})
+    assert response.ok, response.text
+    return callid
+
+
+def set_lab_phone(control, extension: str, ring: str, talk: str) -> None:
+    for key, value in (("ring", ring), ("talk", talk)):
+        assert control.send_action({"Action": "DBPut", "Family": "labphone",
+                                    "Key": f"{extension}/{key}", "Val": value}).ok
+
+
+def test_bridge_follows_calls_through_an_asterisk_restart(lab, lab_bridge, control, members,
+                                                        own_calls):
+    bridge, sink, engine = lab_bridge
+    for extension in ("8061", "8062"):
+        set_lab_phone(control, extension, ring="1", talk="600")
+        members.add(f"Local/{extension}@lab-phones/n", f"restart-{extension}")
+    talking = [originate(control, lab, f"1380013{n:04d}", name, patience_s=600)
+               for n, name in ((61, "张三"), (62, "O'Brien"))]
+    wait_for(lambda: all(calls_by_id(engine, talking).get(c, {}).get("answered_at")
+                         for c in talking), 20, "both calls answered")
+    waiting = originate(control, lab, "13800130063", "李四", patience_s=600)
+    wait_for(lambda: waiting in calls_by_id(engine), 10, "the third call queued")
+
+    lab.cli("core restart now")
+    wait_for(lambda: sink.count("bridge_disconnected"), 20, "the bridge saw Asterisk go")
+    wait_fully_booted(lab.ami_host, lab.ami_port, lab.ami_user, lab.ami_secret, 90)
+    booted = time.monotonic()
+    wait_for(lambda: sink.count("bridge_resynced") >= 2, 10, "the bridge resynced")
+    assert sink.last_time("bridge_resynced") - booted < 2.0
+
+    mine = talking + [waiting]
+    stored = wait_for(lambda: (lambda c: len(c) == 3 and all(r["outcome"] for r in c.values())
+                               and c)(calls_by_id(engine, mine)), 10, "every call closed")
+    for callid in talking:
+        assert stored[callid]["outcome"] in ("answered", "ended_unseen")
+        assert stored[callid]["agent_member"].startswith("restart-")
+    assert stored[talking[0]]["caller_name"] == "张三"
+    assert stored[talking[1]]["caller_name"] == "O'Brien"
+    assert stored[waiting]["outcome"] in ("abandoned", "ended_unseen")
+
+    # Following again: a call placed after the restart is stored from ring to end.
+    wait_for(lambda: "restart-8061" in lab.cli("queue show hotline"), 10,
+             "persistent members back after the restart")
+    set_lab_phone(control, "8061", ring="1", talk="2")
+    set_lab_phone(control, "8062", ring="1", talk="2")
+    after = originate(control, lab, "13800130064", "王五", patience_s=60)
+    record = wait_for(lambda: calls_by_id(engine, [after]).get(after, {}).get("outcome")
+                      and calls_by_id(engine, [after])[after], 40, "the new call stored")
+    assert record["outcome"] == "answered" and record["caller_name"] == "王五"
+    assert 1 <= record["talk_s"] <= 3
+    assert len(calls_by_id(engine)) == len(set(calls_by_id(engine)))
+
+
+def test_calls_that_end_while_the_bridge_is_away_are_closed_from_queue_log(
+        lab, lab_bridge, control, members, own_calls):
+    from telephony.queue_log import compare_calls, read_queue_log, summarize_calls
+
+    bridge, sink, engine = lab_bridge
+    set_lab_phone(control, "8063", ring="1", talk="600")
+    members.add("Local/8063@lab-phones/n", "away-8063")
+    # lab-caller's pattern _X. needs two digits: patience of 10 s and more.
+    answered = originate(control, lab, "13800130071", "张三", patience_s=10)
+    wait_for(lambda: calls_by_id(engine, [answered]).get(answered, {}).get("answered_at"), 20,
+             "the first call answered")
+    abandoned = originate(control, lab, "13800130072", "李四", patience_s=10)
+    wait_for(lambda: abandoned in calls_by_id(engine), 10, "the second call queued")
+    bridge.stop()  # the bridge goes away; both calls end meanwhile
+    labtools.wait_queue_log(lab, answered, "COMPLETECALLER", timeout_s=15)
+    labtools.wait_queue_log(lab, abandoned, "ABANDON", timeout_s=15)
+    assert all(r["outcome"] is None for r in calls_by_id(engine, [answered, abandoned]).values())
+
+    again = Bridge(bridge.settings, engine, sinks=[])
+    again.start()
+    try:
+        stored = wait_for(lambda: (lambda c: all(r["outcome"] for r in c.values()) and c)(
+            calls_by_id(engine, [answered, abandoned])), 10, "both closed by the resync")
+    finally:
+        again.stop()
+    assert (stored[answered]["outcome"], stored[answered]["hung_up_by"]) == ("answered", "caller")
+    assert stored[answered]["caller_name"] == "张三" and 7 <= stored[answered]["talk_s"] <= 10
+    assert stored[abandoned]["outcome"] == "abandoned"
+    logged = summarize_calls(read_queue_log(lab.queue_log_path))
+    mine = {c: logged[c] for c in (answered, abandoned)}
+    assert compare_calls(stored, mine) == []
