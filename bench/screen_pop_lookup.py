@@ -115,46 +115,50 @@ def sample_numbers(url: str, lookups: int, rng: random.Random) -> list[str]:
     return numbers
 
 
-def time_calls(function, arguments: list) -> list[float]:
-    samples = []
+def interleaved(functions: dict, arguments: list) -> dict:
+    """Wall-clock and thread-CPU samples, the functions taking turns on each argument
+    so every one runs under the same machine load."""
+    wall = {name: [] for name in functions}
+    cpu = {name: [] for name in functions}
     for argument in arguments:
-        started = time.perf_counter()
-        function(argument)
-        samples.append(time.perf_counter() - started)
-    return samples
+        for name, function in functions.items():
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            function(argument)
+            wall[name].append(time.perf_counter() - started)
+            cpu[name].append(time.thread_time() - started_cpu)
+    return {name: (percentiles(wall[name]), percentiles(cpu[name])) for name in functions}
 
 
 def measure(url: str, numbers: list[str], label: str) -> dict:
     engine = make_engine(url)
-    results = {}
     with Session(engine) as session:
-        ids = session.scalars(select(Household.id).limit(2000)).all()
+        ids = session.scalars(select(Household.id).limit(len(numbers))).all()
         for warm in numbers[:200]:
             screen_pop_for_number(session, warm, as_of=AS_OF)
-            session.rollback()
-        results["pk fetch (baseline)"] = percentiles(time_calls(
-            lambda i: session.execute(select(Household.number).where(Household.id == i)).one(),
-            ids))
-        results["match_caller"] = percentiles(time_calls(
-            lambda n: match_caller(session, n, "010"), numbers))
-        results["screen_pop_for_number"] = percentiles(time_calls(
-            lambda n: screen_pop_for_number(session, n, as_of=AS_OF), numbers))
+        pairs = list(zip(numbers, ids * (len(numbers) // max(len(ids), 1) + 1)))
+        results = interleaved({
+            "pk fetch (baseline)": lambda pair: session.execute(
+                select(Household.number).where(Household.id == pair[1])).one(),
+            "match_caller": lambda pair: match_caller(session, pair[0], "010"),
+            "screen_pop_for_number": lambda pair: screen_pop_for_number(
+                session, pair[0], as_of=AS_OF),
+        }, pairs)
         session.rollback()
     with engine.begin() as connection:
         connection.execute(text(f"DROP INDEX {PHONE_INDEX}"))
     with Session(engine) as session:
-        results["match_caller without phone index"] = percentiles(time_calls(
-            lambda n: match_caller(session, n, "010"), numbers[:50]))
+        results.update(interleaved({"match_caller without phone index": lambda n: match_caller(
+            session, n, "010")}, numbers[:50]))
     engine.dispose()
     print(f"\n{label} (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
-    for name, stats in results.items():
-        print(f"  {name:34s} {fmt(stats)}")
-    ratio = results["screen_pop_for_number"]["p50"] / results["pk fetch (baseline)"]["p50"]
-    slower = results["match_caller without phone index"]["p50"] / results["match_caller"]["p50"]
-    print(f"  screen-pop p50 = {ratio:.1f} × pk fetch p50; without the phone index "
-          f"match_caller p50 is {slower:.0f} × slower")
-    verdict = "meets" if results["screen_pop_for_number"]["p99"] < 5 else "MISSES"
-    print(f"  target p99 < 5 ms: {verdict}")
+    for name, (wall, cpu) in results.items():
+        print(f"  {name:34s} {fmt(wall)}  | CPU p50 {cpu['p50']:.3f} p99 {cpu['p99']:.3f} ms")
+    pop, base = results["screen_pop_for_number"][0], results["pk fetch (baseline)"][0]
+    slower = results["match_caller without phone index"][0]["p50"] / results["match_caller"][0]["p50"]
+    print(f"  screen-pop p50 = {pop['p50'] / base['p50']:.1f} × pk fetch p50; without the "
+          f"phone index match_caller p50 is {slower:.0f} × slower")
+    verdict = "meets" if pop["p99"] < 5 else "MISSES"
+    print(f"  target screen-pop p99 < 5 ms (wall clock): {verdict}")
     return results
 
 

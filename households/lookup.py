@@ -79,3 +79,13 @@ def _summaries(session: Session, household_ids: list[int]) -> list[dict]:
     return [{"household_id": i, "household_number": numbers.get(i),
              "owner": owners.get(i, ""), "rooms": sorted(rooms.get(i, []))}
             for i in household_ids]
+
+
+def phone_suffixes(session: Session, household_id: int, role: str = "owner",
+                   digits: int = 4) -> set[str]:
+    """Last `digits` digits of the registered phones of the household's `role`
+    (the IVR's check: "key in the last 4 digits of the owner's phone")."""
+    keys = session.scalars(
+        select(Phone.normalized).join(Person, Person.id == Phone.person_id)
+        .where(Phone.household_id == household_id, Person.role == role)).all()
+    return {key[-digits:] for key in keys if key and len(key) >= digits}

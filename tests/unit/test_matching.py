@@ -6,7 +6,9 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from households.lookup import find_household_by_room, parse_room_text, search_households
+from households.lookup import (
+    find_household_by_room, parse_room_text, phone_suffixes, search_households,
+)
 from households.matching import match_caller, normalize_number, record_call
 from households.samples import add_household
 from models.households import PhoneKind
@@ -180,3 +182,12 @@ def test_search_by_room_name_and_phone_fragment(session_factory):
         assert search_households(session, "%") == []
         found = search_households(session, "王伟")[0]
         assert found["owner"] == "王伟" and found["rooms"] == ["3-2-1502"]
+
+
+def test_owner_phone_suffixes_for_the_ivr_check(session_factory):
+    with session_factory() as session:
+        household = add_household(session, "3-2-1502", phones=["138 0013 8000", "62345678"],
+                                  others=[("tenant", "赵磊", ["13911112222"])])
+        session.commit()
+        assert phone_suffixes(session, household.id) == {"8000", "5678"}
+        assert phone_suffixes(session, household.id, role="tenant") == {"2222"}
