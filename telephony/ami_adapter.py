@@ -271,7 +271,7 @@ class PatchedManager(Manager):
         except OSError as error:
             reason = f"AMI read failed: {error}"
         finally:
-            self._mark_disconnected(reason)
+            self.connection_lost(sock, reason)
             self._greeted.set()  # wake connect() if it still waits for a greeting
             try:
                 sock.close()
@@ -299,6 +299,12 @@ class PatchedManager(Manager):
             self._on_event(message)
         elif message.response is not None:
             log.debug("AMI: response nobody waits for: %r", dict(message))
+
+    def connection_lost(self, sock: socket.socket, reason: str) -> None:
+        """The reader of `sock` ended. A reader of a link already aborted (and maybe
+        replaced by a new connect()) must not mark the new link as lost."""
+        if sock is self._sock:
+            self._mark_disconnected(reason)
 
     def _mark_disconnected(self, reason: str) -> None:
         with self._pending_lock:

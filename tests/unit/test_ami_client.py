@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from asterisk.manager import Manager
+from asterisk.manager import Manager, ManagerMsg
 
 from telephony.ami_adapter import PatchedManager
 from telephony.ami_client import AmiConnection
@@ -99,6 +99,8 @@ def test_defect_1_reader_is_buffered_not_one_byte_per_recv(server, recorder, con
 
 
 def test_defect_2_chanvariable_does_not_kill_the_reader(server, recorder, connect):
+    with pytest.raises(AttributeError):  # stock pyst2's parser: dict.has_key on Python 3
+        ManagerMsg(["Event: Newchannel\r\n", "ChanVariable: QUEUE=hotline\r\n"])
     connection = connected(connect)
     server.send_all(frame(Event="Newchannel", Channel="PJSIP/8001-1",
                           ChanVariable=["QUEUE=hotline", "NOTE=O\\'Brien"]))
@@ -190,6 +192,16 @@ def test_defect_6_reconnects_after_asterisk_dies_and_comes_back(server, recorder
     assert connection.manager is manager and connection.sessions == 2
     server.send_all(frame(Event="Hangup", Uniqueid="after.restart"))
     assert recorder.wait(lambda r: any(e.get("Uniqueid") == "after.restart" for e in r.events))
+
+
+def test_a_late_reader_of_an_aborted_link_does_not_drop_the_new_one(server, recorder, connect):
+    connection = connected(connect)
+    old_socket = connection.manager._sock
+    connection.manager.abort("keepalive failed (test)")
+    assert recorder.wait(lambda r: r.log == ["connected", "disconnected", "connected"])
+    connection.manager.connection_lost(old_socket, "the old reader ends late")
+    assert connection.connected
+    assert connection.send_action({"Action": "Ping"}, timeout=2).ok
 
 
 def test_defect_7_close_after_logoff_does_not_raise(server):
