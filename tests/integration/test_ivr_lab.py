@@ -3,6 +3,8 @@ pressed on the caller's side (AMI PlayDTMF on the caller's half of a Local
 channel, each time the IVR is seen listening), the household identified, the
 right amount spoken, and 0 → the hotline queue with the household variable set.
 
+A known caller presses 2 during the balance and books a callback.
+
 The FastAGI server runs in this test process on the lab's FastAGI port, over a
 SQLite database holding the demo community.
 """
@@ -47,7 +49,7 @@ class StepWatch:
             self._changed.notify_all()
 
     def wait_listening(self, callid: str, prompt: str, after: int = 0) -> int:
-        """Wait until the IVR plays `prompt` as part of a GET DATA; its step index."""
+        """Wait until the IVR starts playing `prompt` (asked or said); its step index."""
         deadline = time.monotonic() + STEP_TIMEOUT_S
         with self._changed:
             while True:
@@ -222,3 +224,44 @@ def test_three_wrong_entries_reach_the_queue_after_an_apology(lab, ivr_server, d
     assert (row.outcome, row.reason, row.bad_entries) == ("to_agent", "bad_entries", 3)
     played = [step["prompt"] for step in row.steps if step["kind"] == "play"]
     assert played[-1] == P.SORRY_BAD_ENTRIES and row.household_id is None
+
+
+def known_caller(factory) -> tuple[str, int]:
+    """A number belonging to exactly one household, which owes money."""
+    with factory() as session:
+        for number in session.scalars(select(Phone.normalized).order_by(Phone.id)):
+            household_id = match_caller(session, number).household_id
+            if (number.isdigit() and household_id is not None
+                    and balance_summary(session, household_id).total_due > 0):
+                return number, household_id
+    raise AssertionError("the demo community has no known caller who owes money")
+
+
+def test_known_caller_presses_2_during_the_balance_and_books_a_callback(
+        lab, ivr_server, demo_db):
+    from models.ivr import IvrCallbackRequest
+
+    number, household_id = known_caller(demo_db)
+    watch = ivr_server
+    with labtools.pyst2_manager(lab) as (manager, events):
+        callid, _ = call_ivr(manager, lab, number)
+        ivr_half = caller_half = None
+        try:
+            asked = watch.wait_listening(callid, P.KNOWN_CALLER)
+            ivr_half = watch.channels[callid]
+            caller_half = ivr_half.replace(";2", ";1")
+            press(manager, caller_half, "1")
+            watch.wait_listening(callid, P.TOTAL_DUE, asked + 1)  # played, not asked
+            press(manager, caller_half, "2")  # barge in: the menu's choice
+            events.wait_for(lambda e: e.get("Event") == "Hangup"
+                            and e.get("Uniqueid") == callid, STEP_TIMEOUT_S)
+        finally:
+            hang_up(manager, *[c for c in (caller_half, ivr_half) if c])
+    row = stored_session(demo_db, callid)
+    assert (row.outcome, row.household_id, row.identified_by) == \
+        ("callback", household_id, "caller_number")
+    assert P.MENU not in [step.get("prompt") for step in row.steps]
+    with demo_db() as session:
+        callback = session.scalars(select(IvrCallbackRequest)
+                                   .where(IvrCallbackRequest.ivr_session_id == row.id)).one()
+    assert (callback.household_id, callback.callback_number) == (household_id, number)
