@@ -313,7 +313,8 @@ class PatchedManager(Manager):
             self._connected.clear()
             waiting = list(self._pending.values())
         for pending in waiting:
-            pending.fail(AmiConnectionError(f"AMI link lost waiting for {pending.action}: {reason}"))
+            pending.fail(AmiConnectionError(
+                f"AMI link lost waiting for {pending.action}: {reason}"))
         log.info("AMI disconnected: %s", reason)
         self.disconnected.set()
         if self._on_disconnected is not None:
