@@ -10,7 +10,10 @@ A writer thread commits in batches: it takes whatever has queued up while the
 previous commit ran (group commit), so a quiet system commits each event at
 once and a busy one amortises the commit. The delay from an event's arrival to
 its commit is kept for the benchmark. A failed commit is retried with back-off;
-nothing is dropped while the bridge runs.
+nothing is dropped while the bridge runs. With a spool (telephony.spool), a
+batch the database cannot take is fsync'd to a local file instead, and written
+from there, in order, once the database answers again: the writer never
+blocks, and a bridge killed during the outage loses nothing.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.calls import Call, RingAttempt
+from telephony.errors import SpoolError
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +122,9 @@ class CallWriter:
     """Writes call records on its own thread; `submit()` never blocks on the database."""
 
     def __init__(self, engine: Engine, keep_latencies: bool = False,
-                 retry_delays: tuple[float, ...] = (0.1, 0.5, 1, 2, 5)):
+                 retry_delays: tuple[float, ...] = (0.1, 0.5, 1, 2, 5), spool=None):
         self.engine = engine
+        self.spool = spool  # telephony.spool.Spool, or None: retry in memory
         self.keep_latencies = keep_latencies
         self.latencies: list[float] = []
         self.calls_written = 0
@@ -151,13 +156,15 @@ class CallWriter:
             batch, waiters, stop = self._take_batch()
             if batch:
                 self._commit_with_retries(batch)
+            if waiters and self.spool is not None and self.spool.pending:
+                self.spool.drain(self._commit)  # flushed = in the database, if it answers
             for waiter in waiters:
                 waiter.set()
             if stop:
                 return
 
     def _take_batch(self):
-        items = [self._queue.get()]
+        items = [self._next_item()]
         while len(items) < MAX_BATCH:
             try:
                 items.append(self._queue.get_nowait())
@@ -173,8 +180,25 @@ class CallWriter:
                 batch.append((records, tag))
         return batch, waiters, stop
 
+    def _next_item(self):
+        """The next queued item; while the spool holds batches, retry it when idle."""
+        while self.spool is not None and self.spool.pending:
+            try:
+                return self._queue.get(timeout=self.spool.retry_interval_s)
+            except queue.Empty:
+                self.spool.drain(self._commit)
+        return self._queue.get()
+
     def _commit_with_retries(self, batch) -> None:
         records = [record for records, _ in batch for record in records]
+        if self.spool is not None:
+            try:
+                if not self.spool.write(records, self._commit):
+                    return  # spooled: committed (and timed) when the database is back
+                self._keep_latencies(batch)
+                return
+            except SpoolError:  # disk full or the like: keep them in memory instead
+                log.exception("spool failed; retrying %d call records in memory", len(records))
         tries = 0
         while not self._commit(records):
             tries += 1
@@ -183,6 +207,9 @@ class CallWriter:
                           "rewrites open calls", len(records))
                 return
             time.sleep(self.retry_delays[min(tries, len(self.retry_delays)) - 1])
+        self._keep_latencies(batch)
+
+    def _keep_latencies(self, batch) -> None:
         if self.keep_latencies:
             now = time.perf_counter()
             self.latencies.extend(now - arrived for _, arrived in batch if arrived is not None)

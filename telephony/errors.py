@@ -24,3 +24,7 @@ class AmiAuthError(AmiConnectionError):
 
 class CommandError(TelephonyError):
     """A console command is unknown or its arguments are not acceptable."""
+
+
+class SpoolError(TelephonyError):
+    """The local spool of call records cannot be opened or written (disk full, permissions)."""
