@@ -13,8 +13,6 @@ from sqlalchemy import inspect
 
 from households.errors import ImportRejected, SchemaMissing
 
-REPORT_LIMIT = 200
-
 
 def _session():
     from hotline.settings import get_settings
@@ -35,10 +33,9 @@ def _progress(label: str):
 
 def _report_rejection(error: ImportRejected) -> None:
     click.echo(f"{error.path}: rejected, nothing imported. Problems:", err=True)
-    for problem in error.problems[:REPORT_LIMIT]:
+    for problem in error.problems:
         click.echo(f"  {problem}", err=True)
-    if len(error.problems) > REPORT_LIMIT:
-        click.echo(f"  … and {len(error.problems) - REPORT_LIMIT} more", err=True)
+    click.echo(f"{len(error.problems)} problem(s)", err=True)
 
 
 @click.group("import")

@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from households import import_values as values
 from households.numbers import NormalizedNumber
@@ -174,10 +174,12 @@ def apply_rows(session: Session, rows: list[HouseholdRow], community_code: str,
                progress=None) -> HouseholdImportResult:
     """Write validated rows (inside the caller's transaction)."""
     writer = _Writer(session, community_code)
-    for row in rows:
-        writer.write(row)
-        if progress:
-            progress(1)
+    # Everything the rows can touch is loaded up front; no query per row.
+    with session.no_autoflush:
+        for row in rows:
+            writer.write(row)
+            if progress:
+                progress(1)
     session.flush()
     return writer.result
 
@@ -199,6 +201,9 @@ class _Writer:
             select(Room).join(Unit).join(Building)
             .where(Building.community_id == self.community.id))}
         self.households: dict[str, Household] = {}
+        self.existing = {h.number: h for h in session.scalars(
+            select(Household).options(selectinload(Household.people)
+                                      .selectinload(Person.phones)))}
 
     def write(self, row: HouseholdRow) -> None:
         room = self._room(row)
@@ -230,11 +235,11 @@ class _Writer:
     def _household(self, row: HouseholdRow, room: Room) -> Household:
         number = row.household_number or (room.household.number if room.household
                                           else f"{self.community.code}-{row.code}")
-        household = self.households.get(number) or self.session.scalar(
-            select(Household).where(Household.number == number))
+        household = self.households.get(number) or self.existing.get(number)
         if household is None:
-            household = Household(number=number, community_id=self.community.id)
+            household = Household(number=number, community_id=self.community.id, people=[])
             self.session.add(household)
+            self.existing[number] = household
             self.result.households_created += 1
         elif number not in self.households:
             self.result.households_updated += 1

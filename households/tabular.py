@@ -19,7 +19,6 @@ from pathlib import Path
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CELL_CHARS = 1000
-MAX_PROBLEMS_PER_FILE = 10_000
 _NUMBER_LIKE = re.compile(r"[+\-]?[\d\s().\-]*")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
