@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -65,11 +66,12 @@ def _collect(session: Session, period: q.Period, settings, levels: tuple[str, ..
 
 
 def clean_values(values: dict) -> dict:
-    """Decimals from PostgreSQL become floats; whole counts stay ints."""
+    """PostgreSQL's SUM of bigints is numeric (Decimal): whole ones become ints
+    (counts), others floats."""
     cleaned = {}
     for name, value in values.items():
-        if value is not None and not isinstance(value, (int, float, str)):
-            value = float(value)
+        if isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else float(value)
         cleaned[name] = value
     return cleaned
 

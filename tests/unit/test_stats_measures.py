@@ -146,6 +146,11 @@ def test_agent_time_orders_follow_ups_and_qa(loaded):
     assert {key: total[key] for key in expected} == pytest.approx(expected)
 
 
+def test_counts_are_whole_numbers_on_both_databases(loaded):
+    total = stats.flat_values(report_for(loaded)["total"])
+    assert all(type(total[key]) is int for key in ("received", "offered", "answered", "qa_scored"))
+
+
 def test_norms_are_judged(loaded):
     total = report_for(loaded)["total"]
     assert total["service_level"]["ok"] is False  # 37.5 % against 80 %
