@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_VALUE_BYTES = 64 * 1024
 DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
+LOG_FIRST, LOG_EVERY = 20, 1000
 # A greeting longer than this is not a greeting: parse the bytes as frames.
 _MAX_GREETING_BYTES = 256
 
@@ -140,6 +141,13 @@ class AmiParser:
             return []
         return self._take_frames()
 
+    def _problem(self, kind: str, message: str, *args) -> None:
+        """Count a bad-input case; log the first few, then one in LOG_EVERY (a storm
+        of garbage must not become a storm of log lines)."""
+        count = self.stats[kind] = self.stats[kind] + 1
+        if count <= LOG_FIRST or count % LOG_EVERY == 0:
+            log.warning(message + " [%s #%d]", *args, kind, count)
+
     def _take_greeting(self) -> bool:
         """Consume the greeting line; False while it is still incomplete."""
         newline = self._buffer.find(b"\n", 0, _MAX_GREETING_BYTES)
@@ -189,9 +197,9 @@ class AmiParser:
         return max(lf_lf + 2 if lf_lf >= 0 else 0, lf_crlf + 3 if lf_crlf >= 0 else 0)
 
     def _drop_partial_frame(self) -> None:
-        self.stats["dropped_frames"] += 1
-        log.warning("AMI: dropping a frame over %d bytes; resyncing at the next blank line",
-                    self.max_frame_bytes)
+        self._problem("dropped_frames",
+                      "AMI: dropping a frame over %d bytes; resyncing at the next blank line",
+                      self.max_frame_bytes)
         self._discarding = True
         self._buffer = bytearray(self._buffer[-_FRAME_END_OVERLAP:])
         self._scan_from = 0
@@ -204,9 +212,9 @@ class AmiParser:
             text = block.decode("utf-8")
         except UnicodeDecodeError as error:
             # Line breaks are ASCII, so decoding the block decodes each line on its own.
-            self.stats["decode_errors"] += 1
-            log.warning("AMI: bytes that are not UTF-8 replaced with U+FFFD (%s at byte %d)",
-                        error.reason, error.start)
+            self._problem("decode_errors",
+                          "AMI: bytes that are not UTF-8 replaced with U+FFFD (%s at byte %d)",
+                          error.reason, error.start)
             text = block.decode("utf-8", "replace")
         messages = []
         check_from = min(self.max_value_bytes, self.max_frame_bytes) // 4
@@ -235,15 +243,15 @@ class AmiParser:
     def _oversized(self, frame: str) -> bool:
         size = len(frame.encode("utf-8"))
         if size > self.max_frame_bytes:
-            self.stats["dropped_frames"] += 1
-            log.warning("AMI: dropped a frame of %d bytes (limit %d)", size, self.max_frame_bytes)
+            self._problem("dropped_frames", "AMI: dropped a frame of %d bytes (limit %d)",
+                          size, self.max_frame_bytes)
             return True
         for line in frame.split("\n"):
             if len(line) * 4 > self.max_value_bytes and \
                     len(line.encode("utf-8")) > self.max_value_bytes:
-                self.stats["dropped_frames"] += 1
-                log.warning("AMI: dropped a frame with a header over %d bytes (%r...)",
-                            self.max_value_bytes, line[:40])
+                self._problem("dropped_frames",
+                              "AMI: dropped a frame with a header over %d bytes (%r...)",
+                              self.max_value_bytes, line[:40])
                 return True
         return False
 
@@ -273,8 +281,8 @@ class AmiParser:
         name, colon, value = line.partition(":")
         if not colon or not name:
             if line.strip():
-                self.stats["malformed_lines"] += 1
-                log.warning("AMI: skipped a line without a header name: %r", line[:80])
+                self._problem("malformed_lines",
+                              "AMI: skipped a line without a header name: %r", line[:80])
             return
         if value[:1] == " ":
             value = value[1:]

@@ -25,7 +25,8 @@ from typing import Any, Callable
 
 import redis
 
-from telephony.errors import AmiConnectionError, AmiTimeoutError, CommandError
+from telephony.errors import (AmiConnectionError, AmiTimeoutError, CommandError,
+                              TelephonyError)
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +191,14 @@ class CommandExecutor:
                 log.warning("command queue unreachable (%s); retrying", error)
                 self._stopping.wait(1.0)
                 continue
-            if item is not None:
+            if item is None:
+                continue
+            try:
                 self.handle_raw(item[1])
+            except redis.RedisError as error:
+                log.warning("command reply not written (%s); the console will time out", error)
+            except Exception:  # noqa: BLE001 - one request must not stop the executor
+                log.exception("command request %r failed", item[1][:200])
 
     def handle_raw(self, raw: bytes | str) -> dict | None:
         """One request from Redis: execute and reply. Returns the reply (tests)."""
@@ -227,6 +234,11 @@ class CommandExecutor:
             return {"ok": False, "message": f"Asterisk did not answer: {error}"}
         except AmiConnectionError as error:
             return {"ok": False, "message": f"Asterisk not reachable: {error}"}
+        except TelephonyError as error:
+            return {"ok": False, "message": str(error)}
+        except Exception as error:  # noqa: BLE001 - the console gets an answer, not a timeout
+            log.exception("command %s failed unexpectedly", name)
+            return {"ok": False, "message": f"bridge error: {type(error).__name__}: {error}"}
         log.info("command %s -> %s: %s %s", name, fields["Action"],
                  response.message.response, response.text)
         return {"ok": response.ok, "message": response.text or response.message.response or "",

@@ -210,6 +210,15 @@ def test_a_storm_of_unknown_events_is_parsed_and_the_stream_continues():
     assert messages[-1]["Uniqueid"] == "1.1"
 
 
+def test_a_storm_of_garbage_is_counted_but_logged_sparingly(caplog):
+    caplog.set_level(logging.WARNING)
+    parser = AmiParser(expect_greeting=False)
+    messages = parser.feed(b"junk\r\n" * 5000 + b"\r\n" + GOOD)
+    assert messages[-1]["Uniqueid"] == "1.1"
+    assert parser.stats["malformed_lines"] == 5000
+    assert 20 <= len(caplog.records) <= 30
+
+
 def test_event_filter_skips_noise_but_keeps_list_replies_and_responses():
     parser = AmiParser(expect_greeting=False, events={"Hangup"})
     messages = parser.feed(b"Event: VarSet\r\nValue: x\r\n\r\n"

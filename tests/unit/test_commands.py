@@ -160,6 +160,31 @@ def test_client_refuses_bad_arguments_without_touching_redis():
     assert reply == {"ok": False, "message": "queue_pause: 'maybe' is not true/false"}
 
 
+def test_redis_down_is_a_clear_reply_not_an_exception():
+    reply = CommandClient("redis://127.0.0.1:1/0").call("queue_remove", interface="PJSIP/8001")
+    assert reply["ok"] is False and "Redis unavailable" in reply["message"]
+
+
+def test_executor_survives_a_request_that_blows_up(redis_url, bridge_name):
+    class ExplodingAmi(FakeAmi):
+        def send_action(self, fields, timeout=5):
+            if fields["Interface"] == "PJSIP/8666":
+                raise RuntimeError("unexpected")
+            return super().send_action(fields, timeout)
+
+    ami = ExplodingAmi()
+    running = executor(ami, redis_url, bridge=bridge_name)
+    running.start()
+    client = CommandClient(redis_url, bridge=bridge_name)
+    try:
+        first = client.call("queue_remove", timeout=1, interface="PJSIP/8666")
+        second = client.call("queue_remove", interface="PJSIP/8001")
+    finally:
+        running.stop()
+    assert first == {"ok": False, "message": "bridge error: RuntimeError: unexpected"}
+    assert second["ok"] is True
+
+
 def test_round_trip_through_redis(redis_url, bridge_name):
     ami = FakeAmi()
     running = executor(ami, redis_url, bridge=bridge_name)
