@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from households.queries import run
@@ -100,3 +100,23 @@ def ivr_session_for_call(session: Session, callid: str | None) -> dict | None:
     data["started_at"], data["ended_at"] = _iso(data["started_at"]), _iso(data["ended_at"])
     data["steps"] = data["steps"] or []
     return data
+
+
+def last_contact_by_household(session: Session, household_ids: list[int]) -> dict:
+    """When each household was last called about, from the IVR sessions that
+    identified it and the work orders registered for it (both carry the call's
+    time and the household id; call records themselves only know the number)."""
+    latest: dict = {}
+    sources = ((_model("models.ivr", "IvrSession"), "started_at"),
+               (_model("models.console", "WorkOrder"), "call_at"))
+    for model, column in sources:
+        if model is None or not household_ids:
+            continue
+        when = getattr(model, column)
+        for household_id, at in session.execute(
+                select(model.household_id, func.max(when))
+                .where(model.household_id.in_(household_ids))
+                .group_by(model.household_id)):
+            if at is not None and (household_id not in latest or at > latest[household_id]):
+                latest[household_id] = at
+    return latest

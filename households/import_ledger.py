@@ -25,6 +25,7 @@ from households.tabular import Column, Problem, Table
 from models.fees import Charge, Payment
 from models.households import Household, Room
 
+IN_LIST_SIZE = 5000
 COLUMNS = [
     Column("household_number", ("编号", "户号", "number")),
     Column("room", ("房号", "房间", "room_code")),
@@ -150,13 +151,20 @@ def _receipts_of_other_households(session: Session, rows: list[LedgerRow]) -> li
     if not receipts:
         return []
     problems = []
-    for receipt, household_id in session.execute(
-            select(Payment.receipt_number, Payment.household_id)
-            .where(Payment.receipt_number.in_(list(receipts)))):
+    found = [row for chunk in _chunks(list(receipts)) for row in session.execute(
+        select(Payment.receipt_number, Payment.household_id)
+        .where(Payment.receipt_number.in_(chunk)))]
+    for receipt, household_id in found:
         if household_id != receipts[receipt].household_id:
             problems.append(Problem(receipts[receipt].row_number, "receipt_number",
                                     f"receipt {receipt} belongs to another household"))
     return problems
+
+
+def _chunks(values: list, size: int = IN_LIST_SIZE):
+    """IN lists in slices: SQLite and PostgreSQL both cap the parameters of a statement."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 @dataclasses.dataclass
@@ -168,37 +176,44 @@ class LedgerImportResult:
 def apply_rows(session: Session, rows: list[LedgerRow], progress=None) -> LedgerImportResult:
     kinds = ensure_fee_kinds(session)
     result = LedgerImportResult()
-    for row in rows:
-        if row.amount_due is not None:
-            _upsert_charge(session, row, kinds[row.fee_kind])
-            result.charges_written += 1
-        if row.amount_paid is not None:
-            _upsert_payment(session, row, kinds[row.fee_kind])
-            result.payments_written += 1
-        if progress:
-            progress(1)
+    household_ids = sorted({row.household_id for row in rows})
+    charges = {(c.household_id, c.fee_kind_id, c.period_start): c
+               for chunk in _chunks(household_ids) for c in session.scalars(
+                   select(Charge).where(Charge.household_id.in_(chunk)))}
+    receipts = [row.receipt_number for row in rows if row.receipt_number]
+    payments = {p.receipt_number: p for chunk in _chunks(receipts) for p in session.scalars(
+        select(Payment).where(Payment.receipt_number.in_(chunk)))}
+    with session.no_autoflush:
+        for row in rows:
+            if row.amount_due is not None:
+                _upsert_charge(session, charges, row, kinds[row.fee_kind])
+                result.charges_written += 1
+            if row.amount_paid is not None:
+                _upsert_payment(session, payments, row, kinds[row.fee_kind])
+                result.payments_written += 1
+            if progress:
+                progress(1)
     session.flush()
     return result
 
 
-def _upsert_charge(session: Session, row: LedgerRow, kind_id: int) -> None:
-    charge = session.scalar(select(Charge).where(
-        Charge.household_id == row.household_id, Charge.fee_kind_id == kind_id,
-        Charge.period_start == row.period_start))
+def _upsert_charge(session: Session, charges: dict, row: LedgerRow, kind_id: int) -> None:
+    key = (row.household_id, kind_id, row.period_start)
+    charge = charges.get(key)
     if charge is None:
-        charge = Charge(household_id=row.household_id, fee_kind_id=kind_id,
-                        period_start=row.period_start)
+        charge = charges[key] = Charge(household_id=row.household_id, fee_kind_id=kind_id,
+                                       period_start=row.period_start, factor=Decimal(1))
         session.add(charge)
     charge.period_end = row.period_end
     charge.due_on = row.due_on
     charge.amount = row.amount_due
-    charge.factor = charge.factor or Decimal(1)
 
 
-def _upsert_payment(session: Session, row: LedgerRow, kind_id: int) -> None:
-    payment = session.scalar(select(Payment).where(Payment.receipt_number == row.receipt_number))
+def _upsert_payment(session: Session, payments: dict, row: LedgerRow, kind_id: int) -> None:
+    payment = payments.get(row.receipt_number)
     if payment is None:
-        payment = Payment(receipt_number=row.receipt_number, household_id=row.household_id)
+        payment = payments[row.receipt_number] = Payment(receipt_number=row.receipt_number,
+                                                         household_id=row.household_id)
         session.add(payment)
     payment.paid_on = row.paid_on
     payment.amount = row.amount_paid

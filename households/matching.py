@@ -2,8 +2,9 @@
 
 A number shared by several households (a landline in a family's two flats, an
 agent's mobile for many owners) gives every candidate, the household called about
-most recently first: `record_call` keeps that order, and the bridge or the IVR
-calls it once it knows which household a call was for.
+most recently first. "Called about" comes from `record_call` (the bridge, the IVR
+or the console call it once they know which household a call was for) and from
+the IVR sessions and work orders that name the household.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import datetime as dt
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from households import queries
+from households import history, queries
 from households.numbers import NormalizedNumber, format_number, normalize_number
 from models.base import utcnow
 from models.households import Household, Phone
@@ -68,10 +69,17 @@ def match_caller(session: Session, raw_number: str | None,
         codes = rooms.setdefault(row[0], [])
         if row[5] is not None and row[5] not in codes:
             codes.append(row[5])
-    candidates = [Candidate(r[0], r[1], tuple(sorted(rooms[r[0]])), r[3], r[4].value, r[2])
+    contacts = history.last_contact_by_household(session, list(best)) if len(best) > 1 else {}
+    candidates = [Candidate(r[0], r[1], tuple(sorted(rooms[r[0]])), r[3], r[4].value,
+                            _latest(r[2], contacts.get(r[0])))
                   for r in best.values()]
     candidates.sort(key=_recent_first)
     return CallerMatch(number, tuple(candidates))
+
+
+def _latest(*moments: dt.datetime | None) -> dt.datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
 
 
 def _recent_first(candidate: Candidate):

@@ -191,3 +191,29 @@ def test_owner_phone_suffixes_for_the_ivr_check(session_factory):
         session.commit()
         assert phone_suffixes(session, household.id) == {"8000", "5678"}
         assert phone_suffixes(session, household.id, role="tenant") == {"2222"}
+
+
+def test_ivr_sessions_and_work_orders_count_as_calls_about_a_household(session_factory):
+    from models.console import User, WorkOrder
+    from models.ivr import IvrSession
+
+    utc = dt.timezone.utc
+    with session_factory() as session:
+        first = add_household(session, "1-1-101", phones=["13900000009"])
+        second = add_household(session, "1-1-102", phones=["13900000009"])
+        third = add_household(session, "1-1-103", phones=["13900000009"])
+        session.add(IvrSession(callid="a", household_id=second.id,
+                               started_at=dt.datetime(2026, 11, 2, tzinfo=utc)))
+        user = User(username="u", password_hash="x")
+        session.add(user)
+        session.flush()
+        session.add(WorkOrder(idempotency_token="w", kind="repair", description="d",
+                              household_id=third.id, created_by_id=user.id,
+                              call_at=dt.datetime(2026, 11, 3, tzinfo=utc)))
+        session.commit()
+        order = [c.household_id for c in match_caller(session, "13900000009", LOCAL).candidates]
+        assert order == [third.id, second.id, first.id]
+        record_call(session, "13900000009", first.id, dt.datetime(2026, 11, 4, tzinfo=utc))
+        session.commit()
+        order = [c.household_id for c in match_caller(session, "13900000009", LOCAL).candidates]
+        assert order == [first.id, third.id, second.id]
