@@ -6,10 +6,6 @@ class CallQueueError(HotlineError):
     """Base of this package's errors; the CLI prints them as one line."""
 
 
-class LiveStateError(CallQueueError):
-    """The live board cannot be read or written (Redis unreachable, bad data)."""
-
-
 class StatsError(CallQueueError):
     """A statistics request cannot be answered (bad period, bucket or filter)."""
 

@@ -22,7 +22,6 @@ from typing import Callable, Optional
 import redis as redis_lib
 
 from call_queue import live_state
-from call_queue.errors import LiveStateError
 from telephony import events as ev
 
 log = logging.getLogger(__name__)
@@ -66,12 +65,19 @@ class LiveStateSink:
         self.pushes = 0
 
     def _load_board(self) -> live_state.Board:
-        """Start from what Redis holds (today's counters survive a bridge restart)."""
+        """Start from what Redis holds (today's counters survive a bridge restart).
+
+        Redis down at start must not keep the sink out of the bridge: the board
+        starts empty and loading is tried once more at the first event.
+        """
+        board = live_state.empty_board(self.clock())
         try:
             raw = self.redis.get(BOARD_KEY)
         except redis_lib.RedisError as error:
-            raise LiveStateError(f"cannot read the live board from Redis: {error}") from error
-        board = live_state.empty_board(self.clock())
+            log.warning("cannot read the live board from Redis (%s); will retry", error)
+            self._loaded = False
+            return board
+        self._loaded = True
         if raw:
             try:
                 board.update(json.loads(raw))
@@ -86,6 +92,10 @@ class LiveStateSink:
         if self.spy_recorder is not None and isinstance(event, (ev.SpyStarted, ev.SpyStopped)):
             self.spy_recorder.record(event)
         with self._lock:
+            if not self._loaded:
+                self.board = self._load_board()
+                # From the first event on, what this sink holds is the newest state.
+                self._loaded = True
             before = _agent_states(self.board)
             if not live_state.apply(self.board, event, self.settings):
                 return

@@ -181,3 +181,15 @@ def test_empty_redis_gives_a_board_that_says_so(redis_client):
     board = live.read_wallboard(redis_client, now=T0)
     assert board["current"] is False and "bridge" in board["note"]
     assert board["queues"] == [] and board["agents"] == []
+
+
+def test_redis_down_at_start_does_not_keep_the_sink_out(redis_client, tmp_path):
+    down = redis_lib.Redis(unix_socket_path=str(tmp_path / "nothing.sock"))
+    sink = live.LiveStateSink(FakeSettings(), redis_client=down, emit=lambda board: None,
+                              spy_recorder=False, span_recorder=False)
+    with pytest.raises(redis_lib.ConnectionError):
+        sink.handle(queued("c1", T0))  # the bridge logs this and goes on
+    sink.redis = redis_client  # Redis is back
+    sink.handle(queued("c2", T0 + 1))
+    assert [c["callid"] for c in live.read_wallboard(redis_client, T0 + 2)["queues"][0]
+            ["waiting"]] == ["c1", "c2"]
