@@ -3,7 +3,8 @@ pressed on the caller's side (AMI PlayDTMF on the caller's half of a Local
 channel, each time the IVR is seen listening), the household identified, the
 right amount spoken, and 0 → the hotline queue with the household variable set.
 
-A known caller presses 2 during the balance and books a callback.
+A known caller presses 2 during the balance and books a callback. When the IVR
+server fails, the dialplan alone apologises (in Mandarin) and queues the call.
 
 The FastAGI server runs in this test process on the lab's FastAGI port, over a
 SQLite database holding the demo community.
@@ -265,3 +266,27 @@ def test_known_caller_presses_2_during_the_balance_and_books_a_callback(
         callback = session.scalars(select(IvrCallbackRequest)
                                    .where(IvrCallbackRequest.ivr_session_id == row.id)).one()
     assert (callback.household_id, callback.callback_number) == (household_id, number)
+
+
+def test_when_the_ivr_fails_the_dialplan_apologises_and_queues(lab, lab_ivr_ready):
+    """A FastAGI server that knows no script closes at once: the dialplan alone
+    must apologise (the zh prompt plays) and put the caller in the queue."""
+    settings = lab_ivr_ready
+    try:
+        server = FastAgiServer((settings.fastagi_host, settings.fastagi_port), {},
+                               read_timeout_s=5, max_session_s=10)
+    except OSError as error:
+        pytest.fail(f"cannot listen on the lab's FastAGI port {settings.fastagi_port}: {error}")
+    server.start()
+    try:
+        with labtools.pyst2_manager(lab) as (manager, events):
+            callid, caller_half_id = call_ivr(manager, lab, UNKNOWN_CALLER)
+            try:
+                events.wait_for(lambda e: e.get("Event") == "QueueCallerJoin"
+                                and e.get("Uniqueid") == callid, STEP_TIMEOUT_S)
+                assert getvar(manager, callid, "HOTLINE_IVR_NEXT") == ""
+                assert getvar(manager, callid, "PLAYBACKSTATUS") == "SUCCESS"
+            finally:
+                hang_up(manager, caller_half_id, callid)
+    finally:
+        server.stop()
