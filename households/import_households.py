@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from households import import_values as values
 from households.numbers import NormalizedNumber
-from households.tabular import Column, Problem, Table, cell_text
+from households.tabular import Column, Problem, RowCells, Table
 from models.households import (
     Building, Community, Household, Occupancy, Person, PersonRole, Phone, RenovationStatus,
     Room, Unit,
@@ -77,30 +77,6 @@ class HouseholdRow:
         return f"{self.building}-{self.unit}-{self.room}"
 
 
-class _Cells:
-    """Reads one row's cells, collecting problems instead of stopping at the first."""
-
-    def __init__(self, number: int, row: dict, problems: list[Problem]):
-        self.number, self.row, self.problems = number, row, problems
-
-    def get(self, column: str, parse=None, required: bool = False):
-        text = cell_text(self.number, column, self.row.get(column), self.problems)
-        if text is None:
-            if required and not self._refused(column):
-                self.problems.append(Problem(self.number, column, "required cell is empty"))
-            return None
-        if parse is None:
-            return text
-        try:
-            return parse(text)
-        except ValueError as error:
-            self.problems.append(Problem(self.number, column, str(error)))
-            return None
-
-    def _refused(self, column: str) -> bool:
-        return any(p.row == self.number and p.column == column for p in self.problems)
-
-
 def parse_rows(table: Table) -> tuple[list[HouseholdRow], list[Problem]]:
     problems = list(table.problems)
     rows: list[HouseholdRow] = []
@@ -122,7 +98,7 @@ def parse_rows(table: Table) -> tuple[list[HouseholdRow], list[Problem]]:
 
 def _parse_row(number: int, raw: dict, present: list[str],
                problems: list[Problem]) -> HouseholdRow | None:
-    cells = _Cells(number, raw, problems)
+    cells = RowCells(number, raw, problems)
     fields = {
         "building": cells.get("building", values.parse_code, required=True),
         "unit": cells.get("unit", values.parse_code, required=True),

@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from households import import_values as values
 from households.fees import PAYMENT_WINDOW_LAST_DAY, Quarter
-from households.import_households import _Cells
 from households.reference import FEE_KIND_ALIASES, ensure_fee_kinds
-from households.tabular import Column, Problem, Table
+from households.tabular import Column, Problem, RowCells, Table
 from models.fees import Charge, Payment
 from models.households import Household, Room
 
@@ -99,7 +98,7 @@ def parse_rows(session: Session, table: Table) -> tuple[list[LedgerRow], list[Pr
 
 def _parse_row(number: int, raw: dict, by_number: dict, by_room: dict,
                problems: list[Problem]) -> LedgerRow | None:
-    cells = _Cells(number, raw, problems)
+    cells = RowCells(number, raw, problems)
     household_number = cells.get("household_number")
     room = cells.get("room")
     kind_text = cells.get("fee_kind", required=True)
@@ -109,11 +108,12 @@ def _parse_row(number: int, raw: dict, by_number: dict, by_room: dict,
     receipt = cells.get("receipt_number", lambda t: values.parse_name(t, 40))
     paid_on = cells.get("paid_on", values.parse_date)
     due_on = cells.get("due_on", values.parse_date)
-    household_id = _household_id(number, household_number, room, by_number, by_room, problems)
+    household_id = _household_id(number, household_number, room, by_number, by_room, problems,
+                                 len(problems) > cells.first_problem)
     kind = FEE_KIND_ALIASES.get((kind_text or "").strip().lower()) if kind_text else None
     if kind_text and kind is None:
         problems.append(Problem(number, "fee_kind", f"{kind_text[:30]!r} is not a known fee kind"))
-    if amount_due is None and amount_paid is None and not _refused(problems, number):
+    if amount_due is None and amount_paid is None and len(problems) == cells.first_problem:
         problems.append(Problem(number, None, "neither amount_due nor amount_paid is given"))
     if amount_paid is not None and not (receipt and paid_on):
         problems.append(Problem(number, "receipt_number",
@@ -124,12 +124,9 @@ def _parse_row(number: int, raw: dict, by_number: dict, by_room: dict,
                      amount_due, amount_paid, receipt, paid_on)
 
 
-def _refused(problems: list[Problem], number: int) -> bool:
-    return any(problem.row == number for problem in problems)
-
-
 def _household_id(number: int, household_number: str | None, room: str | None,
-                  by_number: dict, by_room: dict, problems: list[Problem]) -> int | None:
+                  by_number: dict, by_room: dict, problems: list[Problem],
+                  row_refused: bool) -> int | None:
     if household_number:
         found = by_number.get(household_number)
         if found is None:
@@ -141,7 +138,7 @@ def _household_id(number: int, household_number: str | None, room: str | None,
         if found is None:
             problems.append(Problem(number, "room", f"no household lives in room {room[:30]!r}"))
         return found
-    if not _refused(problems, number):
+    if not row_refused:
         problems.append(Problem(number, "room", "give the household number or the room"))
     return None
 

@@ -202,3 +202,28 @@ def cell_text(row_number: int, column: str, value, problems: list[Problem]) -> s
                                 "(CSV/Excel injection)"))
         return None
     return text or None
+
+
+class RowCells:
+    """Reads one row's cells, collecting problems instead of stopping at the first."""
+
+    def __init__(self, number: int, row: dict, problems: list[Problem]):
+        self.number, self.row, self.problems = number, row, problems
+        self.first_problem = len(problems)  # this row's problems come after this index
+
+    def get(self, column: str, parse=None, required: bool = False):
+        text = cell_text(self.number, column, self.row.get(column), self.problems)
+        if text is None:
+            if required and not self._refused(column):
+                self.problems.append(Problem(self.number, column, "required cell is empty"))
+            return None
+        if parse is None:
+            return text
+        try:
+            return parse(text)
+        except ValueError as error:
+            self.problems.append(Problem(self.number, column, str(error)))
+            return None
+
+    def _refused(self, column: str) -> bool:
+        return any(p.column == column for p in self.problems[self.first_problem:])

@@ -252,3 +252,13 @@ def test_cli_reports_problems_and_imports_nothing(tmp_path, monkeypatch):
     assert "row 6, column room: room 3-2-1502 is already on row 2" in bad.output
     assert good.exit_code == 0, good.output
     assert "5 rows imported (5 households created" in good.output
+
+
+def test_every_bad_row_is_listed(session_factory, tmp_path):
+    rows = [HEADER, GOOD_ROW] + [["3", "2", str(2000 + i), "90", "", f"1390000{i:04d}", ""]
+                                 for i in range(3000)]
+    path = write_csv(tmp_path / "many.csv", rows)
+    with session_factory() as session:
+        problems = rejected(session, path)
+    assert len(problems) == 3000
+    assert problems[-1] == "row 3002, column owner_name: required cell is empty"
