@@ -35,6 +35,7 @@ CHUNK_HOUSEHOLDS = 5000
 MANAGEMENT_RATE = Decimal("2.80")  # yuan per m² per month, a mid-range residential rate
 OCCUPANCY_WEIGHTS = ((Occupancy.OWNER_OCCUPIED, 70), (Occupancy.RENTED, 15),
                      (Occupancy.VACANT, 10), (Occupancy.ENTRUSTED, 5))
+AGENT_NEW_NUMBER_SHARE = 0.08
 PAYER_WEIGHTS = (("on_time", 84), ("late", 8), ("sometimes", 5), ("never", 3))
 
 
@@ -113,7 +114,7 @@ class _Builder:
         self.phones = demo_people.PhoneBook(rng, _local_area_code())
         self.people = demo_people.NameMaker(rng)
         self.rooms = self._room_stream()
-        self.agent_numbers = [self.phones.mobile() for _ in range(12)]
+        self.agent_numbers: list[str] = []
         self.serial = 0
 
     def _room_stream(self):
@@ -210,7 +211,13 @@ class _Builder:
         if occupancy in (Occupancy.RENTED, Occupancy.ENTRUSTED) and rng.random() < 0.3:
             # Letting agents use one mobile for every flat they handle.
             self._person(rows, household_id, "agent", self.people.agent_name(), None,
-                         [rng.choice(self.agent_numbers)])
+                         [self._agent_number()])
+
+    def _agent_number(self) -> str:
+        # An agency mobile handles a dozen or so flats: a new one now and then.
+        if not self.agent_numbers or self.rng.random() < AGENT_NEW_NUMBER_SHARE:
+            self.agent_numbers.append(self.phones.mobile())
+        return self.rng.choice(self.agent_numbers)
 
     def _person(self, rows, household_id: int, role: str, name: str,
                 identity_number: str | None, raw_phones: list[str]) -> None:

@@ -19,6 +19,9 @@ from households.numbers import NormalizedNumber, format_number, normalize_number
 from models.base import utcnow
 from models.households import Household, Phone
 
+# More than a screen can list; the agent asks for the room and searches instead.
+MAX_CANDIDATES = 20
+
 __all__ = ["CallerMatch", "Candidate", "NormalizedNumber", "match_caller",
            "normalize_number", "record_call", "format_number"]
 
@@ -43,7 +46,8 @@ class Candidate:
 @dataclasses.dataclass(frozen=True)
 class CallerMatch:
     number: NormalizedNumber
-    candidates: tuple[Candidate, ...]
+    candidates: tuple[Candidate, ...]  # at most MAX_CANDIDATES, most recently called first
+    total_candidates: int = 0  # all households with the number (a shared office line: many)
 
     @property
     def unknown(self) -> bool:
@@ -74,7 +78,7 @@ def match_caller(session: Session, raw_number: str | None,
                             _latest(r[2], contacts.get(r[0])))
                   for r in best.values()]
     candidates.sort(key=_recent_first)
-    return CallerMatch(number, tuple(candidates))
+    return CallerMatch(number, tuple(candidates[:MAX_CANDIDATES]), len(candidates))
 
 
 def _latest(*moments: dt.datetime | None) -> dt.datetime | None:

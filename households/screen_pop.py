@@ -101,6 +101,7 @@ def screen_pop_for_number(session: Session, raw_number: str | None,
                    "extension": match.number.extension},
         "unknown": match.unknown,
         "candidates": [c.as_dict() for c in match.candidates],
+        "total_candidates": match.total_candidates,
         "household": None,
         "callid": callid,
     }

@@ -217,3 +217,19 @@ def test_ivr_sessions_and_work_orders_count_as_calls_about_a_household(session_f
         session.commit()
         order = [c.household_id for c in match_caller(session, "13900000009", LOCAL).candidates]
         assert order == [first.id, third.id, second.id]
+
+
+def test_a_number_shared_by_many_households_lists_the_most_recent_ones(session_factory):
+    from households.matching import MAX_CANDIDATES
+
+    utc = dt.timezone.utc
+    with session_factory() as session:
+        ids = [add_household(session, f"1-1-{101 + i}", phones=["010-88886666"]).id
+               for i in range(MAX_CANDIDATES + 5)]
+        record_call(session, "88886666", ids[-1], dt.datetime(2026, 11, 4, tzinfo=utc))
+        session.commit()
+        match = match_caller(session, "88886666", LOCAL)
+    assert match.total_candidates == MAX_CANDIDATES + 5
+    assert len(match.candidates) == MAX_CANDIDATES
+    assert match.candidates[0].household_id == ids[-1]
+    assert match.household_id is None and not match.unknown
