@@ -36,6 +36,7 @@ MANAGEMENT_RATE = Decimal("2.80")  # yuan per m² per month, a mid-range residen
 OCCUPANCY_WEIGHTS = ((Occupancy.OWNER_OCCUPIED, 70), (Occupancy.RENTED, 15),
                      (Occupancy.VACANT, 10), (Occupancy.ENTRUSTED, 5))
 AGENT_NEW_NUMBER_SHARE = 0.08
+AGENTS_ACTIVE = 5  # agents working the area at a time: each number stays with nearby flats
 PAYER_WEIGHTS = (("on_time", 84), ("late", 8), ("sometimes", 5), ("never", 3))
 
 
@@ -217,7 +218,7 @@ class _Builder:
         # An agency mobile handles a dozen or so flats: a new one now and then.
         if not self.agent_numbers or self.rng.random() < AGENT_NEW_NUMBER_SHARE:
             self.agent_numbers.append(self.phones.mobile())
-        return self.rng.choice(self.agent_numbers)
+        return self.rng.choice(self.agent_numbers[-AGENTS_ACTIVE:])
 
     def _person(self, rows, household_id: int, role: str, name: str,
                 identity_number: str | None, raw_phones: list[str]) -> None:
