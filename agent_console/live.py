@@ -31,12 +31,14 @@ class AgentLiveStore:
         raw = self._redis.hgetall(KEY_PREFIX + interface)
         return {_text(name): json.loads(value) for name, value in raw.items()}
 
-    def put(self, interface: str, **parts: dict) -> None:
+    def put(self, interface: str, pipe=None, **parts: dict) -> None:
+        """Store parts now, or into the caller's pipeline (executed by the caller)."""
         key = KEY_PREFIX + interface
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.hset(key, mapping={name: json.dumps(value) for name, value in parts.items()})
-        pipe.expire(key, TTL_S)
-        pipe.execute()
+        target = pipe if pipe is not None else self._redis.pipeline(transaction=False)
+        target.hset(key, mapping={name: json.dumps(value) for name, value in parts.items()})
+        target.expire(key, TTL_S)
+        if pipe is None:
+            target.execute()
 
     def drop(self, interface: str, *names: str) -> None:
         if names:

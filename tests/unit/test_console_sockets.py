@@ -43,7 +43,9 @@ def connect(app, flask_client, _console_redis=None):
 
 @pytest.fixture
 def sink(console_settings, console_redis):
-    return ScreenPopSink(console_settings, emitter=socketio, redis_client=console_redis)
+    sink = ScreenPopSink(console_settings, emitter=socketio, redis_client=console_redis)
+    yield sink
+    sink.close()
 
 
 def ringing(interface="PJSIP/8001", caller="13800138000", callid=CALLID, at=None):

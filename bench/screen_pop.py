@@ -1,0 +1,304 @@
+"""Screen-pop latency: AgentCalled arriving at the bridge -> pop received by a Socket.IO client.
+
+Everything real except Asterisk: a private redis-server, a SQLite database with
+demo households, the console (`hotline console`) as its own process, 50 agents
+logged in with python-socketio clients (websocket), and the bridge's pipeline
+(`telephony.bridge.Bridge`: normalizer, state machine, call writer, then
+`agent_console.push.ScreenPopSink`) fed AMI AgentCalled messages shaped like
+Asterisk 22's (shared/fixtures/ami). Latency is measured from the moment the
+message is handed to `Bridge.on_message` to the client's receipt; the share
+spent in the sink (handle() to emit) is printed beside it. In a burst every
+message counts from the burst's start, as if all had arrived in one read, so
+the time each waits behind the others is included.
+
+Two runs in the same process: one ring at a time (the baseline) and 50 calls
+ringing at once (the target: p99 < 50 ms).
+
+    .venv/bin/python bench/screen_pop.py [--agents 50] [--rounds 5]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import multiprocessing
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+import requests
+import socketio
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import models  # noqa: E402
+from agent_console.push import ScreenPopSink  # noqa: E402
+from hotline.settings import load_settings  # noqa: E402
+from households.demo import make_demo_data  # noqa: E402
+from models.console import User  # noqa: E402
+from models.households import Phone  # noqa: E402
+from models.session import engine_for, session_factory  # noqa: E402
+from telephony.bridge import Bridge  # noqa: E402
+
+PASSWORD = "bench password 1"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
+    path = folder / "redis.sock"
+    process = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(path),
+                                "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(unix_socket_path=str(path))
+    for _ in range(200):
+        try:
+            client.ping()
+            return process, f"unix://{path}?db=0"
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise SystemExit("redis-server did not start")
+
+
+def prepare_database(url: str, agents: int) -> list[tuple[str, str, str]]:
+    """Demo households and one agent per phone; (username, interface, caller number)."""
+    models.Base.metadata.create_all(engine_for(url))
+    with session_factory(url)() as session:
+        make_demo_data(session, max(200, agents * 4))
+        session.commit()
+        numbers = [p.raw for p in session.scalars(select(Phone).order_by(Phone.id)
+                                                  .limit(agents * 3))][::3]
+        rows = []
+        for index in range(agents):
+            username, interface = f"agent{index:02d}", f"PJSIP/8{index + 100:03d}"
+            session.add(User(username=username, role="agent", phone_interface=interface,
+                             password_hash=generate_password_hash(PASSWORD)))
+            rows.append((username, interface, numbers[index % len(numbers)]))
+        session.commit()
+    return rows
+
+
+def start_console(env: dict, base_url: str) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from hotline.cli import main; main()", "console"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(200):
+        try:
+            if requests.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit("console did not start: " + process.stderr.read().decode()[-2000:])
+
+
+def agent_client(base_url: str, username: str, receipts) -> socketio.Client:
+    """One logged-in browser stand-in: reports when each pop arrives."""
+    http = requests.Session()
+    token = CSRF_RE.search(http.get(base_url + "/login").text).group(1)
+    answer = http.post(base_url + "/login", allow_redirects=False, data={
+        "username": username, "password": PASSWORD, "csrf_token": token})
+    if answer.status_code != 302:
+        raise SystemExit(f"log-in of {username} failed: {answer.status_code}")
+    client = socketio.Client(http_session=http, reconnection=False)
+
+    def on_pop(payload: dict) -> None:
+        receipts.put((payload["callid"], time.time(), payload["sent_at"],
+                      payload["received_at"]))
+
+    client.on("screen_pop", on_pop, namespace="/agent")
+    # Flask-Login's strong session protection ties the session to the user agent.
+    client.connect(base_url, namespaces=["/agent"], transports=["websocket"],
+                   headers={"User-Agent": http.headers["User-Agent"]}, wait_timeout=10)
+    return client
+
+
+def clients_process(base_url: str, usernames: list[str], receipts, ready, stop) -> None:
+    """The agents' browsers, in their own process so they do not share the bridge's GIL."""
+    clients = [agent_client(base_url, username, receipts) for username in usernames]
+    ready.set()
+    stop.wait()
+    for client in clients:
+        client.disconnect()
+
+
+class Receipts:
+    """Pops received by the clients' process: callid -> (received, sent_at, handled_at)."""
+
+    def __init__(self, queue):
+        self.queue = queue
+        self.seen: dict[str, tuple[float, float, float]] = {}
+
+    def wait_for(self, callids: list[str], timeout_s: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not all(callid in self.seen for callid in callids):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                missing = [c for c in callids if c not in self.seen]
+                raise SystemExit(f"pops never received: {missing[:5]}")
+            try:
+                callid, *times = self.queue.get(timeout=left)
+            except Exception:
+                continue
+            if callid in self.seen:
+                raise SystemExit(f"pop of {callid} received twice")
+            self.seen[callid] = tuple(times)
+
+
+def ami(event: str, callid: str, number: str, interface: str, extra: dict) -> dict:
+    return {"Event": event, "Channel": f"PJSIP/trunk-{callid}", "CallerIDNum": number,
+            "CallerIDName": "", "Uniqueid": callid, "Linkedid": callid, "Queue": "hotline",
+            "Context": "from-trunk", "Exten": "4000", **extra}
+
+
+def join(bridge: Bridge, callid: str, number: str, interface: str) -> None:
+    bridge.on_message(ami("QueueCallerJoin", callid, number, interface,
+                          {"Position": "1", "Count": "1"}))
+
+
+def ring(bridge: Bridge, callid: str, number: str, interface: str) -> float:
+    """Hand AgentCalled to the bridge; returns the moment it arrived."""
+    called = ami("AgentCalled", callid, number, interface, {
+        "Interface": interface, "MemberName": interface, "DestChannel": f"{interface}-{callid}",
+        "DestUniqueid": callid + "1"})
+    arrived = time.time()
+    bridge.on_message(called)
+    return arrived
+
+
+def run(bridge, receipts: Receipts, rows, rounds: int, mode: str, queue_wait_s: float,
+        tag: str = "") -> dict:
+    """mode: "one" (one call at a time), "queued" (all join, wait, all ring at once),
+    "cold" (each call joins and rings at once, all calls in one burst)."""
+    samples = {"total": [], "sink": [], "queue_to_client": []}
+    for round_number in range(rounds):
+        callids = [f"{tag or mode}{round_number}.{index}" for index in range(len(rows))]
+        arrivals = {}
+        calls = list(zip(rows, rows, callids))  # (row, row, callid) keeps one loop shape
+        if mode == "one":
+            for _, (_, interface, number), callid in calls:
+                join(bridge, callid, number, interface)
+                time.sleep(queue_wait_s)
+                arrivals[callid] = ring(bridge, callid, number, interface)
+                receipts.wait_for([callid])
+        elif mode == "queued":
+            for _, (_, interface, number), callid in calls:
+                join(bridge, callid, number, interface)
+            time.sleep(queue_wait_s)
+            # All 50 AgentCalled arrive in one read: each is late by the ones before it.
+            burst_at = time.time()
+            for _, (_, interface, number), callid in calls:
+                ring(bridge, callid, number, interface)
+                arrivals[callid] = burst_at
+            receipts.wait_for(callids)
+        else:
+            burst_at = time.time()
+            for _, (_, interface, number), callid in calls:
+                join(bridge, callid, number, interface)
+                ring(bridge, callid, number, interface)
+                arrivals[callid] = burst_at
+            receipts.wait_for(callids)
+        for callid in callids:
+            received, sent_at, handled_at = receipts.seen[callid]
+            samples["total"].append((received - arrivals[callid]) * 1000)
+            samples["sink"].append((sent_at - handled_at) * 1000)
+            samples["queue_to_client"].append((received - sent_at) * 1000)
+    return samples
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def report(name: str, samples: dict) -> float:
+    total = samples["total"]
+    print(f"{name}: {len(total)} pops")
+    for key, label in (("total", "bridge arrival -> client"), ("sink", "  of which sink"),
+                       ("queue_to_client", "  of which Redis queue -> client")):
+        values = samples[key]
+        print(f"  {label:34s} p50 {percentile(values, .5):7.2f} ms  "
+              f"p99 {percentile(values, .99):7.2f} ms  max {max(values):7.2f} ms  "
+              f"mean {statistics.fmean(values):7.2f} ms")
+    return percentile(total, .99)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--queue-wait", type=float, default=1.0,
+                        help="seconds calls wait in the queue before their agent rings")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-pop-") as folder_name:
+        folder = Path(folder_name)
+        redis_process, redis_url = start_redis(folder)
+        console = None
+        try:
+            database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
+            rows = prepare_database(database_url, options.agents)
+            port = free_port()
+            settings = dataclasses.replace(
+                load_settings(), database_url=database_url, redis_url=redis_url,
+                state_dir=folder, secret_key_file=folder / "secret-key", console_port=port,
+                queue_log_path=folder / "queue_log")
+            env = dict(os.environ, HOTLINE_DATABASE_URL=database_url,
+                       HOTLINE_REDIS_URL=redis_url, HOTLINE_STATE_DIR=str(folder),
+                       HOTLINE_CONSOLE_HOST="127.0.0.1", HOTLINE_CONSOLE_PORT=str(port))
+            base_url = f"http://127.0.0.1:{port}"
+            console = start_console(env, base_url)
+            context = multiprocessing.get_context("spawn")
+            queue, ready, stop = context.Queue(), context.Event(), context.Event()
+            clients = context.Process(target=clients_process, args=(
+                base_url, [username for username, _, _ in rows], queue, ready, stop))
+            clients.start()
+            if not ready.wait(60):
+                raise SystemExit("the agents' clients did not connect")
+            receipts = Receipts(queue)
+            bridge = Bridge(settings, engine_for(database_url),
+                            sinks=[ScreenPopSink(settings)],
+                            connection_factory=lambda *args: None)
+            run(bridge, receipts, rows, 1, "queued", options.queue_wait, tag="warm-up")
+            print(f"screen-pop latency, {options.agents} agents, {options.rounds} rounds, "
+                  f"{os.cpu_count()} CPUs, calls wait {options.queue_wait} s in queue")
+            single = report("one call at a time (baseline)",
+                            run(bridge, receipts, rows, options.rounds, "one", 0.05))
+            queued = report(f"{options.agents} queued calls ringing at once",
+                            run(bridge, receipts, rows, options.rounds, "queued",
+                                options.queue_wait))
+            cold = report(f"{options.agents} calls joining and ringing in one burst "
+                          "(no time in queue)",
+                          run(bridge, receipts, rows, options.rounds, "cold", 0))
+            print(f"p99 ratios to one-at-a-time: queued burst {queued / single:.2f}x, "
+                  f"cold burst {cold / single:.2f}x")
+            print(f"target p99 < 50 ms with {options.agents} ringing at once: "
+                  f"{'met' if queued < 50 else 'NOT met'} ({queued:.2f} ms); "
+                  f"cold burst {'met' if cold < 50 else 'NOT met'} ({cold:.2f} ms)")
+            stop.set()
+            clients.join(30)
+            bridge.stop()
+        finally:
+            if console is not None:
+                console.terminate()
+                console.wait(timeout=10)
+            redis_process.terminate()
+            redis_process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
