@@ -213,6 +213,20 @@ def test_defect_7_close_after_logoff_does_not_raise(server):
     manager.close()
 
 
+def test_pyst2_action_helpers_still_work_through_the_adapter(server):
+    server.responders["Command"] = lambda a: [frame(
+        Response="Success", ActionID=a.action_id, Output=["line one", "line two"])]
+    manager = PatchedManager(on_event=lambda message: None)
+    try:
+        assert manager.connect("127.0.0.1", server.port) == "Asterisk Call Manager/11.0.0"
+        manager.login("hotline", server.secret)
+        assert manager.ping().message["Ping"] == "Pong"
+        assert manager.command("core show version").message.multi("Output") == [
+            "line one", "line two"]
+    finally:
+        manager.close()
+
+
 def test_action_without_answer_times_out(server, connect):
     server.silent_actions.add("Hold")
     connection = connected(connect)

@@ -274,3 +274,16 @@ def test_any_chunking_of_a_valid_stream_gives_the_same_messages(frame_list, data
     for start, end in zip([0] + cuts, cuts + [len(stream)]):
         messages.extend(parser.feed(stream[start:end]))
     assert messages == frame_list
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.data())
+def test_any_cuts_of_a_real_transcript_give_the_same_messages(data):
+    path = data.draw(st.sampled_from(TRANSCRIPTS))
+    stream = path.read_bytes()
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=40)))
+    parser = AmiParser()
+    messages = []
+    for start, end in zip([0] + cuts, cuts + [len(stream)]):
+        messages.extend(parser.feed(stream[start:end]))
+    assert messages == parse_stream(stream)
