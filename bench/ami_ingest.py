@@ -172,6 +172,14 @@ def _finish(process) -> None:
         process.terminate()
 
 
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "(version unknown)"
+
+
 def _is_end(message) -> bool:
     return message.get("Status") == "BenchEnd"
 
@@ -202,7 +210,7 @@ def measure_pyst2(transcript: Transcript) -> Result:
     manager.message_thread.join(5)
     manager.close()
     note = f"a {transcript.events:,}-event slice (1 byte per recv)"
-    return Result("(a) stock pyst2 0.5.1 Manager", counted[0] - 1 if finished else counted[0],
+    return Result(f"(a) stock pyst2 {_version('pyst2')} Manager", counted[0] - 1 if finished else counted[0],
                   elapsed, note if finished else note + "; TIMED OUT")
 
 
@@ -236,9 +244,7 @@ def measure_panoramisk(transcript: Transcript) -> Result:
     loop.run_until_complete(asyncio.sleep(0))
     loop.close()
     _finish(process)
-    import panoramisk
-    version = getattr(panoramisk, "__version__", "")
-    return Result(f"(b) panoramisk {version}".strip(), counted[0] - 1, elapsed)
+    return Result(f"(b) panoramisk {_version('panoramisk')}", counted[0] - 1, elapsed)
 
 
 # ---- (c0) our parser alone
