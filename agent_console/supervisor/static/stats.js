@@ -30,6 +30,7 @@
     chart = new Chart(document.getElementById("stats-chart"), {
       data: {labels: labels, datasets: datasets},
       options: {animation: false, scales: {y: {beginAtZero: true,
+        suggestedMax: Math.max(...datasets.flatMap((d) => d.data).filter((v) => v !== null)) * 1.1,
         title: {display: true, text: measure.unit === "rate" ? "%" : measure.unit}}}},
     });
   }
