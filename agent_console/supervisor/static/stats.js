@@ -14,6 +14,12 @@
     return measure.unit === "rate" ? value * 100 : value;
   }
 
+  // 10 % above the highest bar or norm line, so the norm is never the chart's edge.
+  function headroom(datasets) {
+    const values = datasets.flatMap((d) => d.data).filter((v) => v !== null);
+    return values.length ? Math.max(...values) * 1.1 : undefined;
+  }
+
   function draw() {
     const measure = measures[select.value];
     const values = report.rows.map((row) => scale(measure, row[measure.key].value));
@@ -30,7 +36,7 @@
     chart = new Chart(document.getElementById("stats-chart"), {
       data: {labels: labels, datasets: datasets},
       options: {animation: false, scales: {y: {beginAtZero: true,
-        suggestedMax: Math.max(...datasets.flatMap((d) => d.data).filter((v) => v !== null)) * 1.1,
+        suggestedMax: headroom(datasets),
         title: {display: true, text: measure.unit === "rate" ? "%" : measure.unit}}}},
     });
   }
