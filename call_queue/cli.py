@@ -46,14 +46,16 @@ def stats_group(ctx, start, end, by, queue, agent, as_json, excel) -> None:
 
 
 @stats_group.command("verify")
-@click.option("--queue-log", "queue_log", required=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="Asterisk's queue_log.")
+@click.option("--queue-log", "queue_log", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Asterisk's queue_log (default: HOTLINE_QUEUE_LOG).")
 @click.option("--from", "start", help="First day (UTC); default: the file's first call.")
 @click.option("--to", "end", help="Last day, excluded; default: just after the file's last call.")
 @click.option("--queue", default=None)
 def verify_command(queue_log, start, end, queue) -> None:
     """Recompute the queue measures from queue_log and compare with the database."""
     settings = get_settings()
+    queue_log = queue_log or settings.queue_log_path
     start = stats.parse_day(start, "--from") if start else None
     end = stats.parse_day(end, "--to") if end else None
     with session_factory(settings.database_url)() as session:
