@@ -20,10 +20,8 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -33,14 +31,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-import models  # noqa: E402
 from bench import stats_data  # noqa: E402
 from call_queue import stats  # noqa: E402
 from hotline.settings import load_settings  # noqa: E402
 from models.calls import Call  # noqa: E402
-from models.session import make_engine, session_factory  # noqa: E402
+from models.session import session_factory  # noqa: E402
 
 
 def busiest_month(url: str) -> tuple[dt.datetime, dt.datetime]:
