@@ -14,8 +14,11 @@ import math
 from pathlib import Path
 from typing import Iterable, Optional
 
+from sqlalchemy import select
+
 from call_queue import stats, stats_queries
 from call_queue.errors import QueueLogError
+from models.calls import Call
 from telephony.queue_log import QueueLogCall, read_queue_log, summarize_calls
 
 # The measures queue_log can vouch for (it knows nothing of holds, wrap-up, orders).
@@ -26,6 +29,7 @@ QUEUE_MEASURES = (
     "queue_placement_rate",
 )
 ANSWERED = ("answered", "transferred")
+MAX_LISTED = 20  # calls named in a report of missing ones
 OTHER_EXITS = ("timeout", "exit_empty", "exit_key")
 
 
@@ -130,11 +134,26 @@ def verify(session, settings, queue_log_path: Path, start: Optional[dt.datetime]
     period = stats.make_period(start, end, "day", queue=queue)
     database_values = database_totals(session, period, settings, callids)
     queue_log_values = recompute(calls, settings)
+    in_database = database_callids(session, period, callids)
+    in_queue_log = {call.callid for call in calls}
     return {"from": start.isoformat(), "to": end.isoformat(), "calls": len(calls),
+            "missing_in_database": sorted(in_queue_log - in_database)[:MAX_LISTED],
+            "missing_in_queue_log": sorted(in_database - in_queue_log)[:MAX_LISTED],
             "queue_log": queue_log_values,
             "database": {key: database_values.get(key) for key in QUEUE_MEASURES},
             "differences": [dataclasses.asdict(d) for d in compare(queue_log_values,
                                                                    database_values)]}
+
+
+def database_callids(session, period, callids: Optional[set] = None) -> set[str]:
+    """The calls the database has in the period: to name the ones queue_log lacks."""
+    query = select(Call.callid).where(Call.entered_queue_at >= period.start,
+                                      Call.entered_queue_at < period.end)
+    if period.queue:
+        query = query.where(Call.queue == period.queue)
+    if callids is not None:
+        query = query.where(Call.callid.in_(sorted(callids)))
+    return set(session.scalars(query))
 
 
 def database_totals(session, period, settings, callids: Optional[set] = None) -> dict:

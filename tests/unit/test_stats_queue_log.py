@@ -82,6 +82,7 @@ def test_sql_agrees_with_queue_log_for_the_recorded_calls(session_factory, share
             callids=common)
     assert result["calls"] == len(common)
     assert result["differences"] == []
+    assert result["missing_in_database"] == result["missing_in_queue_log"] == []
 
 
 def test_a_wrong_figure_is_reported(session_factory, shared_ami_dir):
@@ -98,6 +99,19 @@ def test_a_wrong_figure_is_reported(session_factory, shared_ami_dir):
             callids={record["callid"] for record in records})
     differing = {difference["measure"] for difference in result["differences"]}
     assert {"asa_s", "service_level", "asterisk_sl"} <= differing
+
+
+def test_calls_the_database_lacks_are_named(session_factory, shared_ami_dir):
+    store(session_factory, replay_transcripts(shared_ami_dir))  # 5 of the sample's 9
+    with session_factory() as session:
+        result = queue_log_check.verify(
+            session, FakeSettings(), shared_ami_dir / "queue_log.sample",
+            start=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+            end=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
+    assert result["missing_in_database"] == ["1795445525.9", "1795445615.12", "1795445615.13",
+                                             "1795445616.15"]
+    assert result["missing_in_queue_log"] == []
+    assert any(d["measure"] == "received" for d in result["differences"])
 
 
 def test_missing_or_empty_queue_log_is_a_clear_error(session_factory, tmp_path):
