@@ -1,0 +1,347 @@
+"""Load test against the lab: SIPp callers -> Asterisk queue -> `hotline bridge` -> console pops.
+
+Everything runs for real: the lab's Asterisk, `hotline bridge` and `hotline console`
+as child processes (a private Redis and database, so no other console sees the
+pops), one SIPp UAS per agent phone (the lab's contacts are 127.0.0.1:5100+NN),
+agents logged in as PJSIP/80NN with MemberName agentNN, each with a
+python-socketio client on the console's /agent namespace, and two SIPp callers
+at the set rate: impatient ones (give up after a few seconds) and patient ones.
+
+It prints: calls offered, answered and abandoned per Asterisk's queue_log and per
+the project's records (they must agree exactly, checked call by call with
+`hotline verify-queue-log`'s comparison); screen-pop delivery (each AgentCalled
+must give exactly one pop, in that agent's client only); pop latency from
+Asterisk's event timestamp to the client; CPU and peak memory of the bridge
+(and, for context, the console, Asterisk and the SIPp phones).
+
+Run it alone on the lab (it adds 50 queue members and pauses the others):
+    flock /tmp/hotline-lab.lock .venv/bin/python -m bench.load             # 60 s
+    flock /tmp/hotline-lab.lock .venv/bin/python -m bench.load --rate 10 \\
+        --concurrency 100 --duration 300                                   # the target
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import redis
+
+from bench import load_lab as parts
+from call_queue.live import BOARD_KEY
+from hotline import lab as lab_module
+from hotline.settings import load_settings
+from models.calls import Call
+from models.session import make_engine
+from telephony.ami_client import AmiConnection
+from telephony.queue_log import compare_calls, read_queue_log, summarize_calls
+
+FOLLOWED = ("AgentCalled", "QueueCallerJoin", "QueueCallerAbandon", "AgentComplete", "Hangup")
+
+
+class AsteriskWatch:
+    """Our own AMI session: queue members, and what Asterisk says happened (the truth)."""
+
+    def __init__(self, settings, interfaces: set[str]):
+        self.interfaces = interfaces
+        self.rings: dict[tuple[str, str], int] = collections.Counter()
+        self.in_progress: set[str] = set()
+        self.max_in_progress = 0
+        self.samples: list[int] = []
+        self._lock = threading.Lock()
+        self.ami = AmiConnection(settings.ami_host, settings.ami_port, settings.ami_user,
+                                 settings.ami_secret, on_event=self._on_event,
+                                 events=FOLLOWED)
+        self.ami.start()
+        if not self.ami.wait_connected(10):
+            raise SystemExit("bench: no AMI session to the lab")
+
+    def _on_event(self, message) -> None:
+        name, callid = message.get("Event"), message.get("Uniqueid", "")
+        with self._lock:
+            if name == "AgentCalled" and message.get("Interface") in self.interfaces:
+                self.rings[(callid, message["Interface"])] += 1
+            elif name == "QueueCallerJoin":
+                self.in_progress.add(callid)
+                self.max_in_progress = max(self.max_in_progress, len(self.in_progress))
+            elif name in ("QueueCallerAbandon", "AgentComplete", "Hangup"):
+                self.in_progress.discard(callid)
+
+    def sample(self) -> None:
+        with self._lock:
+            self.samples.append(len(self.in_progress))
+
+    def act(self, action: str, **fields):
+        return self.ami.send_action({"Action": action, **fields}, timeout=10)
+
+
+def join_agents(watch: AsteriskWatch, queue: str, agents: int) -> list[str]:
+    """Pause foreign members (restored at the end), add ours; returns those paused."""
+    paused = []
+    for member in watch.act("QueueStatus", Queue=queue).events:
+        location = member.get("Location") or member.get("Interface")
+        if (member.get("Event") == "QueueMember" and member.get("Paused") == "0"
+                and location not in watch.interfaces):
+            watch.act("QueuePause", Queue=queue, Interface=location, Paused="true",
+                      Reason="bench/load")
+            paused.append(location)
+    for index in range(1, agents + 1):
+        interface = f"PJSIP/80{index:02d}"
+        watch.act("QueueRemove", Queue=queue, Interface=interface)  # a crashed run's leftover
+        reply = watch.act("QueueAdd", Queue=queue, Interface=interface,
+                          MemberName=f"agent{index:02d}", Penalty="0", Paused="false")
+        if not reply.ok:
+            raise SystemExit(f"bench: QueueAdd {interface} refused: {reply.text}")
+    return paused
+
+
+def leave_agents(watch: AsteriskWatch, queue: str, paused: list[str],
+                 numbers: set[str]) -> None:
+    channels = watch.act("CoreShowChannels").events
+    for channel in channels:
+        if channel.get("Event") == "CoreShowChannel" and channel.get("CallerIDNum") in numbers:
+            watch.act("Hangup", Channel=channel["Channel"])
+    for interface in sorted(watch.interfaces):
+        watch.act("QueueRemove", Queue=queue, Interface=interface)
+    for interface in paused:
+        watch.act("QueuePause", Queue=queue, Interface=interface, Paused="false")
+
+
+def wait_bridge_current(redis_url: str, bridge, timeout_s: float = 30) -> None:
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if bridge.poll() is not None:
+            raise SystemExit(f"bench: the bridge exited with {bridge.returncode}")
+        raw = client.get(BOARD_KEY)
+        if raw and json.loads(raw).get("current"):
+            return
+        time.sleep(0.1)
+    raise SystemExit("bench: the bridge did not resync with the lab within 30 s")
+
+
+def logged_calls(settings, since: float, numbers: set[str]) -> dict:
+    """queue_log's calls of this run: entered our queue after `since` from our callers."""
+    calls = summarize_calls(read_queue_log(settings.queue_log_path, tail_bytes=64 << 20))
+    return {callid: call for callid, call in calls.items()
+            if call.entered_at is not None and call.entered_at >= since
+            and call.queue == settings.queue_name and call.caller_number in numbers}
+
+
+def stored_calls(engine) -> dict[str, dict]:
+    with engine.connect() as connection:
+        rows = connection.execute(Call.__table__.select()).mappings().all()
+    return {row["callid"]: dict(row) for row in rows}
+
+
+def settle(settings, engine, since: float, numbers: set[str], timeout_s: float = 60):
+    """Wait until queue_log has ended every call and the records closed every one."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        logged, stored = logged_calls(settings, since, numbers), stored_calls(engine)
+        done = (all(call.ended_at is not None for call in logged.values())
+                and all(stored.get(c, {}).get("outcome") for c in logged))
+        if done or time.monotonic() > deadline:
+            time.sleep(3)  # the bridge refines exit reasons 2 s after a call closed
+            return logged_calls(settings, since, numbers), stored_calls(engine)
+        time.sleep(1)
+
+
+def outcome_counts(outcomes: list) -> dict[str, int]:
+    counts = collections.Counter(outcome or "open" for outcome in outcomes)
+    return {"offered": len(outcomes), "answered": counts.pop("answered", 0),
+            "abandoned": counts.pop("abandoned", 0), **dict(sorted(counts.items()))}
+
+
+def pop_delivery(watch: AsteriskWatch, clients: list) -> dict:
+    got: dict[tuple[str, str], int] = collections.Counter()
+    wrong_agent, latencies, sink_ms, to_sink, to_client = 0, [], [], [], []
+    for client in clients:
+        for received, payload in client.pops:
+            if payload.get("interface") != client.interface:
+                wrong_agent += 1
+            got[(payload["callid"], client.interface)] += 1
+            latencies.append((received - payload["event_at"]) * 1000)
+            sink_ms.append((payload["sent_at"] - payload["received_at"]) * 1000)
+            to_sink.append((payload["received_at"] - payload["event_at"]) * 1000)
+            to_client.append((received - payload["sent_at"]) * 1000)
+    expected = watch.rings
+    return {
+        "rings": sum(expected.values()), "pops": sum(got.values()),
+        "missing": sum(max(0, n - got.get(key, 0)) for key, n in expected.items()),
+        "duplicated": sum(max(0, n - expected.get(key, 0)) for key, n in got.items()
+                          if key in expected),
+        "without_ring": sum(n for key, n in got.items() if key not in expected),
+        "wrong_agent": wrong_agent, "latency_ms": latencies, "sink_ms": sink_ms,
+        "to_sink_ms": to_sink, "to_client_ms": to_client,
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def start_stack(options, settings, folder: Path, children):
+    redis_url = parts.start_redis(children, folder)
+    database_url = options.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
+    callers = parts.prepare_database(database_url, options.agents, options.households)
+    port = parts.free_tcp_port()
+    env = dict(os.environ, HOTLINE_DATABASE_URL=database_url, HOTLINE_REDIS_URL=redis_url,
+               HOTLINE_STATE_DIR=str(folder), HOTLINE_AMI_SECRET_FILE=str(
+                   settings.ami_secret_file), HOTLINE_CONSOLE_HOST="127.0.0.1",
+               HOTLINE_CONSOLE_PORT=str(port),
+               HOTLINE_FASTAGI_BIND=f"127.0.0.1:{parts.free_tcp_port()}")
+    console = children.start("console", parts.hotline_argv("console"), env)
+    bridge = children.start("bridge", parts.hotline_argv("bridge"), env)
+    base_url = f"http://127.0.0.1:{port}"
+    parts.wait_http(base_url + "/healthz", console)
+    wait_bridge_current(redis_url, bridge)
+    return database_url, callers, console, bridge, base_url
+
+
+def lab_asterisk_pid(settings) -> list[int]:
+    state = lab_module._read_state(settings)  # read-only: which pid the lab started
+    return [state.asterisk_pid] if state and state.asterisk_pid else []
+
+
+def report(options, logged, stored, pops, usage, rss, watch, load_s) -> bool:
+    mismatches = compare_calls({c: stored[c] for c in stored}, logged)
+    duplicates = len(stored) - len({c for c in stored})
+    log_counts = outcome_counts([call.outcome for call in logged.values()])
+    db_counts = outcome_counts([row["outcome"] for row in stored.values()])
+    print(f"bench/load: {options.agents} agents, rate {options.rate}/s, concurrency "
+          f"{options.concurrency}, {options.duration:.0f} s, impatient share "
+          f"{options.impatient_share} ({options.impatient_ms} ms) / patient "
+          f"{options.patient_ms} ms, ring {options.ring_ms} ms, talk {options.talk_ms} ms, "
+          f"{os.cpu_count()} CPUs, database {options.database_url and 'postgresql' or 'sqlite'}")
+    entered = sorted(call.entered_at for call in logged.values())
+    span = (entered[-1] - entered[0]) if len(entered) > 1 else load_s
+    print(f"  offered rate achieved     {len(logged) / max(span, 1e-9):.2f} calls/s over "
+          f"{span:.0f} s (whole run {load_s:.0f} s);"
+          f" in progress max {watch.max_in_progress}, mean "
+          f"{statistics.fmean(watch.samples or [0]):.1f}")
+    print(f"  queue_log                 {log_counts}")
+    print(f"  project records           {db_counts}")
+    print(f"  call-by-call mismatches   {len(mismatches)}; duplicated records {duplicates}")
+    for line in mismatches[:10]:
+        print(f"    {line}")
+    print(f"  screen-pops               rings {pops['rings']}, pops {pops['pops']}, missing "
+          f"{pops['missing']}, duplicated {pops['duplicated']}, without a ring "
+          f"{pops['without_ring']}, in the wrong agent's client {pops['wrong_agent']}")
+    lat = pops["latency_ms"]
+    print(f"  pop latency (Asterisk event -> client) p50 {percentile(lat, .5):.1f} ms, "
+          f"p99 {percentile(lat, .99):.1f} ms, max {max(lat or [0]):.1f} ms "
+          f"(mean {statistics.fmean(lat or [0]):.1f} ms)")
+    print_latency_parts(pops)
+    for name, (percent, seconds) in usage.items():
+        print(f"  CPU {name:<22} {percent:6.1f} % of one core ({seconds:.1f} s), "
+              f"peak RSS {rss[name]:.0f} MB")
+    exact = not mismatches and log_counts == db_counts and not duplicates
+    pops_ok = not (pops["missing"] or pops["duplicated"] or pops["without_ring"]
+                   or pops["wrong_agent"])
+    p99 = percentile(lat, .99)
+    print(f"  verdict: records {'match' if exact else 'DO NOT match'} queue_log; pops "
+          f"{'all delivered once' if pops_ok else 'NOT all delivered once'}; pop p99 "
+          f"{p99:.1f} ms {'<' if p99 < 100 else '>='} 100 ms target")
+    return exact and pops_ok
+
+
+def print_latency_parts(pops: dict) -> None:
+    for key, label in (("to_sink_ms", "Asterisk event -> bridge's pop sink"),
+                       ("sink_ms", "in the sink (lookup, Redis, publish)"),
+                       ("to_client_ms", "published -> client (Redis, console)")):
+        values = pops[key]
+        print(f"    {label:<38} p50 {percentile(values, .5):6.1f} ms  "
+              f"p99 {percentile(values, .99):6.1f} ms")
+
+
+def run(options) -> bool:
+    settings = load_settings()
+    lab_module.up(settings)
+    folder = settings.state_dir / "bench-load" / time.strftime("%Y%m%dT%H%M%S")
+    folder.mkdir(parents=True)
+    children = parts.Children(folder)
+    interfaces = {f"PJSIP/80{n:02d}" for n in range(1, options.agents + 1)}
+    watch = paused = clients = None
+    numbers: set[str] = set()
+    try:
+        database_url, callers, console, bridge, base_url = start_stack(
+            options, settings, folder, children)
+        phones = parts.start_agent_phones(children, folder, options.agents, options.ring_ms)
+        clients = [parts.AgentClient(base_url, f"agent{n:02d}", f"PJSIP/80{n:02d}")
+                   for n in range(1, options.agents + 1)]
+        watch = AsteriskWatch(settings, interfaces)
+        paused = join_agents(watch, settings.queue_name, options.agents)
+        time.sleep(1)  # the members' device states settle
+        csv_path = folder / "callers.csv"
+        parts.write_callers_csv(csv_path, callers)
+        numbers = {line.split(";")[0] for line in csv_path.read_text().splitlines()[1:]}
+        sampler = parts.ProcessSampler({
+            "bridge": [bridge.pid], "console": [console.pid],
+            "asterisk": lab_asterisk_pid(settings),
+            "SIPp agent phones": [phone.pid for phone in phones]})
+        started = time.time() - 1
+        sampler.start()
+        mixes = [parts.CallerMix("impatient", options.impatient_share, options.impatient_ms,
+                                 5091, 17000),
+                 parts.CallerMix("patient", 1 - options.impatient_share, options.patient_ms,
+                                 5092, 18000)]
+        callers_sipp = [parts.start_callers(children, folder, mix, options.rate,
+                                            options.concurrency, options.duration,
+                                            options.talk_ms, settings.hotline_number, csv_path)
+                        for mix in mixes if mix.share > 0]
+        deadline = time.monotonic() + options.duration + options.patient_ms / 1000 + 120
+        while any(c.poll() is None for c in callers_sipp) and time.monotonic() < deadline:
+            watch.sample()
+            time.sleep(1)
+        for sipp in callers_sipp:
+            children.stop(sipp)
+        load_s = time.time() - started
+        logged, stored = settle(settings, make_engine(database_url), started, numbers)
+        usage = sampler.stop()
+        pops = pop_delivery(watch, clients)
+        (folder / "result.json").write_text(json.dumps({
+            "logged": len(logged), "stored": len(stored), "rings": pops["rings"],
+            "pops": pops["pops"], "latency_ms": pops["latency_ms"]}))
+        ok = report(options, logged, stored, pops, usage, sampler.peak_rss, watch, load_s)
+        print(f"  logs: {folder}")
+        return ok
+    finally:
+        if watch is not None:
+            leave_agents(watch, settings.queue_name, paused or [], numbers)
+            watch.ami.close()
+        for client in clients or []:
+            client.close()
+        children.stop_all()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=4.0, help="new calls per second")
+    parser.add_argument("--concurrency", type=int, default=50, help="callers at most at once")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of new calls")
+    parser.add_argument("--agents", type=int, default=50, choices=range(1, 51),
+                        metavar="1..50")
+    parser.add_argument("--impatient-share", type=float, default=0.5)
+    parser.add_argument("--impatient-ms", type=int, default=3000,
+                        help="an impatient caller gives up after this long in the queue")
+    parser.add_argument("--patient-ms", type=int, default=15000)
+    parser.add_argument("--talk-ms", type=int, default=4000)
+    parser.add_argument("--ring-ms", type=int, default=1000, help="agent phones ring this long")
+    parser.add_argument("--households", type=int, default=300)
+    parser.add_argument("--database-url", default=None,
+                        help="the bridge's database (default: a fresh SQLite file)")
+    options = parser.parse_args()
+    raise SystemExit(0 if run(options) else 1)
+
+
+if __name__ == "__main__":
+    main()
