@@ -201,3 +201,46 @@ def test_queue_log_tells_a_timeout_from_an_abandon(bridge_setup, fake_ami):
     calls = _wait_for(lambda: (lambda c: c.get("1800000000.7", {}).get("outcome") and c)(
         _calls(engine)))
     assert (calls["1800000000.7"]["outcome"], calls["1800000000.7"]["wait_s"]) == ("timeout", 60)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_hotline_bridge_process_stops_cleanly_on_sigterm(fake_ami, sqlite_url, tmp_path,
+                                                         shared_ami_dir):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "HOTLINE_AMI_PORT": str(fake_ami.port), "HOTLINE_AMI_SECRET": SECRET,
+           "HOTLINE_DATABASE_URL": sqlite_url, "HOTLINE_STATE_DIR": str(tmp_path),
+           "HOTLINE_FASTAGI_BIND": f"127.0.0.1:{_free_port()}",
+           # Nothing listens there: the Redis sinks fail to load, the bridge runs on.
+           "HOTLINE_REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",
+           "HOTLINE_QUEUE_LOG": str(tmp_path / "queue_log"),
+           "HOTLINE_RECORDINGS_DIR": str(tmp_path / "monitor")}
+    process = subprocess.Popen([str(Path(sys.executable).with_name("hotline")), "bridge"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _wait_for(lambda: any(a.get("Action") == "CoreShowChannels" for a in fake_ami.actions),
+                  15)
+        fake_ami.send_all(_events_of(shared_ami_dir / "local-channels-two-answered.ami"))
+        engine = make_engine(sqlite_url)
+        _wait_for(lambda: len(_calls(engine)) == 2 and all(
+            r["outcome"] for r in _calls(engine).values()))
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    log = process.stdout.read().decode(errors="replace")
+    assert "stopping the bridge" in log
+    assert "bridge running" in log  # the sinks, without their Redis, did not stop it
+    assert any(a.get("Action") == "Logoff" for a in fake_ami.actions)
