@@ -1,0 +1,272 @@
+"""The agent console in Debian's chromium against the real stack.
+
+Real Asterisk 22 (the lab), the real bridge (`hotline bridge`) and console
+(`hotline console`) as subprocesses on their own SQLite database and a private
+redis-server; a resident's call placed by AMI Originate rings the agent's phone
+(a Local lab phone that rings a few seconds, then answers). The household must
+pop up while the phone rings, before the answer; the agent then files a repair
+order, which the database holds linked to the call and its recording.
+
+Run under the lab lock: `flock /tmp/hotline-lab.lock .venv/bin/pytest tests/browser`.
+Screenshots and the subprocesses' logs go to test-artifacts/browser/.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+import requests
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+import models
+from models.calls import Call
+from models.console import User, WorkOrder
+from models.households import Phone
+from models.session import make_engine, session_factory
+from telephony.ami_client import AmiConnection
+from tests import labtools
+
+pytestmark = [pytest.mark.lab, pytest.mark.browser]
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+EXTENSION = "8051"
+INTERFACE = f"Local/{EXTENSION}@lab-phones/n"
+RING_S, TALK_S = 5, 6
+PASSWORD = "browser test password"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(predicate, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout_s} s: {what}")
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    path = tmp_path / "redis.sock"
+    process = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(path),
+                                "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis_lib.Redis(unix_socket_path=str(path))
+    wait_until(lambda: _pings(client), 10, "private redis-server")
+    yield f"unix://{path}?db=0", client
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _pings(client) -> bool:
+    try:
+        return client.ping()
+    except redis_lib.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def stack_database(tmp_path):
+    """Schema, a few demo households, and the agent bound to the lab phone."""
+    from households.demo import make_demo_data
+
+    url = f"sqlite:///{tmp_path / 'stack.sqlite3'}"
+    models.Base.metadata.create_all(make_engine(url))
+    with session_factory(url)() as session:
+        make_demo_data(session, 12)
+        session.add(User(username="browser-agent", role="agent", phone_interface=INTERFACE,
+                         display_name="Browser Agent", language="en",
+                         password_hash=generate_password_hash(PASSWORD)))
+        session.commit()
+    return url
+
+
+def one_household_number(url: str) -> tuple[str, int]:
+    """A plain mobile number that belongs to exactly one household."""
+    with session_factory(url)() as session:
+        shared = dict(session.execute(select(Phone.normalized, func.count(Phone.id))
+                                      .group_by(Phone.normalized)).all())
+        for phone in session.scalars(select(Phone).order_by(Phone.id)):
+            if phone.raw.isdigit() and len(phone.raw) == 11 and shared[phone.normalized] == 1:
+                return phone.raw, phone.household_id
+    raise AssertionError("demo data has no single-household mobile number")
+
+
+def start(name: str, args: list[str], env: dict) -> tuple[subprocess.Popen, Path]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log_path = ARTIFACTS / f"{name}.log"
+    log_file = open(log_path, "wb")
+    process = subprocess.Popen([sys.executable, "-c", "from hotline.cli import main; main()",
+                                *args], env=env, cwd=REPO, stdout=log_file,
+                               stderr=subprocess.STDOUT)
+    return process, log_path
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture
+def control(lab):
+    connection = AmiConnection(lab.ami_host, lab.ami_port, lab.ami_user, lab.ami_secret,
+                               on_event=lambda message: None, events=())
+    connection.start()
+    assert connection.wait_connected(10), "no AMI session to the lab"
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def only_our_member(control, lab):
+    """Foreign members are paused so that the queue rings our phone; restored after."""
+    def act(action, interface, **fields):
+        return control.send_action({"Action": action, "Queue": lab.queue,
+                                    "Interface": interface, **fields})
+
+    status = control.send_action({"Action": "QueueStatus", "Queue": lab.queue})
+    paused = [m["Location"] for m in status.events
+              if m.get("Event") == "QueueMember" and m.get("Paused") == "0"
+              and m.get("Location") != INTERFACE]
+    for interface in paused:
+        act("QueuePause", interface, Paused="true", Reason="browser test")
+    yield act
+    act("QueueRemove", INTERFACE)
+    for interface in paused:
+        act("QueuePause", interface, Paused="false")
+
+
+@pytest.fixture
+def stack(lab, stack_database, private_redis, tmp_path):
+    redis_url, redis_client = private_redis
+    port = free_port()
+    env = dict(os.environ, HOTLINE_DATABASE_URL=stack_database, HOTLINE_REDIS_URL=redis_url,
+               HOTLINE_STATE_DIR=str(tmp_path / "state"), HOTLINE_CONSOLE_HOST="127.0.0.1",
+               HOTLINE_CONSOLE_PORT=str(port), HOTLINE_SECRET_KEY_FILE=str(tmp_path / "key"),
+               # the lab's own secret file lives in the repo's state folder
+               HOTLINE_AMI_SECRET=lab.ami_secret)
+    bridge, bridge_log = start("bridge", ["bridge"], env)
+    console, console_log = start("console", ["console"], env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _healthy(base_url), 30, f"console health ({console_log})")
+        wait_until(lambda: b"AMI connected" in bridge_log.read_bytes(), 30,
+                   f"bridge AMI session ({bridge_log})")
+        yield base_url, redis_client
+    finally:
+        stop(console)
+        stop(bridge)
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        return requests.get(base_url + "/healthz", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def received(page) -> list[str]:
+    return page.evaluate("window.HOTLINE.received.map(r => r.event)")
+
+
+def test_household_pops_before_answer_and_order_is_linked(
+        lab, stack, stack_database, only_our_member, control, browser_page):
+    base_url, redis_client = stack
+    page = browser_page
+    caller_number, household_id = one_household_number(stack_database)
+
+    page.goto(base_url + "/login")
+    page.fill("#username", "browser-agent")
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(base_url + "/console")
+    page.wait_for_function("window.HOTLINE && window.HOTLINE.received.some("
+                           "r => r.event === 'snapshot')", timeout=10_000)
+
+    with labtools.pyst2_manager(lab) as (manager, _events):
+        labtools.set_lab_phone(manager, EXTENSION, ring=str(RING_S), talk=str(TALK_S))
+    response = only_our_member("QueueAdd", INTERFACE, MemberName="browser-agent-8051",
+                               Penalty="0", Paused="false")
+    assert response.ok, response.text
+    # The bridge saw the member join: the console shows the agent's queue state.
+    page.wait_for_selector('#state-label[data-state="ready"]', timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "01-ready.png"))
+
+    with labtools.pyst2_manager(lab) as (manager, _events):
+        callid = labtools.originate_lab_call(manager, lab.hotline_number, caller_number,
+                                             "Resident", patience_s=60)
+    page.wait_for_selector('#call-phase[data-phase="ringing"]', timeout=15_000)
+    page.wait_for_selector("#pop-household dd[data-field='rooms']", timeout=5_000)
+    page.screenshot(path=str(ARTIFACTS / "02-ringing-pop.png"))
+    assert page.get_attribute("#pop", "data-callid") == callid
+    assert "call_answered" not in received(page)  # the pop came while it rang
+    assert page.text_content("#pop-number")
+
+    page.wait_for_selector('#call-phase[data-phase="talking"]', timeout=RING_S * 1000 + 10_000)
+    events_seen = received(page)
+    assert events_seen.index("screen_pop") < events_seen.index("call_answered")
+    page.screenshot(path=str(ARTIFACTS / "03-talking.png"))
+
+    page.click("#new-order-link")
+    page.wait_for_selector("#work-order-form")
+    assert page.input_value("#household_id") == str(household_id)
+    assert page.input_value("#address")  # pre-filled from the household's rooms
+    page.select_option("#kind", "repair")
+    page.select_option("#category", "plumbing")
+    page.fill("#description", "Kitchen pipe leaking under the sink <b>urgent</b>")
+    page.fill("#preferred_visit", "tomorrow 9-11")
+    page.screenshot(path=str(ARTIFACTS / "04-order-form.png"))
+    page.click("#work-order-form button[type=submit]")
+    page.wait_for_selector("#order-status")
+    assert "<b>urgent</b>" in page.text_content("#order-description")  # shown as text
+
+    with session_factory(stack_database)() as session:
+        recording = wait_until(lambda: session.scalar(
+            select(Call.recording_path).where(Call.callid == callid)
+            .execution_options(populate_existing=True)), 40, "the call's recording path")
+    page.reload()  # the order page links the recording once the bridge stored it
+    page.screenshot(path=str(ARTIFACTS / "05-order.png"))
+    with session_factory(stack_database)() as session:
+        order = session.scalars(select(WorkOrder)).one()
+        call = session.scalar(select(Call).where(Call.callid == callid))
+    assert (order.callid, order.household_id, order.kind) == (callid, household_id, "repair")
+    assert order.recording == recording == call.recording_path
+    assert call.agent_interface == INTERFACE
