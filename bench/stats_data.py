@@ -20,9 +20,15 @@ START = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 KINDS = ("repair", "repair", "complaint", "enquiry", "fee", "other")
 
 
+def _times(count: int, seconds: int, rng: random.Random) -> list[int]:
+    """Offsets in time order: a live system appends its rows as they happen, so the
+    tables are physically in time order (random order would overstate the reads)."""
+    return sorted(rng.randrange(seconds) for _ in range(count))
+
+
 def _calls(count: int, seconds: int, rng: random.Random) -> Iterator[tuple]:
-    for index in range(count):
-        entered = START + dt.timedelta(seconds=rng.randrange(seconds))
+    for index, offset in enumerate(_times(count, seconds, rng)):
+        entered = START + dt.timedelta(seconds=offset)
         wait = int(rng.expovariate(1 / 15))
         roll = rng.random()
         agent = rng.choice(AGENTS)
@@ -46,8 +52,8 @@ CALL_COLUMNS = ("callid", "queue", "entered_queue_at", "answered_at", "agent_int
 
 
 def _orders(count: int, seconds: int, rng: random.Random) -> Iterator[tuple]:
-    for index in range(count):
-        call_at = START + dt.timedelta(seconds=rng.randrange(seconds))
+    for index, offset in enumerate(_times(count, seconds, rng)):
+        call_at = START + dt.timedelta(seconds=offset)
         kind = rng.choice(KINDS)
         dispatch = rng.randint(30, 400) if kind == "repair" else None
         due = call_at + dt.timedelta(days=3) if kind == "complaint" else None
@@ -73,7 +79,11 @@ FOLLOW_UP_COLUMNS = ("work_order_id", "target_at", "due_at", "rule", "result", "
 
 
 def _spans(seconds: int, rng: random.Random) -> Iterator[tuple]:
-    """Per agent, alternating idle/talking/paused stretches of a few minutes."""
+    """Per agent, alternating idle/talking/paused stretches of a few minutes (time order)."""
+    return iter(sorted(_agent_spans(seconds, rng), key=lambda span: span[2]))
+
+
+def _agent_spans(seconds: int, rng: random.Random) -> Iterator[tuple]:
     for agent in AGENTS[:30]:
         at = START
         end = START + dt.timedelta(seconds=seconds)
