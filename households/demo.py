@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from households import demo_people
 from households.errors import HouseholdsError
-from households.fees import Quarter, management_fee_for_period
+from households.fees import Quarter, management_fee_factor, management_fee_for_period
 from households.numbers import normalize_number
 from households.reference import ensure_fee_kinds
 from models.fees import Charge, FeeRate, Payment
@@ -248,7 +248,11 @@ class _Builder:
                 "id": self.ids.take(Charge), "household_id": household["id"],
                 "fee_kind_id": self.kind_id, "period_start": quarter.start,
                 "period_end": quarter.end, "due_on": quarter.due_on, "floor_area": area,
-                "rate": MANAGEMENT_RATE, "factor": Decimal("1"), "amount": amount})
+                "rate": MANAGEMENT_RATE, "amount": amount,
+                # The share of the full fee owed at the period's end (0.5, 0.7 or 1).
+                "factor": management_fee_factor(
+                    household["occupancy"], household["renovation_registered_on"],
+                    household["move_in_on"], quarter.end)})
             paid_on = self._paid_on(payer, quarter)
             if paid_on is not None and paid_on <= self.as_of:
                 payment_id = self.ids.take(Payment)
