@@ -92,12 +92,20 @@ def test_demo_charges_follow_the_fee_rules(session_factory):
             .join(Household, Household.id == Charge.household_id)
             .where(Charge.period_start == dt.date(2026, 10, 1))).all()
     full_quarter = [r for r in rows if r.key_handover_on < dt.date(2026, 10, 1)]
+    checked = {"entrusted": 0, "lived_in": 0, "half": 0}
     for amount, area, rate, occupancy, renovated, _ in full_quarter:
         full = Decimal(area) * Decimal(rate) * 3
-        if occupancy.value == "entrusted" and renovated and renovated < dt.date(2026, 10, 1):
+        renovated_before = renovated is not None and renovated < dt.date(2026, 10, 1)
+        if occupancy.value == "entrusted" and renovated_before:
             assert Decimal(amount) == (full * Decimal("0.7")).quantize(Decimal("0.01"))
+            checked["entrusted"] += 1
         elif occupancy.value in ("owner_occupied", "rented"):
             assert Decimal(amount) == full.quantize(Decimal("0.01"))
+            checked["lived_in"] += 1
+        elif occupancy.value == "vacant" and renovated is None:
+            assert Decimal(amount) == (full * Decimal("0.5")).quantize(Decimal("0.01"))
+            checked["half"] += 1
+    assert all(checked.values()), checked
 
 
 def test_identity_numbers_carry_a_valid_check_digit():
