@@ -24,7 +24,7 @@ import threading
 import time
 from typing import Iterable, Optional
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -68,7 +68,19 @@ def _insert_for(engine: Engine):
     return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
 
+_UPSERTS: dict = {}
+
+
 def _upsert(engine: Engine, table, key: tuple[str, ...], columns: Iterable[str]):
+    # Building the statement costs more than running it: build it once per dialect.
+    cache_key = (engine.dialect.name, table.name)
+    statement = _UPSERTS.get(cache_key)
+    if statement is None:
+        statement = _UPSERTS[cache_key] = _build_upsert(engine, table, key, tuple(columns))
+    return statement
+
+
+def _build_upsert(engine: Engine, table, key: tuple[str, ...], columns: tuple[str, ...]):
     insert = _insert_for(engine)(table)
     excluded = insert.excluded
     keep_known = {name: func.coalesce(excluded[name], table.c[name])
@@ -110,12 +122,16 @@ def write_records(connection, engine: Engine, records: Iterable[dict]) -> int:
     return len(call_rows)
 
 
+_CANCEL_OPEN_ATTEMPTS = (
+    update(ATTEMPTS)
+    .where(ATTEMPTS.c.callid.in_(bindparam("callids", expanding=True)),
+           ATTEMPTS.c.outcome.is_(None))
+    .values(outcome="cancelled"))
+
+
 def _cancel_open_attempts(connection, callids: list[str]) -> None:
     # Rings stored before a bridge restart that no later event ended.
-    connection.execute(
-        update(ATTEMPTS)
-        .where(ATTEMPTS.c.callid.in_(callids), ATTEMPTS.c.outcome.is_(None))
-        .values(outcome="cancelled"))
+    connection.execute(_CANCEL_OPEN_ATTEMPTS, {"callids": callids})
 
 
 class CallWriter:

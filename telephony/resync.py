@@ -90,6 +90,7 @@ def _close_from_queue_log(bridge, callid: str) -> bool:
         return False
     bridge.machine.forget(callid)
     bridge.writer.submit([record_from_queue_log(logged)], time.perf_counter())
+    bridge.schedule(0.5, bridge._finish_call, callid, logged.outcome)  # its recording
     return True
 
 
