@@ -84,8 +84,8 @@ def parse_rows(session: Session, table: Table) -> tuple[list[LedgerRow], list[Pr
                                                       f"{seen_charges[charge_key]}"))
             continue
         if row.receipt_number and row.receipt_number in seen_receipts:
-            problems.append(Problem(number, "receipt_number", "receipt already on row "
-                                                              f"{seen_receipts[row.receipt_number]}"))
+            first = seen_receipts[row.receipt_number]
+            problems.append(Problem(number, "receipt_number", f"receipt already on row {first}"))
             continue
         if row.amount_due is not None:
             seen_charges[charge_key] = number

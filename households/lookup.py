@@ -11,7 +11,8 @@ from models.households import Building, Household, Person, Phone, Room, Unit
 
 SEARCH_LIMIT = 20
 _PART = r"\s*([0-9A-Za-z]+)\s*"
-_ROOM_CODE = re.compile(_PART + r"(?:[-#*/ ]|栋|号楼|楼|幢)" + _PART + r"(?:[-#*/ ]|单元)+" + _PART + r"室?\s*")
+_ROOM_CODE = re.compile(_PART + r"(?:[-#*/ ]|栋|号楼|楼|幢)" + _PART + r"(?:[-#*/ ]|单元)+"
+                        + _PART + r"室?\s*")
 
 
 def room_code(building: str, unit: str, room: str) -> str:

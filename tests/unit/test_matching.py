@@ -139,11 +139,13 @@ def test_shared_number_gives_every_household_most_recently_called_first(session_
         match = match_caller(session, "13900000009", LOCAL)
         assert [c.household_id for c in match.candidates] == [second.id, third.id]
         assert match.household_id is None
-        record_call(session, "13900000009", third.id, dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+        record_call(session, "13900000009", third.id,
+                    dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
         session.commit()
         match = match_caller(session, "13900000009", LOCAL)
         assert [c.household_id for c in match.candidates] == [third.id, second.id]
-        record_call(session, "13900000009", second.id, dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc))
+        record_call(session, "13900000009", second.id,
+                    dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc))
         session.commit()
         match = match_caller(session, "+86 139 0000 0009", LOCAL)
         assert [c.household_id for c in match.candidates] == [second.id, third.id]

@@ -33,7 +33,8 @@ def seed_history(session, household_id: int) -> None:
     session.add(agent)
     session.flush()
     for index, status in enumerate(("new", "in_progress", "closed")):
-        session.add(WorkOrder(idempotency_token=f"t{index}", kind="repair", description=f"漏水{index}",
+        session.add(WorkOrder(idempotency_token=f"t{index}", kind="repair",
+                              description=f"漏水{index}",
                               status=status, household_id=household_id, created_by_id=agent.id))
     base = dt.datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     for index in range(7):
