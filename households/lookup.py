@@ -16,7 +16,13 @@ _ROOM_CODE = re.compile(_PART + r"(?:[-#*/ ]|栋|号楼|楼|幢)" + _PART + r"(?
 
 
 def room_code(building: str, unit: str, room: str) -> str:
-    return f"{str(building).strip()}-{str(unit).strip()}-{str(room).strip()}"
+    """'3', '02', '1502' → '3-2-1502' (as the importer stores it: no leading zeros)."""
+    return "-".join(_code_part(part) for part in (building, unit, room))
+
+
+def _code_part(part) -> str:
+    text = str(part).strip()
+    return (text.lstrip("0") or "0") if text.isdigit() else text
 
 
 def find_household_by_room(session: Session, building: str, unit: str, room: str,

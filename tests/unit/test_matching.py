@@ -168,6 +168,7 @@ def test_find_household_by_room(session_factory):
         session.commit()
         assert find_household_by_room(session, "3", "2", "1502").id == household.id
         assert find_household_by_room(session, 3, 2, 1502).id == household.id
+        assert find_household_by_room(session, "03", "02", "1502").id == household.id
         assert find_household_by_room(session, "3", "2", "1503") is None
 
 
