@@ -22,23 +22,20 @@ CANDIDATES_BY_NUMBER = (
     .where(Phone.normalized == bindparam("key"))
 )
 
-HOUSEHOLD_WITH_ROOMS = (
+# The household, its rooms, people and phones in one round trip. The joins multiply
+# rows (rooms × phones: a handful); the screen-pop folds them back.
+HOUSEHOLD_RECORD = (
     select(Household.id, Household.number, Household.occupancy, Household.renovation_status,
            Household.renovation_registered_on, Household.key_handover_on, Household.move_in_on,
-           Household.last_called_at, Room.code, Room.floor_area)
+           Household.last_called_at, Room.code, Room.floor_area, Person.id, Person.role,
+           Person.name, Person.identity_number, Phone.id, Phone.raw, Phone.normalized,
+           Phone.kind)
     .outerjoin(Room, Room.household_id == Household.id)
+    .outerjoin(Person, Person.household_id == Household.id)
+    # The household condition on phones too: the plan never depends on statistics.
+    .outerjoin(Phone, and_(Phone.person_id == Person.id, Phone.household_id == Household.id))
     .where(Household.id == bindparam("household_id"))
-    .order_by(Room.code)
-)
-
-PEOPLE_WITH_PHONES = (
-    select(Person.id, Person.role, Person.name, Person.identity_number, Phone.raw,
-           Phone.normalized, Phone.kind)
-    # The household condition on phones too: the plan then never depends on statistics.
-    .outerjoin(Phone, and_(Phone.person_id == Person.id,
-                           Phone.household_id == bindparam("household_id")))
-    .where(Person.household_id == bindparam("household_id"))
-    .order_by(Person.id, Phone.id)
+    .order_by(Room.code, Person.id, Phone.id)
 )
 
 # Charges and the payment total in one round trip: ("c", start, end, due, amount) rows

@@ -28,13 +28,14 @@ def _iso(value):
 
 def build_screen_pop(session: Session, household_id: int, callid: str | None = None,
                      as_of: dt.date | None = None) -> dict:
-    rows = queries.run(session, queries.HOUSEHOLD_WITH_ROOMS, household_id=household_id).all()
+    rows = queries.run(session, queries.HOUSEHOLD_RECORD, household_id=household_id).all()
     if not rows:
         raise HouseholdNotFound(f"no household {household_id}")
-    people, number_keys = _people(session, household_id)
+    rooms = _rooms(rows)
+    people, number_keys = _people(rows)
     return {
-        "household": _household(rows),
-        "rooms": [_room(code, area) for *_, code, area in rows if code is not None],
+        "household": _household(rows[0], rooms),
+        "rooms": rooms,
         "people": people,
         "balance": balance_summary(session, household_id, as_of=as_of).as_dict(),
         "open_work_orders": history.open_work_orders(session, household_id),
@@ -44,37 +45,46 @@ def build_screen_pop(session: Session, household_id: int, callid: str | None = N
     }
 
 
-def _household(rows) -> dict:
+def _household(row, rooms: list[dict]) -> dict:
     (household_id, number, occupancy, renovation, renovation_on, handover, move_in,
-     last_called, *_) = rows[0]
+     last_called) = row[:8]
     return {
         "id": household_id, "number": number, "occupancy": occupancy.value,
         "renovation_status": renovation.value, "renovation_registered_on": _iso(renovation_on),
         "key_handover_on": _iso(handover), "move_in_on": _iso(move_in),
-        "floor_area": str(sum((Decimal(r[-1]) for r in rows if r[-1] is not None), Decimal(0))),
+        "floor_area": str(sum((Decimal(room["floor_area"]) for room in rooms), Decimal(0))),
         "last_called_at": _iso(last_called),
     }
 
 
-def _room(code: str, area) -> dict:
-    building, unit, number = (code.split("-", 2) + ["", ""])[:3]
-    return {"code": code, "building": building, "unit": unit, "room": number,
-            "floor_area": str(area)}
+def _rooms(rows) -> list[dict]:
+    rooms: dict[str, dict] = {}
+    for row in rows:
+        code, area = row[8], row[9]
+        if code is not None and code not in rooms:
+            building, unit, number = (code.split("-", 2) + ["", ""])[:3]
+            rooms[code] = {"code": code, "building": building, "unit": unit, "room": number,
+                           "floor_area": str(area)}
+    return list(rooms.values())
 
 
-def _people(session: Session, household_id: int) -> tuple[list[dict], list[str]]:
+def _people(rows) -> tuple[list[dict], list[str]]:
     people: dict[int, dict] = {}
+    phones_seen: set[int] = set()
     keys: list[str] = []
-    for person_id, role, name, identity, raw, key, kind in queries.run(
-            session, queries.PEOPLE_WITH_PHONES, household_id=household_id):
+    for row in rows:
+        person_id, role, name, identity, phone_id, raw, key, kind = row[10:18]
+        if person_id is None:
+            continue
         person = people.setdefault(person_id, {
             "id": person_id, "role": role.value, "name": name,
             "identity_number": mask_identity_number(identity), "phones": []})
-        if key is not None:
+        if phone_id is not None and phone_id not in phones_seen:
+            phones_seen.add(phone_id)
             person["phones"].append({"raw": raw, "normalized": key,
                                      "display": format_number(key), "kind": kind.value})
             keys.append(key)
-    ordered = sorted(people.values(), key=lambda p: p["role"] != "owner")
+    ordered = sorted(people.values(), key=lambda p: (p["role"] != "owner", p["id"]))
     return ordered, keys
 
 

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from households.errors import HouseholdNotFound
 from households.masking import mask_identity_number
@@ -130,3 +131,21 @@ def test_pop_uses_the_household_identified_in_the_ivr(session_factory):
     assert pop["identified_by"] == "ivr"
     assert pop["household"]["household"]["id"] == household.id
     assert pop["ivr_session"]["identified_by"] == "keypad"
+
+
+def test_two_rooms_and_several_phones_are_each_listed_once(session_factory):
+    from models.households import Room, Unit
+
+    with session_factory() as session:
+        household = add_household(session, "3-2-1502", phones=["13800138000", "62345678"],
+                                  area=Decimal("100"),
+                                  others=[("family", "李娜", ["13900139000", "62345678"])])
+        unit_id = session.scalar(select(Unit.id))
+        session.add(Room(unit_id=unit_id, number="1501", code="3-2-1501",
+                         floor_area=Decimal("40.5"), household_id=household.id))
+        session.commit()
+        pop = build_screen_pop(session, household.id)
+    assert [room["code"] for room in pop["rooms"]] == ["3-2-1501", "3-2-1502"]
+    assert Decimal(pop["household"]["floor_area"]) == Decimal("140.5")
+    assert [person["name"] for person in pop["people"]] == ["王伟", "李娜"]
+    assert [len(person["phones"]) for person in pop["people"]] == [2, 2]
