@@ -18,7 +18,7 @@ from call_queue import stats_queries as q
 from call_queue.errors import StatsError
 from call_queue.stats_measures import BY_KEY, MEASURES
 from call_queue.stats_rollup import LEVELS
-from call_queue.stats_sql import BUCKETS
+from call_queue.stats_sql import BUCKETS, tune_for_reporting
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def _derive(values: dict) -> dict:
 def _collect(session: Session, period: q.Period, settings, levels: tuple[str, ...]) -> dict:
     """{level: {key: {measure: value}}}, each source table read once for all levels."""
     merged: dict = {level: {} for level in levels}
+    tune_for_reporting(session)
     for source in q.SOURCES:
         for level, rows in source(session, period, settings, levels).items():
             for row in rows:

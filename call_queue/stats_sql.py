@@ -9,7 +9,7 @@ on it directly; PostgreSQL holds timestamptz, read here at time zone UTC.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Float, cast, func
+from sqlalchemy import ColumnElement, Float, cast, func, text
 from sqlalchemy.sql import case
 
 from call_queue.errors import StatsError
@@ -72,3 +72,11 @@ def least(dialect: str, *values) -> ColumnElement:
 def ratio(part, whole) -> ColumnElement:
     """part / whole as a float, NULL when whole is 0 (no calls: no rate)."""
     return cast(part, Float) / func.nullif(whole, 0)
+
+
+def tune_for_reporting(session) -> None:
+    """PostgreSQL: room for the month's grouping in memory (4 MB, the default, sends
+    the sort to disk and the planner to a sort-based plan). SET LOCAL ends with the
+    transaction, so other queries on the pooled connection keep the default."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
