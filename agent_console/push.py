@@ -120,8 +120,15 @@ class ScreenPopSink:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            if not self._process(batch):
-                return
+            try:
+                if not self._process(batch):
+                    return
+            except Exception:  # Redis down, emitter broken: log, keep the worker alive
+                log.exception("screen-pop sink lost a batch of %d events", len(batch))
+                self._outbox.clear()
+                for event, _ in batch:  # nobody may wait forever on a drain marker
+                    if isinstance(event, threading.Event):
+                        event.set()
 
     def _process(self, batch) -> bool:
         """Rings go into one pipeline; any other event flushes it first (it reads state)."""

@@ -64,11 +64,18 @@ def test_pop_cache_builds_once_per_call_and_forgets():
     cache.close()
 
 
-def test_sink_starts_the_lookup_when_the_call_queues(console_settings, console_redis):
-    from agent_console import socketio
+class RecordingEmitter:
+    def __init__(self):
+        self.emitted = []
 
+    def emit(self, name, message, namespace, room):
+        self.emitted.append((name, message, namespace, room))
+
+
+def test_sink_starts_the_lookup_when_the_call_queues(console_settings, console_redis):
     lookups = []
-    sink = ScreenPopSink(console_settings, emitter=socketio, redis_client=console_redis)
+    emitter = RecordingEmitter()
+    sink = ScreenPopSink(console_settings, emitter=emitter, redis_client=console_redis)
     sink._pops = PopCache(lambda number, callid: lookups.append((time.time(), callid)) or
                           {"unknown": True, "candidates": []})
     queued_at = time.time()
@@ -85,4 +92,20 @@ def test_sink_starts_the_lookup_when_the_call_queues(console_settings, console_r
                                     caller_name=""))
     assert sink.drain()
     assert len(lookups) == 1
+    [(name, message, namespace, room)] = emitter.emitted
+    assert (name, namespace, room) == ("screen_pop", "/agent", "agent:PJSIP/8001")
+    assert message["received_at"] <= message["sent_at"]
+    sink.close()
+
+
+def test_sink_survives_a_broken_emitter(console_settings, console_redis):
+    class Broken:
+        def emit(self, *args, **kwargs):
+            raise ConnectionError("redis gone")
+
+    sink = ScreenPopSink(console_settings, emitter=Broken(), redis_client=console_redis)
+    for _ in range(2):
+        sink.handle(events.MemberPaused(at=1.0, queue="hotline", interface="PJSIP/8001",
+                                        member_name="A", paused=True, reason="lunch"))
+        assert sink.drain(), "the worker died"
     sink.close()
