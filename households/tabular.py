@@ -57,7 +57,9 @@ class FileProblem(Exception):
 
 
 def _header_key(text) -> str:
-    return re.sub(r"[\s_\-()（）*]", "", str(text or "")).lower()
+    """'建筑面积(㎡)', ' Floor_Area ', 'floor-area*' all give the same key."""
+    without_units = re.sub(r"[(（][^)）]*[)）]", "", str(text or ""))
+    return re.sub(r"[\s_\-*]", "", without_units).lower()
 
 
 def read_table(path: Path, columns: list[Column]) -> Table:

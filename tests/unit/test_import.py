@@ -262,3 +262,10 @@ def test_every_bad_row_is_listed(session_factory, tmp_path):
         problems = rejected(session, path)
     assert len(problems) == 3000
     assert problems[-1] == "row 3002, column owner_name: required cell is empty"
+
+
+def test_headers_with_units_spaces_and_english_names(session_factory, tmp_path):
+    header = ["Building", "unit", "房号", "建筑面积(㎡)", "业主姓名*", " owner_phones ", "收房日期"]
+    path = write_csv(tmp_path / "headers.csv", [header, GOOD_ROW])
+    with session_factory() as session:
+        assert import_households_file(session, path).rows == 1
