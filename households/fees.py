@@ -226,6 +226,7 @@ class BalanceSummary:
     formal_letter_due: bool
     total_paid: Decimal
     last_payment_on: dt.date | None
+    credit: Decimal = Decimal("0.00")  # paid beyond everything billed so far (prepayment)
 
     def as_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -257,7 +258,8 @@ def summarize(household_id: int, charges: list[LedgerCharge], paid: Decimal,
         arrears_days=(as_of - oldest).days if oldest else 0, oldest_overdue_due_on=oldest,
         dunning_stage=dunning_stage(oldest, as_of),
         formal_letter_due=formal_letter_due(oldest, as_of),
-        total_paid=money(paid), last_payment_on=last_payment_on)
+        total_paid=money(paid), last_payment_on=last_payment_on,
+        credit=money(max(Decimal(0), paid - sum((c.amount for c in billed), Decimal(0)))))
 
 
 def balance_summary(session: Session, household_id: int, as_of: dt.date | None = None,

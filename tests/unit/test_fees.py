@@ -140,6 +140,12 @@ def test_summary_of_two_unpaid_quarters():
     assert summary.arrears_days == 122
 
 
+def test_prepayment_shows_as_credit_not_as_a_negative_balance():
+    summary = summarize(1, [_charge("2026Q4", "300")], D("1000"), None, dt.date(2026, 12, 1),
+                        RATE)
+    assert summary.total_due == D("0.00") and summary.credit == D("700.00")
+
+
 def test_summary_ignores_periods_not_yet_billed():
     summary = summarize(1, [_charge("2027Q1", "300")], D("0"), None, dt.date(2026, 12, 1), RATE)
     assert summary.total_due == D("0.00")
