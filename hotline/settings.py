@@ -48,6 +48,7 @@ class Settings:
     queue_name: str
     local_area_code: str = "010"
     late_fee_daily_rate: float = 0.0003
+    office_timezone: str = "Asia/Shanghai"
     # FastAGI/IVR: Asterisk waits for a FastAGI reply without a time limit, so
     # the server bounds every read, every database call and the whole session.
     fastagi_read_timeout_s: float = 60.0
@@ -156,6 +157,17 @@ def _area_code(name: str, default: str) -> str:
     return value
 
 
+def _timezone(name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = _text(name, default)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(name, f"{value!r} is not a time zone like Asia/Shanghai") from None
+    return value
+
+
 def load_settings() -> Settings:
     """Read and check every variable; raise SettingsError on the first bad one."""
     state_dir = Path(_text("HOTLINE_STATE_DIR", str(REPO_ROOT / "var"))).resolve()
@@ -196,6 +208,8 @@ def load_settings() -> Settings:
         # The seeds name the late fee (滞纳金) but give no rate: 0.03 % a day
         # (万分之三) is the figure common in Chinese property-service contracts.
         late_fee_daily_rate=_float("HOTLINE_LATE_FEE_DAILY_RATE", 0.0003, 0.0, 0.01),
+        # The office's calendar day decides fee windows and late-fee days.
+        office_timezone=_timezone("HOTLINE_OFFICE_TIMEZONE", "Asia/Shanghai"),
         fastagi_read_timeout_s=_float("HOTLINE_FASTAGI_READ_TIMEOUT_S", 60.0, 1.0, 3600.0),
         ivr_max_session_s=_float("HOTLINE_IVR_MAX_SESSION_S", 300.0, 5.0, 7200.0),
         ivr_db_timeout_s=_float("HOTLINE_IVR_DB_TIMEOUT_S", 3.0, 0.1, 60.0),
