@@ -2,7 +2,6 @@
 `import households|ledger FILE`, `export statement`, `demo-data`."""
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 from decimal import Decimal
@@ -118,6 +117,7 @@ def export_statement_command(quarter: str, out: Path | None, as_of) -> None:
 def demo_data_command(count: int, seed: int, community_code: str, as_of) -> None:
     """A believable community with a year of fee ledgers (same seed, same data)."""
     from households.demo import make_demo_data
+    from households.fees import office_today
     from households.queries import analyze
 
     started = time.perf_counter()
@@ -125,7 +125,7 @@ def demo_data_command(count: int, seed: int, community_code: str, as_of) -> None
         with click.progressbar(length=count, label="households",
                                file=sys.stderr) as bar:
             result = make_demo_data(session, count, seed=seed, community_code=community_code,
-                                    as_of=as_of.date() if as_of else dt.date.today(),
+                                    as_of=as_of.date() if as_of else office_today(),
                                     progress=bar.update)
         session.commit()
         analyze(session)

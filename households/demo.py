@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from households import demo_people
 from households.errors import HouseholdsError
-from households.fees import Quarter, management_fee_factor, management_fee_for_period
+from households.fees import (
+    Quarter, management_fee_factor, management_fee_for_period, office_today,
+)
 from households.numbers import normalize_number
 from households.reference import ensure_fee_kinds
 from models.fees import Charge, FeeRate, Payment
@@ -72,7 +74,7 @@ def make_demo_data(session: Session, households: int, seed: int = 1,
     if session.scalar(select(Community.id).where(Community.code == community_code)):
         raise HouseholdsError(f"community {community_code!r} already exists: "
                               "pass another --community-code or use a fresh database")
-    as_of = as_of or dt.date.today()
+    as_of = as_of or office_today()
     rng = random.Random(seed)
     kinds = ensure_fee_kinds(session)
     ids = _Ids(session, (Community, Building, Unit, Room, Household, Person, Phone,

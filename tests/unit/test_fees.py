@@ -184,3 +184,20 @@ def test_balance_summary_uses_the_late_fee_setting(session_factory, monkeypatch)
     finally:
         get_settings.cache_clear()
     assert summary.late_fee == D("10.00")
+
+
+def test_today_is_the_office_calendar_day(monkeypatch):
+    from households.fees import office_today
+    from hotline.settings import get_settings
+
+    moments = {}
+    for zone in ("Asia/Shanghai", "Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        monkeypatch.setenv("HOTLINE_OFFICE_TIMEZONE", zone)
+        get_settings.cache_clear()
+        moments[zone] = office_today()
+    get_settings.cache_clear()
+    # UTC+14 and UTC-11 are always on different calendar days.
+    assert moments["Pacific/Kiritimati"] != moments["Pacific/Pago_Pago"]
+    # Shanghai (UTC+8) is six hours behind Kiritimati: the same day or the day before.
+    assert moments["Asia/Shanghai"] in (moments["Pacific/Kiritimati"],
+                                        moments["Pacific/Kiritimati"] - dt.timedelta(days=1))
