@@ -58,6 +58,7 @@ prepare_runtime() {
         "$VENV/bin/hotline" prompts build
     fi
     "$VENV/bin/hotline" db upgrade
+    "$VENV/bin/hotline" console compile-translations
 }
 
 install_all() {

@@ -73,6 +73,16 @@ def _run_hotline(*args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
+def count_households(settings: Settings) -> int:
+    from sqlalchemy import func, select
+
+    from models.households import Household
+    from models.session import session_factory
+
+    with session_factory(settings.database_url)() as session:
+        return session.scalar(select(func.count()).select_from(Household))
+
+
 def ensure_demo_users(settings: Settings) -> dict[str, str]:
     """Create the demo users once; their passwords live in a 0600 file under var/."""
     credentials_file = settings.state_dir / "demo-credentials.txt"
@@ -100,7 +110,7 @@ def write_callers_csv(settings: Settings, path: Path, limit: int = 500) -> int:
 
     with session_factory(settings.database_url)() as session:
         rows = session.execute(
-            select(Phone.number_raw, Person.name).join(Person, Phone.person_id == Person.id)
+            select(Phone.raw, Person.name).join(Person, Phone.person_id == Person.id)
             .limit(limit)).all()
     with path.open("w", encoding="utf-8", newline="") as csv_file:
         csv_file.write("RANDOM\n")
@@ -119,7 +129,7 @@ def start_agent_phones(processes: DemoProcesses) -> None:
         index = int(extension) % 100
         processes.start(f"phone-{extension}", [
             sipp, "-sf", str(SIPP_DIR / "demo_agent_phone.xml"), "-i", "127.0.0.1",
-            "-p", str(5100 + index), "-mp", str(16000 + 4 * index), "-nostdin", "-m", "0"])
+            "-p", str(5100 + index), "-mp", str(16000 + 4 * index), "-nostdin"])
 
 
 def log_agents_in(settings: Settings) -> None:
@@ -138,13 +148,14 @@ def start_callers(processes: DemoProcesses, settings: Settings, callers_csv: Pat
         shutil.which("sipp"), "127.0.0.1:5060", "-sf", str(SIPP_DIR / "demo_caller.xml"),
         "-i", "127.0.0.1", "-p", "5095", "-mp", "17000", "-s", settings.hotline_number,
         "-inf", str(callers_csv), "-r", str(calls_per_minute), "-rp", "60000",
-        "-l", "12", "-m", "0", "-nostdin"])
+        "-l", "12", "-nostdin"])
 
 
 def run(settings: Settings, households: int, calls_per_minute: int) -> None:
     log_dir = settings.state_dir / "demo"
     log_dir.mkdir(parents=True, exist_ok=True)
-    if "0 households" in _run_hotline("demo-data", "--count-only"):
+    if count_households(settings) == 0:
+        print(f"making {households} demo households...")
         _run_hotline("demo-data", "--households", str(households))
     credentials = ensure_demo_users(settings)
     processes = DemoProcesses(log_dir)

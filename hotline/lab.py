@@ -274,6 +274,22 @@ def status(settings: Settings) -> dict:
     }
 
 
+def reload(settings: Settings) -> list[str]:
+    """Install the configuration rendered now and have the running Asterisk re-read it.
+
+    Returns the names of the files whose text changed (nothing to do when empty).
+    """
+    if not is_up(settings):
+        raise LabError("the lab is not up: 'hotline lab up' first")
+    folder = settings.lab_root / "etc/asterisk"
+    changed = [name for name, text in render_all(settings).items()
+               if not (folder / name).exists() or (folder / name).read_text() != text]
+    if changed:
+        install_config(settings)
+        asterisk_cli(settings, "core reload")
+    return changed
+
+
 def asterisk_cli(settings: Settings, command: str, timeout_s: float = 10) -> str:
     """Run an Asterisk CLI command in the lab (`asterisk -rx`) and return its output."""
     result = subprocess.run(["chroot", str(settings.lab_root), "asterisk", "-rx", command],

@@ -33,6 +33,13 @@ def down_command() -> None:
     click.echo("lab down" if lab.down(get_settings()) else "lab was not up: nothing to stop")
 
 
+@lab_group.command("reload")
+def reload_command() -> None:
+    """Install the configuration rendered from asterisk_conf/ into the running lab."""
+    changed = lab.reload(get_settings())
+    click.echo(f"reloaded: {', '.join(changed)}" if changed else "configuration unchanged")
+
+
 @lab_group.command("status")
 def status_command() -> None:
     """Say whether Asterisk and Redis of the lab are running."""

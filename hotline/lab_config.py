@@ -46,6 +46,7 @@ def template_values(settings: Settings) -> dict:
         "wrapup_s": settings.wrapup_s,
         "service_level_s": settings.service_level_s,
         "queue_timeout_s": 300,
+        "outbound_dial": settings.outbound_dial,
         # Stereo (option D, agent and caller on separate channels) needs raw
         # signed linear; mono WAV plays in any browser.
         "recording_extension": "raw" if settings.stereo_recording else "wav",

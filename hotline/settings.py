@@ -46,6 +46,7 @@ class Settings:
     hotline_number: str
     ivr_number: str
     queue_name: str
+    outbound_dial: str
     local_area_code: str = "010"
     late_fee_daily_rate: float = 0.0003
     office_timezone: str = "Asia/Shanghai"
@@ -203,6 +204,8 @@ def load_settings() -> Settings:
         hotline_number=_digits("HOTLINE_NUMBER", "4000"),
         ivr_number=_digits("HOTLINE_IVR_NUMBER", "4001"),
         queue_name=_text("HOTLINE_QUEUE", "hotline"),
+        # An Asterisk Dial() string; ${EXTEN} is the resident's number.
+        outbound_dial=_text("HOTLINE_OUTBOUND_DIAL", "Local/${EXTEN}@lab-residents"),
         # Caller numbers without an area code are local landlines in this area.
         local_area_code=_area_code("HOTLINE_LOCAL_AREA_CODE", "010"),
         # The seeds name the late fee (滞纳金) but give no rate: 0.03 % a day
