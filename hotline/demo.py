@@ -38,8 +38,10 @@ class DemoProcesses:
 
     def start(self, name: str, argv: list[str]) -> subprocess.Popen:
         log_file = open(self.log_dir / f"{name}.log", "ab")
+        # Their own session: Ctrl-C reaches only the demo runner, which then stops
+        # the callers, logs the agents out through the bridge, and stops the rest.
         child = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL)
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
         self.children.append((name, child))
         return child
 
@@ -142,6 +144,16 @@ def log_agents_in(settings: Settings) -> None:
         log.info("queue log-in of %s: %s", login, result.get("message"))
 
 
+def log_agents_out(settings: Settings) -> None:
+    """Leave the lab's queue as the demo found it (members persist across restarts)."""
+    from telephony.commands import CommandClient
+
+    client = CommandClient(settings.redis_url)
+    for login, extension, _ in DEMO_AGENTS:
+        client.call("queue_remove", timeout=5, queue=settings.queue_name,
+                    interface=f"PJSIP/{extension}")
+
+
 def start_callers(processes: DemoProcesses, settings: Settings, callers_csv: Path,
                   calls_per_minute: int) -> None:
     processes.start("callers", [
@@ -176,7 +188,15 @@ def run(settings: Settings, households: int, calls_per_minute: int) -> None:
     except KeyboardInterrupt:
         print("\nstopping the demo (the lab stays up: 'hotline lab down' stops it)")
     finally:
+        _stop_callers_first(processes)
+        log_agents_out(settings)
         processes.stop_all()
+
+
+def _stop_callers_first(processes: DemoProcesses) -> None:
+    for name, child in processes.children:
+        if name == "callers" and child.poll() is None:
+            child.terminate()
 
 
 def _announce(settings: Settings, credentials: dict[str, str], log_dir: Path) -> None:
