@@ -234,3 +234,64 @@ def test_calls_that_end_while_the_bridge_is_away_are_closed_from_queue_log(
     logged = summarize_calls(read_queue_log(lab.queue_log_path))
     mine = {c: logged[c] for c in (answered, abandoned)}
     assert compare_calls(stored, mine) == []
+
+
+def _speech_wav(folder) -> None:
+    """8 kHz mu-law speech for SIPp's rtp_stream (espeak-ng, then sox)."""
+    import subprocess
+
+    raw = folder / "voice.wav"
+    subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(raw), "您好，物业服务中心，请讲"],
+                   check=True, capture_output=True)
+    subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-e", "mu-law",
+                    str(folder / "speech.wav")], check=True, capture_output=True)
+
+
+def test_answered_call_is_recorded_with_its_real_duration(lab, lab_bridge, control, members,
+                                                          own_calls, tmp_path):
+    import shutil
+    import subprocess
+
+    from telephony.recordings import recording_path
+
+    bridge, _, engine = lab_bridge
+    _speech_wav(tmp_path)
+    scenarios = labtools.SIPP_DIR
+    phone = subprocess.Popen(
+        [shutil.which("sipp"), "-sf", str(scenarios / "agent_phone_speech_uas.xml"), "-nostdin",
+         "-i", "127.0.0.1", "-p", "5134", "-m", "1", "-mi", "127.0.0.1", "-mp", "16400"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.3)
+        members.add("PJSIP/8034", "speech-8034")
+        csv = tmp_path / "caller.csv"
+        csv.write_text("SEQUENTIAL\n13800130081;O'Brien;\n", encoding="utf-8")
+        caller = labtools.Sipp("caller_uac.xml", [
+            "127.0.0.1:5060", "-i", "127.0.0.1", "-p", "5095", "-s", lab.hotline_number,
+            "-inf", str(csv), "-m", "1", "-mp", "17300"], tmp_path / "sipp")
+        assert caller.wait(30) == 0, caller.log_path.read_text(errors="replace")
+    finally:
+        phone.terminate()
+        phone.wait(5)
+    record = wait_for(lambda: next((r for r in calls_by_id(engine).values()
+                                    if r["caller_number_raw"] == "13800130081"
+                                    and r["recording_duration_s"] is not None), None),
+                      15, "the call's recording measured")
+    assert record["outcome"] == "answered" and record["caller_name"] == "O'Brien"
+    path = recording_path(bridge.settings, record["callid"])
+    assert record["recording_path"] == str(path.relative_to(bridge.settings.recordings_dir))
+    assert record["recording_size_bytes"] == path.stat().st_size > 44
+    # Option b records only while bridged: the talk time, to within a second.
+    assert abs(record["recording_duration_s"] - record["talk_s"]) <= 1.0
+    assert record["recording_duration_s"] >= 2.0
+    assert _rms(path) > 0.01, "the recording holds no speech"
+
+
+def _rms(path) -> float:
+    import array
+    import math
+    import wave
+
+    with wave.open(str(path)) as recording:
+        samples = array.array("h", recording.readframes(recording.getnframes()))
+    return math.sqrt(sum(s * s for s in samples) / max(1, len(samples))) / 32768
