@@ -11,6 +11,19 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models.console import COMPLAINT_TIERS, DEPARTMENTS, ORDER_KINDS
 
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # older WTForms
+    SelectChoice = None
+
+
+def options(values, blank: bool = False) -> list:
+    """Select options whose labels are their values, with an optional empty first one."""
+    pairs = ([("", "-")] if blank else []) + [(value, value) for value in values]
+    if SelectChoice is None:
+        return pairs
+    return [SelectChoice(value, label) for value, label in pairs]
+
 REPAIR_CATEGORIES = ("plumbing", "electrical", "leak", "safety_facility", "doors_windows",
                      "elevator", "public_area", "other")
 COMPLAINT_CATEGORIES = ("service", "management", "environment", "noise", "security", "fees",
@@ -28,8 +41,8 @@ class WorkOrderForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Length(max=64)])
     callid = HiddenField(validators=[Length(max=64)])
     household_id = HiddenField(validators=[Length(max=12)])
-    kind = SelectField(_l("Kind"), choices=[(kind, kind) for kind in ORDER_KINDS])
-    category = SelectField(_l("Category"), choices=[(name, name) for name in CATEGORIES])
+    kind = SelectField(_l("Kind"), choices=options(ORDER_KINDS))
+    category = SelectField(_l("Category"), choices=options(CATEGORIES))
     description = TextAreaField(_l("Description"),
                                 validators=[DataRequired(), Length(max=2000)])
     address = StringField(_l("Address"), validators=[Length(max=200)])
@@ -38,34 +51,34 @@ class WorkOrderForm(FlaskForm):
     preferred_visit = StringField(_l("Preferred visit time"), validators=[Length(max=80)])
     paid = BooleanField(_l("Paid repair"))
     complaint_tier = SelectField(_l("Complaint tier"),
-                                 choices=[("", "-")] + [(t, t) for t in COMPLAINT_TIERS])
+                                 choices=options(COMPLAINT_TIERS, blank=True))
     resident_deadline = DateTimeLocalField(_l("Resident's deadline"), validators=[Optional()],
                                            format="%Y-%m-%dT%H:%M")
 
 
 class StatusForm(FlaskForm):
-    to_status = SelectField(choices=[(s, s) for s in (
-        "dispatched", "in_progress", "done", "followed_up", "closed")])
-    department = SelectField(choices=[("", "-")] + [(d, d) for d in DEPARTMENTS])
+    to_status = SelectField(choices=options(
+        ("dispatched", "in_progress", "done", "followed_up", "closed")))
+    department = SelectField(choices=options(DEPARTMENTS, blank=True))
     note = StringField(validators=[Length(max=500)])
 
 
 class FollowUpForm(FlaskForm):
-    result = SelectField(choices=[(r, r) for r in ("reached", "unreachable", "refused")])
+    result = SelectField(choices=options(("reached", "unreachable", "refused")))
     satisfaction = IntegerField(validators=[Optional(), NumberRange(min=1, max=5)])
     notes = TextAreaField(validators=[Length(max=1000)])
 
 
 class HandoverForm(FlaskForm):
-    shift = SelectField(choices=[(s, s) for s in ("day", "evening", "night")])
+    shift = SelectField(choices=options(("day", "evening", "night")))
     notes = TextAreaField(validators=[Length(max=4000)])
     open_items = TextAreaField(validators=[Length(max=4000)])
 
 
 class AgentStateForm(FlaskForm):
-    action = SelectField(choices=[(a, a) for a in ("login", "logout", "ready", "pause")])
+    action = SelectField(choices=options(("login", "logout", "ready", "pause")))
     # Only "pause" needs a reason; the view checks it, so the field may be absent.
-    reason = SelectField(choices=[("", "-")] + [(r, r) for r in PAUSE_REASONS],
+    reason = SelectField(choices=options(PAUSE_REASONS, blank=True),
                          validate_choice=False)
 
 

@@ -270,3 +270,29 @@ def test_household_pops_before_answer_and_order_is_linked(
     assert (order.callid, order.household_id, order.kind) == (callid, household_id, "repair")
     assert order.recording == recording == call.recording_path
     assert call.agent_interface == INTERFACE
+
+
+def test_pause_and_ready_go_through_asterisk_and_come_back(
+        lab, stack, only_our_member, browser_page):
+    base_url, _redis = stack
+    page = browser_page
+    page.goto(base_url + "/login")
+    page.fill("#username", "browser-agent")
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(base_url + "/console")
+    page.wait_for_function("window.HOTLINE && window.HOTLINE.received.some("
+                           "r => r.event === 'snapshot')", timeout=10_000)
+    page.click("#state-form button[data-action=login]")
+    page.wait_for_selector('#state-result[data-ok="yes"]', timeout=10_000)
+    page.wait_for_selector('#state-label[data-state="ready"]', timeout=10_000)
+    page.select_option("#pause-reason", "lunch")
+    page.click("#state-form button[data-action=pause]")
+    # The label changes only when Asterisk's QueueMemberPause came back through the bridge.
+    page.wait_for_selector('#state-label[data-state="paused"]', timeout=10_000)
+    assert page.text_content("#state-reason") == "lunch"
+    page.screenshot(path=str(ARTIFACTS / "06-paused.png"))
+    page.click("#state-form button[data-action=ready]")
+    page.wait_for_selector('#state-label[data-state="ready"]', timeout=10_000)
+    page.click("#state-form button[data-action=logout]")
+    page.wait_for_selector('#state-label[data-state="logged_out"]', timeout=10_000)
