@@ -17,6 +17,7 @@ event carries.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import heapq
 import importlib
 import logging
@@ -28,9 +29,11 @@ from typing import Callable, Optional
 from telephony import events as ev
 from telephony import resync
 from telephony.call_writer import CallWriter
+from telephony.errors import SpoolError
 from telephony.normalizer import HANDLERS, normalize
 from telephony.queue_log import QueueLogFollower
 from telephony.recordings import recording_record
+from telephony.spool import Spool, spool_path
 from telephony.state_machine import CallStateMachine
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ FOLLOWED_EVENTS = frozenset(HANDLERS) | {"FullyBooted"}
 # a file still being written at the first.
 FINISH_DELAYS_S = (2.0, 15.0)
 SINK_ERROR_LOG_INTERVAL_S = 10.0
+RESYNC_RETRY_S = 5.0
 
 
 def load_sinks(settings, paths) -> list:
@@ -58,6 +62,22 @@ def load_sinks(settings, paths) -> list:
     return sinks
 
 
+def open_spool(settings, engine) -> Optional[Spool]:
+    """The durable spool for records the database cannot take (telephony.spool).
+
+    One file per database: records spooled for one database are never replayed
+    into another (tests and benchmarks run bridges on private databases).
+    """
+    url = engine.url.render_as_string(hide_password=True)
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    path = spool_path(settings).with_name(f"call-records-{digest}.sqlite3")
+    try:
+        return Spool(path)
+    except SpoolError:
+        log.exception("no spool: while the database is away, records wait in memory only")
+        return None
+
+
 class Bridge:
     """Normalizer -> state machine -> writer and sinks; see the module docstring."""
 
@@ -67,7 +87,7 @@ class Bridge:
         self.engine = engine
         self.clock = clock
         self.machine = CallStateMachine(settings.ring_cadence_s, settings.wrapup_s)
-        self.writer = CallWriter(engine)
+        self.writer = CallWriter(engine, spool=open_spool(settings, engine))
         self.sinks = load_sinks(settings, EXTRA_SINKS) if sinks is None else sinks
         self.queue_log = QueueLogFollower(settings.queue_log_path)
         self.connection = None
@@ -119,10 +139,16 @@ class Bridge:
     def on_connected(self) -> None:
         log.info("AMI connected; resyncing")
         self.publish_event(ev.BridgeConnected(at=self.clock()))
+        self._resync()
+
+    def _resync(self) -> None:
         try:
             resync.resync(self)
-        except Exception:  # noqa: BLE001 - a failed resync is retried at the next connect
-            log.exception("resync failed; following live events without it")
+        except Exception:  # noqa: BLE001 - e.g. the database is away: try again soon
+            log.exception("resync failed; following live events, retrying in %.0f s",
+                          RESYNC_RETRY_S)
+            if not self._stopping.is_set():
+                self.schedule(RESYNC_RETRY_S, self._resync)
             return
         self.resyncs += 1
         self.publish_event(ev.BridgeResynced(at=self.clock()))

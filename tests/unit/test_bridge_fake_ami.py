@@ -244,3 +244,67 @@ def test_hotline_bridge_process_stops_cleanly_on_sigterm(fake_ami, sqlite_url, t
     assert "stopping the bridge" in log
     assert "bridge running" in log  # the sinks, without their Redis, did not stop it
     assert any(a.get("Action") == "Logoff" for a in fake_ami.actions)
+
+
+def test_records_wait_in_the_spool_while_the_database_is_away(fake_ami, tmp_path, monkeypatch,
+                                                              shared_ami_dir):
+    import models
+
+    monkeypatch.delenv("HOTLINE_AMI_SECRET", raising=False)
+    (tmp_path / "ami-secret").write_text(SECRET + "\n")
+    url = f"sqlite:///{tmp_path / 'late.sqlite3'}"  # no tables yet: every commit fails
+    settings = dataclasses.replace(
+        get_settings(), ami_host="127.0.0.1", ami_port=fake_ami.port,
+        ami_secret_file=tmp_path / "ami-secret", state_dir=tmp_path / "state",
+        queue_log_path=tmp_path / "queue_log", recordings_dir=tmp_path / "monitor",
+        database_url=url)
+    engine = make_engine(url)
+    first = RecordingSink()
+    bridge = Bridge(settings, engine, sinks=[first])
+    bridge.start()
+    try:
+        _wait_for(lambda: "bridge_connected" in first.names())
+        fake_ami.send_all(_events_of(shared_ami_dir / "local-channels-two-answered.ami"))
+        _wait_for(lambda: first.names().count("call_ended") == 2)
+        _wait_for(lambda: bridge.writer.spool.pending >= 1)
+        assert "bridge_resynced" not in first.names()  # it needs the database
+    finally:
+        bridge.stop()  # stopped while the database is still away
+    models.Base.metadata.create_all(engine)
+    second = RecordingSink()
+    again = Bridge(settings, engine, sinks=[second])
+    again.start()
+    try:
+        calls = _wait_for(lambda: (lambda c: len(c) == 2 and all(
+            r["outcome"] == "answered" for r in c.values()) and c)(_calls(engine)), 10)
+        assert {r["caller_name"] for r in calls.values()} == {"Owner", "Other"}
+        _wait_for(lambda: "bridge_resynced" in second.names())
+        assert again.writer.spool.pending == 0
+    finally:
+        again.stop()
+
+
+def test_a_failed_resync_is_retried(fake_ami, tmp_path, monkeypatch):
+    import models
+    from telephony import bridge as bridge_module
+
+    monkeypatch.setattr(bridge_module, "RESYNC_RETRY_S", 0.2)
+    monkeypatch.setenv("HOTLINE_AMI_SECRET", SECRET)
+    url = f"sqlite:///{tmp_path / 'late.sqlite3'}"
+    settings = dataclasses.replace(
+        get_settings(), ami_host="127.0.0.1", ami_port=fake_ami.port,
+        state_dir=tmp_path / "state", queue_log_path=tmp_path / "queue_log",
+        recordings_dir=tmp_path / "monitor", database_url=url)
+    engine = make_engine(url)
+    sink = RecordingSink()
+    bridge = Bridge(settings, engine, sinks=[sink])
+    bridge.start()
+    try:
+        _wait_for(lambda: "bridge_connected" in sink.names())
+        time.sleep(0.5)
+        assert "bridge_resynced" not in sink.names()
+        models.Base.metadata.create_all(engine)
+        _wait_for(lambda: "bridge_resynced" in sink.names(), 5)
+        assert sum(a.get("Action") == "QueueStatus" for a in fake_ami.actions) >= 2
+    finally:
+        bridge.stop()
