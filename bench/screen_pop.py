@@ -92,10 +92,11 @@ def prepare_database(url: str, agents: int) -> list[tuple[str, str, str]]:
     return rows
 
 
-def start_console(env: dict, base_url: str) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from hotline.cli import main; main()", "console"],
-        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_console(env: dict, base_url: str, log_path: Path) -> subprocess.Popen:
+    with open(log_path, "wb") as log_file:  # a pipe nobody reads would block the server
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from hotline.cli import main; main()", "console"],
+            env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
     for _ in range(200):
         try:
             if requests.get(base_url + "/healthz", timeout=1).status_code == 200:
@@ -104,7 +105,7 @@ def start_console(env: dict, base_url: str) -> subprocess.Popen:
             pass
         time.sleep(0.1)
     process.kill()
-    raise SystemExit("console did not start: " + process.stderr.read().decode()[-2000:])
+    raise SystemExit("console did not start: " + log_path.read_text()[-2000:])
 
 
 def agent_client(base_url: str, username: str, receipts) -> socketio.Client:
@@ -242,6 +243,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--client-processes", type=int, default=5,
+                        help="processes the agents' clients are spread over (browsers "
+                             "are separate programs; one Python process would serialise them)")
     parser.add_argument("--queue-wait", type=float, default=1.0,
                         help="seconds calls wait in the queue before their agent rings")
     options = parser.parse_args()
@@ -261,20 +265,27 @@ def main() -> None:
                        HOTLINE_REDIS_URL=redis_url, HOTLINE_STATE_DIR=str(folder),
                        HOTLINE_CONSOLE_HOST="127.0.0.1", HOTLINE_CONSOLE_PORT=str(port))
             base_url = f"http://127.0.0.1:{port}"
-            console = start_console(env, base_url)
+            console = start_console(env, base_url, folder / "console.log")
             context = multiprocessing.get_context("spawn")
-            queue, ready, stop = context.Queue(), context.Event(), context.Event()
-            clients = context.Process(target=clients_process, args=(
-                base_url, [username for username, _, _ in rows], queue, ready, stop))
-            clients.start()
-            if not ready.wait(60):
-                raise SystemExit("the agents' clients did not connect")
+            queue, stop = context.Queue(), context.Event()
+            usernames = [username for username, _, _ in rows]
+            client_processes = []
+            for share in range(options.client_processes):
+                ready = context.Event()
+                process = context.Process(target=clients_process, args=(
+                    base_url, usernames[share::options.client_processes], queue, ready, stop))
+                process.start()
+                client_processes.append((process, ready))
+            for _, ready in client_processes:
+                if not ready.wait(60):
+                    raise SystemExit("the agents' clients did not connect")
             receipts = Receipts(queue)
             bridge = Bridge(settings, engine_for(database_url),
                             sinks=[ScreenPopSink(settings)],
                             connection_factory=lambda *args: None)
             run(bridge, receipts, rows, 1, "queued", options.queue_wait, tag="warm-up")
-            print(f"screen-pop latency, {options.agents} agents, {options.rounds} rounds, "
+            print(f"screen-pop latency, {options.agents} agents in "
+                  f"{options.client_processes} client processes, {options.rounds} rounds, "
                   f"{os.cpu_count()} CPUs, calls wait {options.queue_wait} s in queue")
             single = report("one call at a time (baseline)",
                             run(bridge, receipts, rows, options.rounds, "one", 0.05))
@@ -290,7 +301,10 @@ def main() -> None:
                   f"{'met' if queued < 50 else 'NOT met'} ({queued:.2f} ms); "
                   f"cold burst {'met' if cold < 50 else 'NOT met'} ({cold:.2f} ms)")
             stop.set()
-            clients.join(30)
+            for process, _ in client_processes:
+                process.join(30)
+            log_lines = (folder / "console.log").read_text(errors="replace").splitlines()
+            print(f"console log: {len(log_lines)} lines")
             bridge.stop()
         finally:
             if console is not None:
