@@ -84,6 +84,7 @@ def create_app(settings=None, testing: bool = False) -> Flask:
     app.teardown_appcontext(_close_db_session)
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
 
     # Flask-SocketIO's test client cannot work through a message queue: tests
     # get the in-memory manager and hand `socketio` itself to the sink as emitter.

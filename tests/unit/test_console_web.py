@@ -256,3 +256,8 @@ def test_language_switch(agent_client, language, word):
     token = csrf_token_from(agent_client, "/console")
     agent_client.post(f"/lang/{language}", data={"csrf_token": token})
     assert word in agent_client.get("/work-orders").get_data(as_text=True)
+
+
+def test_supervisors_see_the_supervisor_pages_in_the_menu(agent_client, supervisor_client):
+    assert "/supervisor/wallboard" in supervisor_client.get("/console").get_data(as_text=True)
+    assert "/supervisor/wallboard" not in agent_client.get("/console").get_data(as_text=True)
