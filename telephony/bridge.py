@@ -109,6 +109,8 @@ class Bridge:
         self.connection.start()
 
     def stop(self) -> None:
+        if self._stopping.is_set():
+            return  # stopped already (a test stops it early, the fixture again)
         self._stopping.set()
         if self.connection is not None:
             try:

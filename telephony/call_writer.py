@@ -158,6 +158,8 @@ class CallWriter:
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far is committed."""
+        if not self._thread.is_alive():
+            return self._queue.empty()  # closed: nothing will be committed any more
         done = threading.Event()
         self._queue.put((None, done))
         return done.wait(timeout)
