@@ -13,24 +13,78 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+import redis
 import requests
 import socketio
 from werkzeug.security import generate_password_hash
 
 import models
-from bench.screen_pop import CSRF_RE, PASSWORD, free_port, percentile, start_console, start_redis
 from call_queue.live import LiveStateSink
 from models.console import User
 from models.session import engine_for, session_factory
 from telephony.bridge import Bridge
 
 MEMBERS = [f"PJSIP/8{index:03d}" for index in range(50)]
+PASSWORD = "bench password 1"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
+    """A private redis-server on a unix socket; (process, URL)."""
+    path = folder / "redis.sock"
+    process = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(path),
+                                "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(unix_socket_path=str(path))
+    for _ in range(200):
+        try:
+            client.ping()
+            return process, f"unix://{path}?db=0"
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("redis-server did not start")
+
+
+def start_console(env: dict, base_url: str, log_path: Path) -> subprocess.Popen:
+    """`hotline console` as its own process; returns once /healthz answers."""
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from hotline.cli import main; main()", "console"],
+            env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
+    for _ in range(300):
+        try:
+            if requests.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit("console did not start: " + log_path.read_text()[-2000:])
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 class Supervisor:
@@ -136,7 +190,7 @@ def run(base_settings, calls_in_progress: int = 100, samples: int = 300) -> None
                        HOTLINE_REDIS_URL=redis_url, HOTLINE_STATE_DIR=str(folder),
                        HOTLINE_CONSOLE_HOST="127.0.0.1", HOTLINE_CONSOLE_PORT=str(port))
             base_url = f"http://127.0.0.1:{port}"
-            console = start_console(env, base_url)
+            console = start_console(env, base_url, folder / "console.log")
             sink = LiveStateSink(settings)
             bridge = Bridge(settings, engine_for(database_url), sinks=[sink],
                             connection_factory=lambda *args: None)

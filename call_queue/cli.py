@@ -19,8 +19,8 @@ from models.session import session_factory
 
 
 @click.group("stats", invoke_without_command=True)
-@click.option("--from", "start", help="First day (YYYY-MM-DD, UTC), included.")
-@click.option("--to", "end", help="Last day (YYYY-MM-DD, UTC), excluded.")
+@click.option("--from", "start", help="First day (YYYY-MM-DD, the office's), included.")
+@click.option("--to", "end", help="Last day (YYYY-MM-DD, the office's), excluded.")
 @click.option("--by", type=click.Choice(BUCKETS), default="day", show_default=True)
 @click.option("--queue", default=None, help="Only this queue.")
 @click.option("--agent", default=None, help="Only this agent (member interface, PJSIP/8001).")
@@ -34,9 +34,10 @@ def stats_group(ctx, start, end, by, queue, agent, as_json, excel) -> None:
         return
     if not start or not end:
         raise click.UsageError("--from and --to are required")
-    period = stats.make_period(stats.parse_day(start, "--from"), stats.parse_day(end, "--to"),
-                               by, queue, agent)
     settings = get_settings()
+    zone = stats.office_zone(settings)
+    period = stats.make_period(stats.parse_day(start, "--from", zone),
+                               stats.parse_day(end, "--to", zone), by, queue, agent, zone)
     with session_factory(settings.database_url)() as session:
         report = stats.compute_stats(session, period, settings)
     if excel:
@@ -49,15 +50,16 @@ def stats_group(ctx, start, end, by, queue, agent, as_json, excel) -> None:
 @click.option("--queue-log", "queue_log", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Asterisk's queue_log (default: HOTLINE_QUEUE_LOG).")
-@click.option("--from", "start", help="First day (UTC); default: the file's first call.")
+@click.option("--from", "start", help="First day; default: the file's first call.")
 @click.option("--to", "end", help="Last day, excluded; default: just after the file's last call.")
 @click.option("--queue", default=None)
 def verify_command(queue_log, start, end, queue) -> None:
     """Recompute the queue measures from queue_log and compare with the database."""
     settings = get_settings()
     queue_log = queue_log or settings.queue_log_path
-    start = stats.parse_day(start, "--from") if start else None
-    end = stats.parse_day(end, "--to") if end else None
+    zone = stats.office_zone(settings)
+    start = stats.parse_day(start, "--from", zone) if start else None
+    end = stats.parse_day(end, "--to", zone) if end else None
     with session_factory(settings.database_url)() as session:
         result = queue_log_check.verify(session, settings, queue_log, start, end, queue)
     click.echo(json.dumps(result, ensure_ascii=False, indent=1))

@@ -70,7 +70,8 @@ class LiveStateSink:
         Redis down at start must not keep the sink out of the bridge: the board
         starts empty and loading is tried once more at the first event.
         """
-        board = live_state.empty_board(self.clock())
+        board = live_state.empty_board(self.clock(),
+                                       getattr(self.settings, "office_timezone", "UTC"))
         try:
             raw = self.redis.get(BOARD_KEY)
         except redis_lib.RedisError as error:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telephony import events as ev
 
@@ -22,14 +23,14 @@ Board = dict[str, Any]
 _UNREACHABLE = {"unavailable", "invalid", "unknown"}
 
 
-def empty_board(now: float) -> Board:
-    return {"current": False, "note": "waiting for the bridge", "day": _day(now),
+def empty_board(now: float, zone: str = "UTC") -> Board:
+    return {"current": False, "note": "waiting for the bridge", "day": _day(now, zone),
             "queues": {}, "agents": {}, "spies": {}, "updated_at": now}
 
 
-def _day(at: float) -> str:
-    # The board's "today" is the UTC day, the same day the SQL statistics use.
-    return dt.datetime.fromtimestamp(at, dt.timezone.utc).date().isoformat()
+def _day(at: float, zone: str) -> str:
+    # The board's "today" is the office's day, the same day the SQL statistics use.
+    return dt.datetime.fromtimestamp(at, ZoneInfo(zone)).date().isoformat()
 
 
 def _queue(board: Board, name: str) -> dict:
@@ -43,8 +44,8 @@ def _queue(board: Board, name: str) -> dict:
     return queue
 
 
-def _reset_counters_if_new_day(board: Board, at: float) -> None:
-    today = _day(at)
+def _reset_counters_if_new_day(board: Board, at: float, zone: str) -> None:
+    today = _day(at, zone)
     if board["day"] == today:
         return
     board["day"] = today
@@ -272,7 +273,7 @@ def apply(board: Board, event: ev.CallEvent, settings) -> bool:
     handler = HANDLERS.get(type(event))
     if handler is None:
         return False
-    _reset_counters_if_new_day(board, event.at)
+    _reset_counters_if_new_day(board, event.at, getattr(settings, "office_timezone", "UTC"))
     handler(board, event, settings)
     return True
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,16 +53,18 @@ def save_score(session: Session, callid: str, scores: dict[str, int],
     return score
 
 
-def month_start(now: dt.datetime) -> dt.datetime:
-    return now.astimezone(dt.timezone.utc).replace(day=1, hour=0, minute=0, second=0,
-                                                   microsecond=0)
+def month_start(now: dt.datetime, zone: str = "UTC") -> dt.datetime:
+    """Midnight of the first of `now`'s month in the office's zone, as UTC."""
+    local = now.astimezone(ZoneInfo(zone))
+    first = dt.datetime(local.year, local.month, 1, tzinfo=ZoneInfo(zone))
+    return first.astimezone(dt.timezone.utc)
 
 
-def scored_this_month(session: Session, now: dt.datetime) -> dict[str, int]:
-    """Calls scored per agent interface since the first of `now`'s month (UTC)."""
+def scored_this_month(session: Session, now: dt.datetime, zone: str = "UTC") -> dict[str, int]:
+    """Calls scored per agent interface since the first of `now`'s month (office's)."""
     rows = session.execute(
         select(QaScore.agent_interface, func.count())
-        .where(QaScore.scored_at >= month_start(now))
+        .where(QaScore.scored_at >= month_start(now, zone))
         .group_by(QaScore.agent_interface))
     return {interface: count for interface, count in rows}
 

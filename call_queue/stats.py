@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -25,23 +26,29 @@ log = logging.getLogger(__name__)
 GROUPS = LEVELS
 
 
-def parse_day(text: str, option: str) -> dt.datetime:
-    """'YYYY-MM-DD' (or a full ISO time) as a UTC datetime; StatsError names the option."""
+def parse_day(text: str, option: str, zone: str = "UTC") -> dt.datetime:
+    """'YYYY-MM-DD' (or an ISO time) as a UTC datetime; a date or a time without
+    zone is the office's (`zone`) wall clock. StatsError names the option."""
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         raise StatsError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=ZoneInfo(zone))
     return value.astimezone(dt.timezone.utc)
 
 
-def make_period(start: dt.datetime, end: dt.datetime, by: str, queue=None, agent=None):
+def office_zone(settings) -> str:
+    return getattr(settings, "office_timezone", "UTC")
+
+
+def make_period(start: dt.datetime, end: dt.datetime, by: str, queue=None, agent=None,
+                zone: str = "UTC"):
     if by not in BUCKETS:
         raise StatsError(f"--by must be one of {', '.join(BUCKETS)}, not {by!r}")
     if end <= start:
         raise StatsError(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()})")
-    return q.Period(start, end, by, queue or None, agent or None)
+    return q.Period(start, end, by, queue or None, agent or None, zone)
 
 
 def _derive(values: dict) -> dict:
@@ -90,6 +97,7 @@ def compute_stats(session: Session, period: q.Period, settings,
     """The full report: measures with norms, rows per bucket, total, per queue, per agent."""
     report = {
         "from": period.start.isoformat(), "to": period.end.isoformat(), "by": period.by,
+        "time_zone": period.zone,
         "queue": period.queue, "agent": period.agent,
         "settings": {"service_level_s": settings.service_level_s,
                      "short_abandon_s": settings.short_abandon_s,

@@ -35,6 +35,11 @@ class Period:
     by: str
     queue: Optional[str] = None
     agent: Optional[str] = None
+    zone: str = "UTC"  # the office's time zone: buckets are its days and hours
+
+    def bucket(self, dialect: str, column):
+        offset = sq.zone_offset(self.zone, self.start, self.end) if dialect == "sqlite" else 0
+        return sq.bucket_expr(dialect, column, self.by, self.zone, offset)
 
 
 def _if(condition, value=1):
@@ -42,7 +47,7 @@ def _if(condition, value=1):
 
 
 def _bucket(session: Session, period: Period, column):
-    return sq.bucket_expr(session.get_bind().dialect.name, column, period.by)
+    return period.bucket(session.get_bind().dialect.name, column)
 
 
 def call_measures(session: Session, period: Period, settings,
@@ -151,7 +156,7 @@ def agent_time_measures(session: Session, period: Period, levels=LEVELS) -> dict
     if period.agent:
         where.append(AgentStateSpan.interface == period.agent)
     # A span that began before the period counts from the period's start, in its bucket.
-    keys = {"bucket": sq.bucket_expr(dialect, start, period.by),
+    keys = {"bucket": period.bucket(dialect, start),
             "agent": AgentStateSpan.interface}
     return rollup(session, keys, additive, where,
                   lambda S: {"occupancy": sq.ratio(S("talk"), S("talk") + S("idle")),

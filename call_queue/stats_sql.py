@@ -1,31 +1,54 @@
 """The only dialect-specific SQL of the statistics: time buckets and durations.
 
 Every bucket is a text label computed by the database, identical on SQLite and
-PostgreSQL, in UTC (the stored zone):
+PostgreSQL, in the office's time zone (a day is the office's day):
   halfhour 'YYYY-MM-DD HH:MM' (MM 00 or 30), day 'YYYY-MM-DD',
   week 'YYYY-MM-DD' of its Monday (ISO week), month 'YYYY-MM-01'.
-SQLite stores UTCDateTime as 'YYYY-MM-DD HH:MM:SS.ffffff' text, so strftime works
-on it directly; PostgreSQL holds timestamptz, read here at time zone UTC.
+PostgreSQL holds timestamptz and converts with the zone's name (exact across
+daylight-saving changes). SQLite stores UTCDateTime as 'YYYY-MM-DD HH:MM:SS.ffffff'
+UTC text and has no zone database: it shifts by the zone's offset at the period's
+start, exact for zones without daylight saving (Asia/Shanghai); a period across
+a change is logged.
 """
 from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Float, cast, func, text
 from sqlalchemy.sql import case
 
 from call_queue.errors import StatsError
 
+log = logging.getLogger(__name__)
+
 BUCKETS = ("halfhour", "day", "week", "month")
 
 
-def bucket_expr(dialect: str, column, by: str) -> ColumnElement:
-    """A text label of the `by` bucket that `column` (a UTC timestamp) falls in."""
+def bucket_expr(dialect: str, column, by: str, zone: str = "UTC",
+                offset_s: int = 0) -> ColumnElement:
+    """A text label of the `by` bucket (in `zone`) that `column`, a UTC timestamp,
+    falls in. `offset_s`: the zone's UTC offset, for SQLite (see `zone_offset`)."""
     if by not in BUCKETS:
         raise StatsError(f"--by must be one of {', '.join(BUCKETS)}, not {by!r}")
     if dialect == "sqlite":
-        return _sqlite_bucket(column, by)
+        local = column if offset_s == 0 else func.datetime(column, f"{offset_s:+d} seconds")
+        return _sqlite_bucket(local, by)
     if dialect == "postgresql":
-        return _postgres_bucket(column, by)
+        return _postgres_bucket(func.timezone(zone, column), by)
     raise StatsError(f"statistics support SQLite and PostgreSQL, not {dialect}")
+
+
+def zone_offset(zone: str, start: dt.datetime, end: dt.datetime) -> int:
+    """The zone's UTC offset (s) at `start`; a different one at `end` is logged."""
+    tz = ZoneInfo(zone)
+    first = int(start.astimezone(tz).utcoffset().total_seconds())
+    last = int((end - dt.timedelta(microseconds=1)).astimezone(tz).utcoffset().total_seconds())
+    if first != last:
+        log.warning("%s changes its UTC offset within %s..%s: SQLite buckets use %+d s",
+                    zone, start.isoformat(), end.isoformat(), first)
+    return first
 
 
 def _sqlite_bucket(column, by: str) -> ColumnElement:
@@ -41,17 +64,16 @@ def _sqlite_bucket(column, by: str) -> ColumnElement:
     return func.substr(column, 1, 14).concat(half)
 
 
-def _postgres_bucket(column, by: str) -> ColumnElement:
-    utc = func.timezone("UTC", column)
+def _postgres_bucket(local, by: str) -> ColumnElement:
+    # `local` is the office's wall-clock time (timestamp without zone).
     if by == "day":
-        return func.to_char(utc, "YYYY-MM-DD")
+        return func.to_char(local, "YYYY-MM-DD")
     if by == "month":
-        return func.to_char(utc, "YYYY-MM-01")
+        return func.to_char(local, "YYYY-MM-01")
     if by == "week":
-        return func.to_char(func.date_trunc("week", utc), "YYYY-MM-DD")
-    minute = func.extract("minute", utc)
-    half = case((minute < 30, "00"), else_="30")
-    return func.to_char(utc, "YYYY-MM-DD HH24:").concat(half)
+        return func.to_char(func.date_trunc("week", local), "YYYY-MM-DD")
+    half = case((func.extract("minute", local) < 30, "00"), else_="30")
+    return func.to_char(local, "YYYY-MM-DD HH24:").concat(half)
 
 
 def seconds_between(dialect: str, start, end) -> ColumnElement:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify, render_template, request
 from flask_login import current_user
@@ -25,9 +26,9 @@ log = logging.getLogger(__name__)
 @bp.get("/wallboard")
 @roles_required(*SUPERVISOR_ROLES)
 def wallboard():
-    today = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.timezone.utc)
     return render_template("supervisor/wallboard.html", board=read_wallboard(redis_client()),
-                           qa_counts=scored_this_month(db(), today))
+                           qa_counts=scored_this_month(db(), now, stats.office_zone(settings())))
 
 
 def _command_client():
@@ -59,13 +60,14 @@ def spy():
 
 
 def _period_from_request() -> Period:
-    today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    month_start = today.replace(day=1)
-    start = request.args.get("from") or month_start.date().isoformat()
-    end = request.args.get("to") or (today + dt.timedelta(days=1)).date().isoformat()
-    return stats.make_period(stats.parse_day(start, "from"), stats.parse_day(end, "to"),
-                             request.args.get("by", "day"), request.args.get("queue"),
-                             request.args.get("agent"))
+    """The query's period; by default this month up to today, in the office's days."""
+    zone = stats.office_zone(settings())
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    start = request.args.get("from") or today.replace(day=1).isoformat()
+    end = request.args.get("to") or (today + dt.timedelta(days=1)).isoformat()
+    return stats.make_period(stats.parse_day(start, "from", zone),
+                             stats.parse_day(end, "to", zone), request.args.get("by", "day"),
+                             request.args.get("queue"), request.args.get("agent"), zone)
 
 
 def _report():

@@ -21,6 +21,7 @@ class FakeSettings:
     service_level_s: int = 20
     short_abandon_s: int = 5
     wrapup_s: int = 30
+    office_timezone: str = "UTC"
 
 
 @pytest.fixture
@@ -193,3 +194,17 @@ def test_redis_down_at_start_does_not_keep_the_sink_out(redis_client, tmp_path):
     sink.handle(queued("c2", T0 + 1))
     assert [c["callid"] for c in live.read_wallboard(redis_client, T0 + 2)["queues"][0]
             ["waiting"]] == ["c1", "c2"]
+
+
+def test_today_is_the_office_day(redis_client):
+    settings = dataclasses.replace(FakeSettings(), office_timezone="Asia/Shanghai")
+    pushed = []
+    sink = live.LiveStateSink(settings, redis_client=redis_client, emit=pushed.append,
+                              clock=lambda: T0, spy_recorder=False, span_recorder=False)
+    # T0 is 2026-11-23 14:51 UTC, 22:51 in Shanghai; two hours on it is the 24th
+    # there (counters start again) while still the 23rd in UTC.
+    sink.handle(queued("c1", T0))
+    assert pushed[-1]["day"] == "2026-11-23"
+    sink.handle(queued("c2", T0 + 2 * 3600))
+    assert pushed[-1]["day"] == "2026-11-24"
+    assert pushed[-1]["queues"][0]["offered"] == 1

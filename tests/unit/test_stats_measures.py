@@ -209,3 +209,21 @@ def test_bad_requests_are_refused():
         stats.make_period(at(2, 0), at(1, 0), "day")
     with pytest.raises(StatsError, match="--from"):
         stats.parse_day("yesterday", "--from")
+
+
+def test_buckets_and_period_are_the_office_days(loaded):
+    zone = "Asia/Shanghai"
+    # Local 2026-11-02 .. 2026-11-04 is UTC 2026-11-01 16:00 .. 2026-11-03 16:00.
+    period = stats.make_period(stats.parse_day("2026-11-02", "--from", zone),
+                               stats.parse_day("2026-11-04", "--to", zone), "halfhour",
+                               zone=zone)
+    with loaded() as session:
+        report = stats.compute_stats(session, period, FakeSettings())
+    rows = {row["bucket"]: stats.flat_values(row)["received"] for row in report["rows"]
+            if stats.flat_values(row)["received"]}
+    # c1..c6 at UTC 09:10..10:15 on the 2nd are 17:10..18:15 in Shanghai; c7, c8 (UTC
+    # 14:00, 14:10 on the 3rd) are 22:00, 22:10 there.
+    assert rows == {"2026-11-02 17:00": 2, "2026-11-02 17:30": 2, "2026-11-02 18:00": 2,
+                    "2026-11-03 22:00": 2}
+    assert report["time_zone"] == zone
+    assert period.start == dt.datetime(2026, 11, 1, 16, tzinfo=UTC)

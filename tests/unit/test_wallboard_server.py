@@ -14,7 +14,7 @@ import socketio
 from werkzeug.security import generate_password_hash
 
 import models
-from bench.screen_pop import CSRF_RE, PASSWORD, free_port, start_console, start_redis
+from bench.stats_push import CSRF_RE, PASSWORD, free_port, start_console, start_redis
 from call_queue.live import LiveStateSink
 from hotline.settings import load_settings
 from models.console import User
@@ -37,7 +37,7 @@ def console(tmp_path):
                HOTLINE_STATE_DIR=str(tmp_path), HOTLINE_CONSOLE_HOST="127.0.0.1",
                HOTLINE_CONSOLE_PORT=str(port))
     base_url = f"http://127.0.0.1:{port}"
-    process = start_console(env, base_url)
+    process = start_console(env, base_url, tmp_path / "console.log")
     settings = dataclasses.replace(load_settings(), database_url=database_url,
                                    redis_url=redis_url, state_dir=tmp_path)
     yield base_url, settings
