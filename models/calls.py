@@ -12,6 +12,7 @@ measured between AgentCalled and the event that ended the ring.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Optional
 
 from sqlalchemy import (
@@ -46,7 +47,7 @@ class Call(Base):
     linkedid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     channel: Mapped[Optional[str]] = mapped_column(String(128))
     caller_number_raw: Mapped[Optional[str]] = mapped_column(String(64))
-    # Digits only, for matching; households.matching refines it later.
+    # As households match numbers (normalize_caller_number below).
     caller_number: Mapped[Optional[str]] = mapped_column(String(40), index=True)
     caller_name: Mapped[Optional[str]] = mapped_column(String(128))
     dialled_number: Mapped[Optional[str]] = mapped_column(String(64))
@@ -118,14 +119,21 @@ class RingAttempt(Base):
     )
 
 
+@lru_cache(maxsize=8192)
 def normalize_caller_number(raw: Optional[str]) -> Optional[str]:
-    """The digits of a caller number ('+86 138-0013-8000' -> '8613800138000').
+    """The number as households match it ('+86 138-0013-8000' -> '13800138000').
 
-    A first, simple form so that calls can be grouped by number now;
-    households.matching owns the real normalization (area codes, country
-    prefix) and the bridge calls it when it exists.
+    households.numbers owns the rules (country prefix, area codes, withheld
+    numbers -> None); if it cannot be imported the digits alone are kept.
+    Cached: the bridge asks again for every event of a call.
     """
-    if raw is None:
+    if not raw:
         return None
+    try:
+        from households.numbers import normalize_number
+    except ImportError:  # the households package is optional for this table
+        normalize_number = None
+    if normalize_number is not None:
+        return normalize_number(raw).key
     digits = "".join(ch for ch in raw if ch.isdigit())
     return digits or None

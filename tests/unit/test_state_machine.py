@@ -209,3 +209,20 @@ def test_resync_helpers():
     machine.close_unseen("1.7", _at(9))
     [record] = machine.take_changed()
     assert record["outcome"] == "ended_unseen" and record["ended_at"] == _at(9)
+
+
+def test_caller_number_is_kept_raw_and_normalized_as_households_match_it():
+    machine = CallStateMachine()
+    machine.apply(dataclasses_replace(_queued(), caller_number="+86 138-0013-8000"))
+    [record] = machine.take_changed()
+    assert record["caller_number_raw"] == "+86 138-0013-8000"
+    assert record["caller_number"] == "13800138000"
+    machine.apply(dataclasses_replace(_queued("1800000000.2"), caller_number="<unknown>"))
+    [record] = machine.take_changed()
+    assert record["caller_number"] is None
+
+
+def dataclasses_replace(event, **changes):
+    import dataclasses
+
+    return dataclasses.replace(event, **changes)
