@@ -93,7 +93,7 @@ class Bridge:
         self.connection = None
         self.connection_factory = connection_factory or _ami_connection
         self.resyncs = 0
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._tasks: list = []
         self._task_seq = 0
         self._stopping = threading.Event()
@@ -117,8 +117,8 @@ class Bridge:
                 self.connection.close()
             except Exception:  # noqa: BLE001 - the records below must still be committed
                 log.exception("AMI connection did not close cleanly")
-        with self._lock:
-            self._take_and_write(time.perf_counter())
+        with self.lock:
+            self.write_changed_calls(time.perf_counter())
         self.writer.flush()
         self.writer.close()
         for sink in self.sinks:
@@ -134,7 +134,7 @@ class Bridge:
         arrived = time.perf_counter()
         events = normalize(message)
         if events:
-            with self._lock:
+            with self.lock:
                 for event in events:
                     self.process(event, arrived)
 
@@ -163,11 +163,11 @@ class Bridge:
     def process(self, event: ev.CallEvent, arrived: Optional[float] = None) -> None:
         """One typed event through the state machine, the writer and the sinks."""
         arrived = time.perf_counter() if arrived is None else arrived
-        with self._lock:
+        with self.lock:
             if isinstance(event, ev.CallAbandoned):
                 event = self._with_exit_reason(event)
             published = self.machine.apply(event)
-            self._take_and_write(arrived)
+            self.write_changed_calls(arrived)
             for item in published:
                 self._publish(item)
 
@@ -175,7 +175,8 @@ class Bridge:
         """An event that is not a call's (bridge state, snapshot) straight to the sinks."""
         self.process(event)
 
-    def _take_and_write(self, arrived: float) -> None:
+    def write_changed_calls(self, arrived: float) -> None:
+        """Hand the state machine's changed records to the writer (hold `lock`)."""
         records = self.machine.take_changed()
         if not records:
             return
@@ -183,7 +184,7 @@ class Bridge:
         for record in records:
             if record["closed"]:
                 for delay in FINISH_DELAYS_S:
-                    self.schedule(delay, self._finish_call, record["callid"], record["outcome"])
+                    self.schedule(delay, self.finish_call, record["callid"], record["outcome"])
 
     def _publish(self, event: ev.CallEvent) -> None:
         for sink in self.sinks:
@@ -209,7 +210,7 @@ class Bridge:
 
     # ---- deferred work
     def schedule(self, delay_s: float, function: Callable, *args) -> None:
-        with self._lock:
+        with self.lock:
             self._task_seq += 1
             heapq.heappush(self._tasks, (time.monotonic() + delay_s, self._task_seq,
                                          function, args))
@@ -217,7 +218,7 @@ class Bridge:
     def run_due_tasks(self, now: Optional[float] = None) -> int:
         now = time.monotonic() if now is None else now
         done = 0
-        with self._lock:
+        with self.lock:
             while self._tasks and self._tasks[0][0] <= now:
                 _, _, function, args = heapq.heappop(self._tasks)
                 try:
@@ -231,7 +232,8 @@ class Bridge:
         while not self._stopping.wait(0.25):
             self.run_due_tasks()
 
-    def _finish_call(self, callid: str, outcome: Optional[str]) -> None:
+    def finish_call(self, callid: str, outcome: Optional[str]) -> None:
+        """After a call closed: its recording's size and duration, queue_log's exit reason."""
         recording = recording_record(self.settings, callid)
         if recording is not None:
             self.writer.submit([recording], time.perf_counter())

@@ -55,7 +55,7 @@ def reconcile_open_calls(bridge, alive: set[str], entries=(), now: Optional[floa
     now = bridge.clock() if now is None else now
     bridge.writer.flush()  # what the machine already closed must be in the database
     counts = {"followed": 0, "from_queue_log": 0, "ended_unseen": 0, "adopted_waiting": 0}
-    with bridge._lock:
+    with bridge.lock:
         machine = bridge.machine
         in_database = _open_calls_in_database(bridge.engine)
         open_ids = (set(in_database) | machine.open_callids())
@@ -71,7 +71,7 @@ def reconcile_open_calls(bridge, alive: set[str], entries=(), now: Optional[floa
                 machine.close_unseen(callid, now)
                 counts["ended_unseen"] += 1
         counts["adopted_waiting"] = _adopt_waiting(bridge, entries, in_database, now)
-        bridge._take_and_write(time.perf_counter())
+        bridge.write_changed_calls(time.perf_counter())
     log.info("resync: %s", counts)
     return counts
 
@@ -90,7 +90,7 @@ def _close_from_queue_log(bridge, callid: str) -> bool:
         return False
     bridge.machine.forget(callid)
     bridge.writer.submit([record_from_queue_log(logged)], time.perf_counter())
-    bridge.schedule(0.5, bridge._finish_call, callid, logged.outcome)  # its recording
+    bridge.schedule(0.5, bridge.finish_call, callid, logged.outcome)  # its recording
     return True
 
 
