@@ -26,7 +26,7 @@
 
   function addRow(list, key, value) {
     if (value === null || value === undefined || value === "") return;
-    const dt = document.createElement("dt"); dt.textContent = key;
+    const dt = document.createElement("dt"); dt.textContent = i18n["f_" + key] || key;
     const dd = document.createElement("dd"); dd.textContent = String(value);
     dd.dataset.field = key;
     list.append(dt, dd);
@@ -49,7 +49,9 @@
     }
     const b = record.balance || {};
     for (const [key, value] of Object.entries(b)) {
-      if (typeof value !== "object") addRow(list, key, value);
+      if (typeof value !== "object" && key !== "household_id" && key !== "as_of") {
+        addRow(list, key, value);
+      }
     }
     addRow(list, "open_work_orders", (record.open_work_orders || []).map(
       (o) => "#" + o.id + " " + o.kind + " " + o.status).join("; "));
