@@ -28,6 +28,12 @@ def _iso(value):
 
 def build_screen_pop(session: Session, household_id: int, callid: str | None = None,
                      as_of: dt.date | None = None) -> dict:
+    return _record(session, household_id, callid, as_of,
+                   history.ivr_session_for_call(session, callid))
+
+
+def _record(session: Session, household_id: int, callid: str | None, as_of: dt.date | None,
+            ivr_session: dict | None) -> dict:
     rows = queries.run(session, queries.HOUSEHOLD_RECORD, household_id=household_id).all()
     if not rows:
         raise HouseholdNotFound(f"no household {household_id}")
@@ -40,7 +46,7 @@ def build_screen_pop(session: Session, household_id: int, callid: str | None = N
         "balance": balance_summary(session, household_id, as_of=as_of).as_dict(),
         "open_work_orders": history.open_work_orders(session, household_id),
         "last_calls": history.last_calls(session, _call_number_forms(number_keys)),
-        "ivr_session": history.ivr_session_for_call(session, callid),
+        "ivr_session": ivr_session,
         "callid": callid,
     }
 
@@ -121,6 +127,6 @@ def screen_pop_for_number(session: Session, raw_number: str | None,
     result["identified_by"] = ("ivr" if ivr and ivr.get("household_id")
                                else "caller_number" if household_id else None)
     if household_id is not None:
-        result["household"] = build_screen_pop(session, household_id, callid, as_of)
+        result["household"] = _record(session, household_id, callid, as_of, ivr)
     result["ivr_session"] = ivr
     return result
