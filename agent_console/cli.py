@@ -61,8 +61,10 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--name", "display_name", default="", help="Name shown on screen.")
 @click.option("--language", type=click.Choice(["zh", "en"]), default="zh")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--exist-ok", is_flag=True,
+              help="A user of that name already there is not an error (scripts, demo).")
 def add_user_command(username, role, phone_interface, display_name, language,
-                     password_stdin) -> None:
+                     password_stdin, exist_ok) -> None:
     """Create a console account."""
     from models.console import User
     from models.session import session_factory
@@ -74,6 +76,9 @@ def add_user_command(username, role, phone_interface, display_name, language,
     password = _read_password(password_stdin)
     with session_factory(get_settings().database_url)() as session:
         if session.scalar(select(User).where(User.username == username)) is not None:
+            if exist_ok:
+                click.echo(f"user {username} exists already; left as it is")
+                return
             raise HotlineError(f"user {username!r} exists already")
         session.add(User(username=username, role=role, phone_interface=phone_interface,
                          display_name=display_name or username, language=language,

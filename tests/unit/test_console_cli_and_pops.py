@@ -41,6 +41,10 @@ def test_users_add_refuses_bad_input_and_duplicates(console_settings, monkeypatc
     assert run_users_add(console_settings, monkeypatch, "fay", "--phone", "PJSIP/8005").exit_code == 0
     again = run_users_add(console_settings, monkeypatch, "gus", "--phone", "PJSIP/8005")
     assert again.exit_code != 0 and "bound to another user" in str(again.exception)
+    twice = run_users_add(console_settings, monkeypatch, "fay", "--phone", "PJSIP/8005")
+    assert twice.exit_code != 0 and "exists already" in str(twice.exception)
+    tolerated = run_users_add(console_settings, monkeypatch, "fay", "--exist-ok")
+    assert tolerated.exit_code == 0 and "left as it is" in tolerated.output
 
 
 def test_pop_cache_builds_once_per_call_and_forgets():
