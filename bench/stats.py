@@ -4,15 +4,16 @@
    attempts left out, plus work orders (default 200,000), follow-ups, agent
    state spans, QA scores and IVR sessions, bulk-loaded (PostgreSQL COPY, SQLite
    executemany in one transaction). The databases are created afresh.
-2. The full statistics page for one month (the data's second, in the office's zone): by day, total, per
-   queue, per agent, exactly as /supervisor/stats runs it, timed on PostgreSQL
+2. The full statistics page for one month (the data's second, in the office's
+   time zone): by day, total, per queue, per agent, every source table, exactly
+   as /supervisor/stats runs it (call_queue.stats.compute_stats), timed on PostgreSQL
    (target < 1 s) and SQLite (target < 2 s); best and median of several runs,
    the first run (cold) printed apart; the baseline is the same page for one day.
 3. Wallboard push latency: the console as its own process with a private
    redis-server, a supervisor logged in over python-socketio (websocket), 100
-   calls in progress, and the bridge's LiveStateSink publishing each change
-   through Socket.IO's Redis queue. Latency = sink.handle() called -> board
-   received by the client (target p99 < 200 ms).
+   calls in progress, and the bridge's pipeline with LiveStateSink publishing
+   each change through Socket.IO's Redis queue. Latency = AMI message handed to
+   Bridge.on_message -> board received by the client (target p99 < 200 ms).
 
     .venv/bin/python bench/stats.py [--calls 1000000] [--orders 200000] [--months 12]
         [--postgres-url URL] [--skip-load] [--only queries|push]
