@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given, strategies as st
 
 from households.fees import (
-    LedgerCharge, Quarter, late_fee, management_fee_for_period, outstanding_by_charge,
+    LedgerCharge, Quarter, late_fee, management_fee_for_period, money, outstanding_by_charge,
 )
 from models.households import Occupancy
 
@@ -25,7 +25,7 @@ def test_fee_is_never_more_than_the_full_fee(area, rate, quarter, handover, occu
                                              renovation, move_in):
     fee = management_fee_for_period(area, rate, quarter.start, quarter.end, handover, occupancy,
                                     renovation, move_in)
-    assert Decimal(0) <= fee <= (area * rate * 3).quantize(CENT)
+    assert Decimal(0) <= fee <= money(area * rate * 3)
 
 
 @given(areas, rates, quarters, days, st.sampled_from(list(Occupancy)), optional_days,
