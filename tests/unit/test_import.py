@@ -269,3 +269,11 @@ def test_headers_with_units_spaces_and_english_names(session_factory, tmp_path):
     path = write_csv(tmp_path / "headers.csv", [header, GOOD_ROW])
     with session_factory() as session:
         assert import_households_file(session, path).rows == 1
+
+
+def test_phones_without_a_name(session_factory, tmp_path):
+    path = write_csv(tmp_path / "nameless.csv", [HEADER + ["租户", "租户电话"],
+                                                 GOOD_ROW + ["", "13911112222"]])
+    with session_factory() as session:
+        problems = rejected(session, path)
+    assert problems == ["row 2, column tenant_name: phones given without a name"]
