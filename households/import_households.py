@@ -119,7 +119,7 @@ def _parse_row(number: int, raw: dict, present: list[str],
         phones = cells.get(phones_column, values.parse_phones, required=role == "owner" or
                            bool(name))
         identity = cells.get(id_column, lambda t: values.parse_name(t, 40)) if id_column else None
-        if phones and not name:
+        if phones and not name and not cells.refused(name_column):
             problems.append(Problem(number, name_column, "phones given without a name"))
         people[role] = PersonRow(role, name, identity, phones or []) if name else None
     return HouseholdRow(row_number=number, people=people, **fields)

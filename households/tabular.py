@@ -216,7 +216,7 @@ class RowCells:
     def get(self, column: str, parse=None, required: bool = False):
         text = cell_text(self.number, column, self.row.get(column), self.problems)
         if text is None:
-            if required and not self._refused(column):
+            if required and not self.refused(column):
                 self.problems.append(Problem(self.number, column, "required cell is empty"))
             return None
         if parse is None:
@@ -227,5 +227,5 @@ class RowCells:
             self.problems.append(Problem(self.number, column, str(error)))
             return None
 
-    def _refused(self, column: str) -> bool:
+    def refused(self, column: str) -> bool:
         return any(p.column == column for p in self.problems[self.first_problem:])
