@@ -11,9 +11,10 @@ REPO=$(pwd)
 VENV="$REPO/.venv"
 
 # Debian packages: the lab's chroot builder, Redis, PostgreSQL (tests and production),
-# SIPp (calls without phones), chromium (browser tests), espeak-ng + sox (Mandarin
+# SIPp (calls without phones), chromium and a CJK font (browser tests and their
+# screenshots), espeak-ng + sox (Mandarin
 # IVR prompts), python3-venv.
-APT_PACKAGES="python3 python3-venv python3-dev ca-certificates debootstrap redis-server postgresql sip-tester chromium espeak-ng sox git"
+APT_PACKAGES="python3 python3-venv python3-dev ca-certificates debootstrap redis-server postgresql sip-tester chromium fonts-wqy-microhei espeak-ng sox git"
 
 log() { printf '\n== %s\n' "$*"; }
 
