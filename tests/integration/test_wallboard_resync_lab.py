@@ -1,0 +1,87 @@
+"""The wallboard after a bridge restart: rebuilt from Asterisk's QueueStatus, and
+saying it is not current until the bridge has resynced.
+
+Run under `flock /tmp/hotline-lab.lock`. The bridge runs in-process with the real
+LiveStateSink on a private redis-server (the lab's Redis is shared); the board is
+wiped between the two bridges, as if Redis had lost it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+import redis
+
+import models
+from bench.stats_push import start_redis
+from call_queue.live import BOARD_KEY, LiveStateSink, read_wallboard
+from models.session import make_engine
+from telephony.bridge import Bridge
+from tests.integration.test_bridge_lab import (  # noqa: F401  (fixtures)
+    RecordingSink, calls_by_id, control, members, set_lab_phone, wait_for,
+)
+from tests.integration.test_stats_verify_lab import local, originate
+
+pytestmark = pytest.mark.lab
+
+AGENT = "8086"
+
+
+@pytest.fixture
+def board_settings(lab, tmp_path):
+    process, redis_url = start_redis(tmp_path)
+    url = f"sqlite:///{tmp_path / 'board.sqlite3'}"
+    models.Base.metadata.create_all(make_engine(url))
+    yield dataclasses.replace(lab.settings, database_url=url, redis_url=redis_url)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def run_bridge(settings):
+    pushed = []
+    watcher = RecordingSink()
+    sink = LiveStateSink(settings, emit=pushed.append)
+    bridge = Bridge(settings, make_engine(settings.database_url), sinks=[watcher, sink])
+    bridge.start()
+    wait_for(lambda: watcher.count("bridge_resynced"), 10, "the bridge's resync")
+    return bridge, pushed
+
+
+def waiting(board: dict) -> dict:
+    return {caller["callid"]: caller for queue in board["queues"] for caller in queue["waiting"]}
+
+
+def test_board_is_rebuilt_from_asterisk_after_a_restart(lab, board_settings, control, members):
+    set_lab_phone(control, AGENT, ring="1", talk="5")
+    members.add(local(AGENT), "board-agent")
+    members.act("QueuePause", local(AGENT), Paused="true", Reason="resync test")
+    store = redis.Redis.from_url(board_settings.redis_url)
+    first, _ = run_bridge(board_settings)
+    callid = originate(control, lab, "13800138086", "等待中", patience_s=25)
+    try:
+        wait_for(lambda: callid in waiting(read_wallboard(store)), 10, "the caller on the board")
+        first.stop()
+        store.delete(BOARD_KEY)  # the board is lost with the bridge
+        time.sleep(2.5)  # the caller keeps waiting while no bridge runs
+        restarted_at = time.time()
+
+        second, pushed = run_bridge(board_settings)
+        try:
+            currents = [board["current"] for board in pushed]
+            # Not current while rebuilding; current once resynced, and not before.
+            assert currents[0] is False and currents[-1] is True
+            rebuilt = read_wallboard(store)
+            assert rebuilt["current"] is True
+            assert waiting(rebuilt)[callid]["caller_number"] == "13800138086"
+            # The wait counts from when the caller entered, not from the restart.
+            assert waiting(rebuilt)[callid]["entered_at"] <= restarted_at - 1
+            agent = {a["interface"]: a for a in rebuilt["agents"]}[local(AGENT)]
+            assert agent["state"] == "paused"
+        finally:
+            second.stop()
+    finally:
+        channel = calls_by_id(make_engine(board_settings.database_url), [callid]).get(
+            callid, {}).get("channel")
+        if channel:
+            control.send_action({"Action": "Hangup", "Channel": channel})
