@@ -47,6 +47,7 @@ FOLLOWED_EVENTS = frozenset(HANDLERS) | {"FullyBooted"}
 FINISH_DELAYS_S = (2.0, 15.0)
 SINK_ERROR_LOG_INTERVAL_S = 10.0
 RESYNC_RETRY_S = 5.0
+BOOT_WAIT_S = 10.0
 
 
 def load_sinks(settings, paths) -> list:
@@ -93,6 +94,8 @@ class Bridge:
         self.connection = None
         self.connection_factory = connection_factory or _ami_connection
         self.resyncs = 0
+        self._booted_this_session = False
+        self._session = 0  # AMI logins so far: a fallback timer is for its own session
         self.lock = threading.RLock()
         self._tasks: list = []
         self._task_seq = 0
@@ -132,6 +135,9 @@ class Bridge:
     # ---- AMI callbacks (the connection's dispatch thread)
     def on_message(self, message) -> None:
         arrived = time.perf_counter()
+        if message.get("Event") == "FullyBooted":
+            self._resync_once_booted()
+            return
         events = normalize(message)
         if events:
             with self.lock:
@@ -139,9 +145,26 @@ class Bridge:
                     self.process(event, arrived)
 
     def on_connected(self) -> None:
-        log.info("AMI connected; resyncing")
+        # Asterisk takes AMI logins while still loading its modules (a restart, a
+        # crash): a resync then finds no queue. FullyBooted comes right after the
+        # login, or when the boot ends: resync then; the timer is a fallback for
+        # an AMI user that cannot read the system class.
+        log.info("AMI connected; resyncing once Asterisk is fully booted")
+        self._booted_this_session = False
+        self._session += 1
         self.publish_event(ev.BridgeConnected(at=self.clock()))
-        self._resync()
+        self.schedule(BOOT_WAIT_S, self._resync_unless_booted, self._session)
+
+    def _resync_once_booted(self) -> None:
+        if not self._booted_this_session:
+            self._booted_this_session = True
+            self._resync()
+
+    def _resync_unless_booted(self, session: int) -> None:
+        if session == self._session and not self._booted_this_session:
+            log.warning("no FullyBooted %.0f s after the AMI login: resyncing anyway",
+                        BOOT_WAIT_S)
+            self._resync()
 
     def _resync(self) -> None:
         try:
