@@ -230,11 +230,29 @@ class ScreenPopSink:
             "in_call": event.in_call, "present": event.present})
 
     def _on_snapshot(self, event: events.QueueSnapshotTaken, received_at: float) -> None:
+        waiting = {entry.callid for entry in event.entries}
         for member in event.members:
-            self._on_status(events.MemberStatusChanged(
+            status = events.MemberStatusChanged(
                 at=event.at, queue=member.queue, interface=member.interface,
                 member_name=member.member_name, status=member.status, paused=member.paused,
-                paused_reason=member.paused_reason, in_call=member.in_call), received_at)
+                paused_reason=member.paused_reason, in_call=member.in_call)
+            self._on_status(status, received_at)
+            self._drop_stale_calls(member, waiting)
+            # Browsers that stayed connected through the outage get a fresh snapshot too.
+            self._emit("snapshot", status, dict(
+                self._store.get(member.interface), interface=member.interface,
+                server_time=time.time(), wrapup_s=self._settings.wrapup_s), received_at)
+
+    def _drop_stale_calls(self, member: events.QueueMemberState, waiting: set) -> None:
+        """A call that ended while the bridge was away (Asterisk restarted, bridge
+        killed) raises no event of its own: QueueStatus is the truth after a resync."""
+        current = self._store.get(member.interface)
+        stale = []
+        if not member.in_call and current.get("call"):
+            stale.append("call")
+        if (current.get("ringing") or {}).get("callid") not in waiting | {None}:
+            stale.append("ringing")
+        self._store.drop(member.interface, *stale)
 
     def _put_state(self, event, received_at: float, state: dict) -> None:
         previous = self._store.get(event.interface).get("state") or {}
