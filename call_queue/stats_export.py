@@ -53,7 +53,7 @@ def to_excel(report: dict) -> bytes:
         definitions.append([measure.label, measure.norm_text, measure.definition])
     settings = report["settings"]
     definitions.append([])
-    definitions.append(["period", report["from"], report["to"]])
+    definitions.append(["period", report["from"], report["to"], report["time_zone"]])
     for name, value in settings.items():
         definitions.append([name, value])
     buffer = io.BytesIO()
@@ -73,8 +73,8 @@ def _format(measure, value) -> str:
 
 def to_text(report: dict) -> str:
     """The total beside each norm, one measure a line (the CLI without --json)."""
-    lines = [f"{report['from']} .. {report['to']}  queue={report['queue'] or 'all'}  "
-             f"agent={report['agent'] or 'all'}"]
+    lines = [f"{report['from']} .. {report['to']} ({report['time_zone']} days)  "
+             f"queue={report['queue'] or 'all'}  agent={report['agent'] or 'all'}"]
     for measure in MEASURES:
         cell = report["total"][measure.key]
         flag = {True: "ok", False: "MISSED", None: ""}[cell["ok"]]
