@@ -6,6 +6,8 @@
 3. Every call the database (or the state machine) holds open is then either
    still alive (followed again from here), or ended while we were away: closed
    from queue_log when its file says how, else marked `ended_unseen`.
+4. Calls that began and ended while we were away (after the latest call the
+   database holds) are known to queue_log only: stored from it.
 """
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ import logging
 import time
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models.calls import Call
+from models.calls import Call, normalize_caller_number
 from telephony import events as ev
 from telephony.normalizer import live_channels, queue_snapshot
 from telephony.queue_log import QueueLogCall
@@ -54,7 +56,8 @@ def reconcile_open_calls(bridge, alive: set[str], entries=(), now: Optional[floa
     """Close calls that vanished; follow the living ones. Returns counts for the log."""
     now = bridge.clock() if now is None else now
     bridge.writer.flush()  # what the machine already closed must be in the database
-    counts = {"followed": 0, "from_queue_log": 0, "ended_unseen": 0, "adopted_waiting": 0}
+    counts = {"followed": 0, "from_queue_log": 0, "ended_unseen": 0, "adopted_waiting": 0,
+              "missed_from_queue_log": 0}
     with bridge.lock:
         machine = bridge.machine
         in_database = _open_calls_in_database(bridge.engine)
@@ -71,6 +74,7 @@ def reconcile_open_calls(bridge, alive: set[str], entries=(), now: Optional[floa
                 machine.close_unseen(callid, now)
                 counts["ended_unseen"] += 1
         counts["adopted_waiting"] = _adopt_waiting(bridge, entries, in_database, now)
+        counts["missed_from_queue_log"] = _store_missed_calls(bridge, alive)
         bridge.write_changed_calls(time.perf_counter())
     log.info("resync: %s", counts)
     return counts
@@ -111,6 +115,34 @@ def record_from_queue_log(logged: QueueLogCall) -> dict:
         "hung_up_by": logged.hung_up_by, "transfer_target": logged.transfer_target,
         "closed": True,
     }
+
+
+def _store_missed_calls(bridge, alive: set[str]) -> int:
+    """Calls queue_log ended that entered after the newest stored call and that no
+    record holds: they began and ended while the bridge was away."""
+    with bridge.engine.connect() as connection:
+        newest = connection.execute(select(func.max(Call.entered_queue_at))).scalar()
+    if newest is None:
+        return 0  # a fresh database: queue_log's history is not this bridge's to import
+    bridge.queue_log.refresh()
+    machine = bridge.machine
+    missed = {call.callid: call for call in list(bridge.queue_log.calls.values())
+              if call.entered_at is not None and call.entered_at >= int(newest.timestamp())
+              and call.ended_at is not None and call.outcome is not None
+              and call.callid not in alive and call.callid not in machine.calls
+              and not machine.is_finished(call.callid)}
+    if missed:
+        with bridge.engine.connect() as connection:
+            stored = set(connection.scalars(
+                select(Call.callid).where(Call.callid.in_(list(missed)))))
+        missed = {callid: call for callid, call in missed.items() if callid not in stored}
+    for callid, logged in missed.items():
+        record = dict(record_from_queue_log(logged), entered_queue_at=logged.entered_at,
+                      caller_number_raw=logged.caller_number or None,
+                      caller_number=normalize_caller_number(logged.caller_number))
+        bridge.writer.submit([record], time.perf_counter())
+        bridge.schedule(0.5, bridge.finish_call, callid, logged.outcome)  # its recording
+    return len(missed)
 
 
 def _adopt_waiting(bridge, entries, in_database: dict, now: float) -> int:
