@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from call_queue import stats_queries as q
 from call_queue.errors import StatsError
-from call_queue.stats_measures import BY_KEY, MEASURES
+from call_queue.stats_measures import BY_KEY, MEASURES, PER_AGENT_NORMS
 from call_queue.stats_rollup import LEVELS
 from call_queue.stats_sql import BUCKETS, tune_for_reporting
 
@@ -84,10 +84,15 @@ def clean_values(values: dict) -> dict:
     return cleaned
 
 
-def _judged(values: dict) -> dict:
-    """Each measure's value beside a pass/fail against its norm (None: no norm)."""
-    return {measure.key: {"value": values.get(measure.key),
-                          "ok": measure.within_norm(values.get(measure.key))}
+def _judged(values: dict, level: str) -> dict:
+    """Each measure's value beside a pass/fail against its norm (None: no norm, or a
+    norm per agent, like the QA count, on a row that is not one agent's)."""
+    def ok(measure):
+        if measure.key in PER_AGENT_NORMS and level != "agent":
+            return None
+        return measure.within_norm(values.get(measure.key))
+
+    return {measure.key: {"value": values.get(measure.key), "ok": ok(measure)}
             for measure in MEASURES} | {
         "extra": {name: value for name, value in values.items() if name not in BY_KEY}}
 
@@ -108,10 +113,10 @@ def compute_stats(session: Session, period: q.Period, settings,
     collected = _collect(session, period, settings, groups)
     for group in groups:
         if group == "total":
-            report["total"] = _judged(collected["total"].get(None, {}))
+            report["total"] = _judged(collected["total"].get(None, {}), "total")
             continue
         name = {"bucket": "rows", "queue": "by_queue", "agent": "by_agent"}[group]
-        report[name] = [{group: key, **_judged(values)}
+        report[name] = [{group: key, **_judged(values, group)}
                         for key, values in sorted(collected[group].items(),
                                                   key=lambda kv: str(kv[0]))
                         if key is not None]

@@ -100,3 +100,5 @@ MEASURES: tuple[Measure, ...] = (
 )
 
 BY_KEY = {measure.key: measure for measure in MEASURES}
+# Norms that hold for one agent (a month), not for a queue or the whole centre.
+PER_AGENT_NORMS = frozenset({"qa_scored"})

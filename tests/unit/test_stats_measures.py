@@ -156,6 +156,9 @@ def test_norms_are_judged(loaded):
     assert total["service_level"]["ok"] is False  # 37.5 % against 80 %
     assert total["asa_s"]["ok"] is True  # 16.4 s against at most 20 s
     assert total["received"]["ok"] is None  # no norm
+    assert total["qa_scored"]["ok"] is None  # 4-5 is a norm per agent, not for the centre
+    agents = {row["agent"]: row for row in report_for(loaded)["by_agent"]}
+    assert agents[A]["qa_scored"]["ok"] is False  # 2 scores against 4-5
 
 
 def test_buckets_day_week_month_halfhour(loaded):
