@@ -186,12 +186,14 @@ def test_postgresql_stopped_for_ten_seconds_and_the_bridge_killed_meanwhile(
             members.add_lab_phone("8075", ring="1", talk="3")
             members.add_lab_phone("8076", ring="1", talk="3")
             postgres.stop()
+            stopped = time.monotonic()
             callids = [tools.originate(control, lab, _number(20 + n), name, patience_s=30)
                        for n, name in enumerate(("孙八", "周九"))]
             for callid in callids:
                 tools.wait_queue_log_end(lab, callid, timeout_s=20)
             time.sleep(1)  # the bridge has the ends; the database has nothing
             process.kill()
+            time.sleep(max(0.0, 10 - (time.monotonic() - stopped)))
             postgres.start()
             process = stack.bridge(database_url=postgres.url)
             wait_for(lambda: all(tools.row(engine, c).get("outcome") for c in callids), 15,
