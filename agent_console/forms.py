@@ -61,6 +61,8 @@ class StatusForm(FlaskForm):
         ("dispatched", "in_progress", "done", "followed_up", "closed")))
     department = SelectField(choices=options(DEPARTMENTS, blank=True))
     note = StringField(validators=[Length(max=500)])
+    # Leak repairs: the follow-up is due 3 days after the leak test (seed 004).
+    leak_test_at = DateTimeLocalField(validators=[Optional()], format="%Y-%m-%dT%H:%M")
 
 
 class FollowUpForm(FlaskForm):

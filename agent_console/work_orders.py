@@ -93,7 +93,7 @@ def _order_input(form: WorkOrderForm, part: dict) -> service.OrderInput:
         contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
         preferred_visit=form.preferred_visit.data or "", paid=bool(form.paid.data),
         complaint_tier=form.complaint_tier.data or None,
-        resident_deadline=deadline.replace(tzinfo=dt.timezone.utc) if deadline else None,
+        resident_deadline=_office_time(deadline),
         callid=callid,
         household_id=int(form.household_id.data) if (form.household_id.data or "").isdigit()
         else None,
@@ -148,6 +148,15 @@ def list_orders():
     return render_template("work_orders.html", orders=orders, overdue=overdue, status=status)
 
 
+def _office_time(moment):
+    """A wall-clock time typed in the form, read on the office's clock."""
+    if moment is None:
+        return None
+    from agent_console.deadlines import DEFAULT_TIMEZONE
+
+    return moment.replace(tzinfo=DEFAULT_TIMEZONE).astimezone(dt.timezone.utc)
+
+
 def _order_or_404(order_id: int) -> WorkOrder:
     order = db().get(WorkOrder, order_id)
     if order is None:
@@ -178,7 +187,8 @@ def change_order_status(order_id: int):
     try:
         service.change_status(db(), order, form.to_status.data, current_user, utcnow(),
                               department=form.department.data or None,
-                              note=form.note.data or "")
+                              note=form.note.data or "",
+                              leak_test_at=_office_time(form.leak_test_at.data))
     except ConsoleError as error:
         db().rollback()
         flash(str(error), "error")

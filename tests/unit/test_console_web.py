@@ -261,3 +261,40 @@ def test_language_switch(agent_client, language, word):
 def test_supervisors_see_the_supervisor_pages_in_the_menu(agent_client, supervisor_client):
     assert "/supervisor/wallboard" in supervisor_client.get("/console").get_data(as_text=True)
     assert "/supervisor/wallboard" not in agent_client.get("/console").get_data(as_text=True)
+
+
+def test_search_during_own_call_finds_the_household_by_room(agent_client, console_redis,
+                                                            console_sessions):
+    from households.demo import make_demo_data
+    from models.households import Room
+
+    with console_sessions() as session:
+        make_demo_data(session, 3)
+        session.commit()
+        room = session.scalars(select(Room).where(Room.household_id.is_not(None))).first()
+    put_call(console_redis)
+    answer = agent_client.get(f"/api/households/search?q={room.code}&callid={CALLID}")
+    assert answer.status_code == 200
+    assert room.household_id in [r["household_id"] for r in answer.get_json()["results"]]
+    too_long = agent_client.get(f"/api/households/search?q={'x' * 61}&callid={CALLID}")
+    assert too_long.status_code == 400 and "too long" in too_long.get_json()["error"]
+
+
+def test_leak_repair_follow_up_counts_from_the_leak_test(agent_client, console_redis,
+                                                         console_sessions):
+    put_call(console_redis)
+    form = order_form(agent_client)
+    form["category"] = "leak"
+    location = agent_client.post("/work-orders/new", data=form).location
+    token = csrf_token_from(agent_client, location)
+    for step in ("dispatched", "in_progress"):
+        agent_client.post(location + "/status", data={
+            "csrf_token": token, "to_status": step, "department": "engineering"})
+    done = agent_client.post(location + "/status", data={
+        "csrf_token": token, "to_status": "done", "department": "", "note": "",
+        "leak_test_at": "2026-12-01T10:00"})
+    assert done.status_code == 302
+    with console_sessions() as session:
+        order = session.scalars(select(WorkOrder)).one()
+        # 10:00 in Shanghai is 02:00 UTC; due three days later
+        assert order.follow_up.due_at.isoformat() == "2026-12-04T02:00:00+00:00"
