@@ -194,7 +194,10 @@ class PatchedManager(Manager):
             self.logoff()
         self.abort("closed by us")
         reader = getattr(self, "_reader", None)
-        if reader is not None and reader is not threading.current_thread():
+        # ident is None while connect() (another thread) has made the reader but not
+        # yet started it; that reader then finds _running cleared and ends by itself.
+        if (reader is not None and reader.ident is not None
+                and reader is not threading.current_thread()):
             reader.join(timeout=2.0)
 
     def abort(self, reason: str) -> None:

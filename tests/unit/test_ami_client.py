@@ -301,3 +301,14 @@ def test_close_is_idempotent_and_stops_threads(server, connect):
     with pytest.raises(AmiConnectionError):
         connection.send_action({"Action": "Ping"}, timeout=0.1)
     assert any(a.get("Action") == "Logoff" for a in server.actions)
+
+
+def test_close_while_connect_has_not_started_the_reader_does_not_raise():
+    """close() from another thread between the reader's creation and its start."""
+    import threading
+
+    from telephony.ami_adapter import PatchedManager
+
+    manager = PatchedManager(on_event=lambda message: None)
+    manager._reader = threading.Thread(target=lambda: None)  # made, not started
+    manager.close()  # raised "cannot join thread before it is started"
