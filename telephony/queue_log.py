@@ -93,7 +93,9 @@ def read_queue_log(path: Path, tail_bytes: Optional[int] = None) -> list[QueueLo
             if size > tail_bytes:
                 file.readline()  # a partial first line
         text = file.read().decode("utf-8", "replace")
-    return list(parse_queue_log(text.splitlines()))
+    # Asterisk ends lines with \n only; splitlines() would also cut at \x1c-\x1e,
+    # \x85 or U+2028 inside a field, and disagree with QueueLogFollower.
+    return list(parse_queue_log(text.split("\n")))
 
 
 def _int(text: str) -> Optional[int]:
