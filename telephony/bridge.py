@@ -266,6 +266,14 @@ class Bridge:
                 self.machine.refine_exit(callid, logged.outcome)
                 self.writer.submit([{"callid": callid, "outcome": logged.outcome}],
                                    time.perf_counter())
+        elif outcome in ("answered", "transferred"):
+            # Asterisk logs COMPLETECALLER/COMPLETEAGENT but does not always raise
+            # AgentComplete (bench/load: ~1 % of answered calls, no AMI session got
+            # it): then queue_log alone knows the talk time and who hung up.
+            logged = self.queue_log.call(callid)
+            if logged is not None and logged.talk_s is not None:
+                self.writer.submit([{"callid": callid, "talk_s": logged.talk_s,
+                                     "hung_up_by": logged.hung_up_by}], time.perf_counter())
 
 
 def _ami_connection(settings, on_event, on_connected, on_disconnected):
