@@ -50,6 +50,10 @@ class AsteriskWatch:
     def __init__(self, settings, interfaces: set[str]):
         self.interfaces = interfaces
         self.rings: dict[tuple[str, str], int] = collections.Counter()
+        # (callid, interface) -> when this session received the first AgentCalled,
+        # and Asterisk's timestamp of it: the baseline for the bridge's pop latency.
+        self.ring_arrivals: dict[tuple[str, str], tuple[float, float]] = {}
+        self.completed: set[str] = set()
         self.in_progress: set[str] = set()
         self.max_in_progress = 0
         self.samples: list[int] = []
@@ -65,7 +69,12 @@ class AsteriskWatch:
         name, callid = message.get("Event"), message.get("Uniqueid", "")
         with self._lock:
             if name == "AgentCalled" and message.get("Interface") in self.interfaces:
-                self.rings[(callid, message["Interface"])] += 1
+                key = (callid, message["Interface"])
+                self.rings[key] += 1
+                self.ring_arrivals.setdefault(key, (time.time(),
+                                                    float(message.get("Timestamp") or 0)))
+            elif name == "AgentComplete":
+                self.completed.add(callid)
             elif name == "QueueCallerJoin":
                 self.in_progress.add(callid)
                 self.max_in_progress = max(self.max_in_progress, len(self.in_progress))
@@ -171,7 +180,10 @@ def pop_delivery(watch: AsteriskWatch, clients: list) -> dict:
             to_sink.append((payload["received_at"] - payload["event_at"]) * 1000)
             to_client.append((received - payload["sent_at"]) * 1000)
     expected = watch.rings
+    listener = [(arrived - stamp) * 1000 for arrived, stamp in watch.ring_arrivals.values()
+                if stamp]
     return {
+        "to_listener_ms": listener,
         "rings": sum(expected.values()), "pops": sum(got.values()),
         "missing": sum(max(0, n - got.get(key, 0)) for key, n in expected.items()),
         "duplicated": sum(max(0, n - expected.get(key, 0)) for key, n in got.items()
@@ -200,7 +212,8 @@ def start_stack(options, settings, folder: Path, children):
                HOTLINE_CONSOLE_PORT=str(port),
                HOTLINE_FASTAGI_BIND=f"127.0.0.1:{parts.free_tcp_port()}")
     console = children.start("console", parts.hotline_argv("console"), env)
-    bridge = children.start("bridge", parts.hotline_argv("bridge"), env)
+    bridge = children.start("bridge", parts.hotline_argv(
+        "bridge", switch_interval_ms=options.switch_interval_ms), env)
     base_url = f"http://127.0.0.1:{port}"
     parts.wait_http(base_url + "/healthz", console)
     wait_bridge_current(redis_url, bridge)
@@ -221,7 +234,9 @@ def report(options, logged, stored, pops, usage, rss, watch, load_s) -> bool:
           f"{options.concurrency}, {options.duration:.0f} s, impatient share "
           f"{options.impatient_share} ({options.impatient_ms} ms) / patient "
           f"{options.patient_ms} ms, ring {options.ring_ms} ms, talk {options.talk_ms} ms, "
-          f"{os.cpu_count()} CPUs, database {options.database_url and 'postgresql' or 'sqlite'}")
+          f"{os.cpu_count()} CPUs, database {options.database_url and 'postgresql' or 'sqlite'}"
+          + (f", bridge GIL switch interval {options.switch_interval_ms} ms"
+             if options.switch_interval_ms else ""))
     entered = sorted(call.entered_at for call in logged.values())
     span = (entered[-1] - entered[0]) if len(entered) > 1 else load_s
     print(f"  offered rate achieved     {len(logged) / max(span, 1e-9):.2f} calls/s over "
@@ -232,7 +247,9 @@ def report(options, logged, stored, pops, usage, rss, watch, load_s) -> bool:
     print(f"  project records           {db_counts}")
     print(f"  call-by-call mismatches   {len(mismatches)}; duplicated records {duplicates}")
     for line in mismatches[:10]:
-        print(f"    {line}")
+        callid = line.split(":", 1)[0]
+        seen = "saw" if callid in watch.completed else "did not see"
+        print(f"    {line} (our AMI session {seen} its AgentComplete)")
     print(f"  screen-pops               rings {pops['rings']}, pops {pops['pops']}, missing "
           f"{pops['missing']}, duplicated {pops['duplicated']}, without a ring "
           f"{pops['without_ring']}, in the wrong agent's client {pops['wrong_agent']}")
@@ -255,7 +272,8 @@ def report(options, logged, stored, pops, usage, rss, watch, load_s) -> bool:
 
 
 def print_latency_parts(pops: dict) -> None:
-    for key, label in (("to_sink_ms", "Asterisk event -> bridge's pop sink"),
+    for key, label in (("to_listener_ms", "baseline: Asterisk event -> our AMI session"),
+                       ("to_sink_ms", "Asterisk event -> bridge's pop sink"),
                        ("sink_ms", "in the sink (lookup, Redis, publish)"),
                        ("to_client_ms", "published -> client (Redis, console)")):
         values = pops[key]
@@ -337,6 +355,8 @@ def main() -> None:
     parser.add_argument("--talk-ms", type=int, default=4000)
     parser.add_argument("--ring-ms", type=int, default=1000, help="agent phones ring this long")
     parser.add_argument("--households", type=int, default=300)
+    parser.add_argument("--switch-interval-ms", type=float, default=None,
+                        help="run the bridge with this GIL switch interval (Python: 5 ms)")
     parser.add_argument("--database-url", default=None,
                         help="the bridge's database (default: a fresh SQLite file)")
     options = parser.parse_args()

@@ -180,8 +180,14 @@ def start_callers(children: Children, folder: Path, mix: CallerMix, rate: float,
         "-error_file", str(folder / f"callers-{mix.name}.err")])
 
 
-def hotline_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "hotline.cli", *args]
+def hotline_argv(*args: str, switch_interval_ms: float | None = None) -> list[str]:
+    """`hotline ARGS...`; with switch_interval_ms, under that GIL switch interval
+    (an experiment: how much of the bridge's delay is threads waiting for the GIL)."""
+    if switch_interval_ms is None:
+        return [sys.executable, "-m", "hotline.cli", *args]
+    return [sys.executable, "-c",
+            f"import sys; sys.setswitchinterval({switch_interval_ms / 1000!r}); "
+            "sys.argv[0] = 'hotline'; from hotline.cli import main; main()", *args]
 
 
 def wait_http(url: str, child: subprocess.Popen, timeout_s: float = 30) -> None:
