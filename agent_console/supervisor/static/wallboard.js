@@ -4,6 +4,8 @@
   "use strict";
   const root = document.getElementById("wallboard");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const labels = window.HOTLINE_LABELS || {};
+  const t = (text) => labels[text] || text;  // the page's language, rendered by Flask-Babel
   let board = null;
   let receivedAt = 0;
 
@@ -26,10 +28,11 @@
       const table = el("table", undefined, "queue");
       table.dataset.queue = queue.name;
       table.append(el("caption", queue.name));
-      const cells = [["Waiting", queue.callers_waiting, "callers_waiting"],
-        ["Longest wait", longest + " s", "longest_wait_s"], ["Offered", queue.offered, "offered"],
-        ["Answered", queue.answered, "answered"], ["Abandoned", queue.abandoned, "abandoned"],
-        ["Service level", pct(queue.service_level), "service_level"]];
+      const cells = [[t("Waiting"), queue.callers_waiting, "callers_waiting"],
+        [t("Longest wait"), longest + " s", "longest_wait_s"],
+        [t("Offered"), queue.offered, "offered"], [t("Answered"), queue.answered, "answered"],
+        [t("Abandoned"), queue.abandoned, "abandoned"],
+        [t("Service level"), pct(queue.service_level), "service_level"]];
       for (let i = 0; i < cells.length; i += 2) {
         const tr = el("tr");
         for (const [label, value, cls] of cells.slice(i, i + 2)) {
@@ -87,7 +90,7 @@
   function render() {
     if (!board) return;
     const status = document.getElementById("board-status");
-    status.textContent = board.current ? "Live" : "Not current: " + board.note;
+    status.textContent = board.current ? t("Live") : t("Not current") + ": " + board.note;
     status.className = board.current ? "current" : "stale";
     renderQueues();
     renderAgents();
@@ -97,7 +100,7 @@
   socket.on("board", (payload) => { board = payload; receivedAt = Date.now(); render(); });
   socket.on("disconnect", () => {
     const status = document.getElementById("board-status");
-    status.textContent = "Not current: connection to the console lost";
+    status.textContent = t("Not current") + ": " + t("connection lost");
     status.className = "stale";
   });
   setInterval(render, 1000);
