@@ -26,13 +26,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bench.support import percentile
+
 ENV = {"agi_network": "yes", "agi_network_script": "fee_balance",
        "agi_channel": "Local/4001@from-trunk-0001;2", "agi_callerid": "17000000001"}
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def fake_call(port: int, uniqueid: str, keyed: list[str]) -> tuple[list[float], list[float]]:

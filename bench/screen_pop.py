@@ -23,15 +23,12 @@ import dataclasses
 import multiprocessing
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import redis
 import requests
 import socketio
 from sqlalchemy import select
@@ -48,30 +45,10 @@ from models.console import User  # noqa: E402
 from models.households import Phone  # noqa: E402
 from models.session import engine_for, session_factory  # noqa: E402
 from telephony.bridge import Bridge  # noqa: E402
+from bench.support import free_port, start_redis, start_console, percentile  # noqa: E402
 
 PASSWORD = "bench password 1"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
-    path = folder / "redis.sock"
-    process = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(path),
-                                "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(unix_socket_path=str(path))
-    for _ in range(200):
-        try:
-            client.ping()
-            return process, f"unix://{path}?db=0"
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    raise SystemExit("redis-server did not start")
 
 
 def prepare_database(url: str, agents: int) -> list[tuple[str, str, str]]:
@@ -90,22 +67,6 @@ def prepare_database(url: str, agents: int) -> list[tuple[str, str, str]]:
             rows.append((username, interface, numbers[index % len(numbers)]))
         session.commit()
     return rows
-
-
-def start_console(env: dict, base_url: str, log_path: Path) -> subprocess.Popen:
-    with open(log_path, "wb") as log_file:  # a pipe nobody reads would block the server
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from hotline.cli import main; main()", "console"],
-            env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
-    for _ in range(200):
-        try:
-            if requests.get(base_url + "/healthz", timeout=1).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit("console did not start: " + log_path.read_text()[-2000:])
 
 
 def agent_client(base_url: str, username: str, receipts) -> socketio.Client:
@@ -220,11 +181,6 @@ def run(bridge, receipts: Receipts, rows, rounds: int, mode: str, queue_wait_s: 
             samples["sink"].append((sent_at - handled_at) * 1000)
             samples["queue_to_client"].append((received - sent_at) * 1000)
     return samples
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def report(name: str, samples: dict) -> float:

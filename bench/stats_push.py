@@ -14,16 +14,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-import redis
 import requests
 import socketio
 from werkzeug.security import generate_password_hash
@@ -33,58 +29,11 @@ from call_queue.live import LiveStateSink
 from models.console import User
 from models.session import engine_for, session_factory
 from telephony.bridge import Bridge
+from bench.support import free_port, start_redis, start_console, percentile
 
 MEMBERS = [f"PJSIP/8{index:03d}" for index in range(50)]
 PASSWORD = "bench password 1"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
-    """A private redis-server on a unix socket; (process, URL)."""
-    path = folder / "redis.sock"
-    process = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(path),
-                                "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(unix_socket_path=str(path))
-    for _ in range(200):
-        try:
-            client.ping()
-            return process, f"unix://{path}?db=0"
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    process.kill()
-    raise SystemExit("redis-server did not start")
-
-
-def start_console(env: dict, base_url: str, log_path: Path) -> subprocess.Popen:
-    """`hotline console` as its own process; returns once /healthz answers."""
-    with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from hotline.cli import main; main()", "console"],
-            env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
-    for _ in range(300):
-        try:
-            if requests.get(base_url + "/healthz", timeout=1).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit("console did not start: " + log_path.read_text()[-2000:])
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 class Supervisor:

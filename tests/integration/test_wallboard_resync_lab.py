@@ -14,7 +14,7 @@ import pytest
 import redis
 
 import models
-from bench.stats_push import start_redis
+from bench.support import start_redis
 from call_queue.live import BOARD_KEY, LiveStateSink, read_wallboard
 from models.session import make_engine
 from telephony.bridge import Bridge

@@ -14,7 +14,8 @@ import socketio
 from werkzeug.security import generate_password_hash
 
 import models
-from bench.stats_push import CSRF_RE, PASSWORD, free_port, start_console, start_redis
+from bench.stats_push import CSRF_RE, PASSWORD
+from bench.support import free_port, start_console, start_redis
 from call_queue.live import LiveStateSink
 from hotline.settings import load_settings
 from models.console import User
