@@ -109,12 +109,21 @@ def join_agents(watch: AsteriskWatch, queue: str, agents: int) -> list[str]:
     return paused
 
 
+def hang_up_leftovers(watch: AsteriskWatch, numbers: set[str]) -> int:
+    """End the calls Asterisk still has from our callers (a SIPp caller that gave up
+    on a call Asterisk kept): the run ends with every call ended on both sides."""
+    channels = watch.act("CoreShowChannels").events
+    names = [channel["Channel"] for channel in channels
+             if channel.get("Event") == "CoreShowChannel"
+             and channel.get("CallerIDNum") in numbers]
+    for name in names:
+        watch.act("Hangup", Channel=name)
+    return len(names)
+
+
 def leave_agents(watch: AsteriskWatch, queue: str, paused: list[str],
                  numbers: set[str]) -> None:
-    channels = watch.act("CoreShowChannels").events
-    for channel in channels:
-        if channel.get("Event") == "CoreShowChannel" and channel.get("CallerIDNum") in numbers:
-            watch.act("Hangup", Channel=channel["Channel"])
+    hang_up_leftovers(watch, numbers)
     for interface in sorted(watch.interfaces):
         watch.act("QueueRemove", Queue=queue, Interface=interface)
     for interface in paused:
@@ -228,7 +237,9 @@ def lab_asterisk_pid(settings) -> list[int]:
 def report(options, logged, stored, pops, usage, rss, watch, load_s) -> bool:
     mismatches = compare_calls({c: stored[c] for c in stored}, logged)
     duplicates = len(stored) - len({c for c in stored})
-    log_counts = outcome_counts([call.outcome for call in logged.values()])
+    # A call queue_log has not ended is open, even if CONNECT said "answered".
+    log_counts = outcome_counts([call.outcome if call.ended_at is not None else None
+                                 for call in logged.values()])
     db_counts = outcome_counts([row["outcome"] for row in stored.values()])
     print(f"bench/load: {options.agents} agents, rate {options.rate}/s, concurrency "
           f"{options.concurrency}, {options.duration:.0f} s, impatient share "
@@ -323,12 +334,16 @@ def run(options) -> bool:
         for sipp in callers_sipp:
             children.stop(sipp)
         load_s = time.time() - started
+        time.sleep(options.talk_ms / 1000 + 2)  # the last answered calls end by themselves
+        leftovers = hang_up_leftovers(watch, numbers)
         logged, stored = settle(settings, make_engine(database_url), started, numbers)
         usage = sampler.stop()
         pops = pop_delivery(watch, clients)
         (folder / "result.json").write_text(json.dumps({
             "logged": len(logged), "stored": len(stored), "rings": pops["rings"],
             "pops": pops["pops"], "latency_ms": pops["latency_ms"]}))
+        print(f"bench/load: {leftovers} calls Asterisk still had after the callers ended "
+              "were hung up before counting (SIPp callers that gave up on them)")
         ok = report(options, logged, stored, pops, usage, sampler.peak_rss, watch, load_s)
         print(f"  logs: {folder}")
         return ok
