@@ -222,7 +222,8 @@ def start_stack(options, settings, folder: Path, children):
                HOTLINE_FASTAGI_BIND=f"127.0.0.1:{parts.free_tcp_port()}")
     console = children.start("console", parts.hotline_argv("console"), env)
     bridge = children.start("bridge", parts.hotline_argv(
-        "bridge", switch_interval_ms=options.switch_interval_ms), env)
+        "bridge", switch_interval_ms=options.switch_interval_ms,
+        pop_sink_first=options.pop_sink_first), env)
     base_url = f"http://127.0.0.1:{port}"
     parts.wait_http(base_url + "/healthz", console)
     wait_bridge_current(redis_url, bridge)
@@ -247,7 +248,8 @@ def report(options, logged, stored, pops, usage, rss, watch, load_s) -> bool:
           f"{options.patient_ms} ms, ring {options.ring_ms} ms, talk {options.talk_ms} ms, "
           f"{os.cpu_count()} CPUs, database {options.database_url and 'postgresql' or 'sqlite'}"
           + (f", bridge GIL switch interval {options.switch_interval_ms} ms"
-             if options.switch_interval_ms else ""))
+             if options.switch_interval_ms else "")
+          + (", screen-pop sink first" if options.pop_sink_first else ""))
     entered = sorted(call.entered_at for call in logged.values())
     span = (entered[-1] - entered[0]) if len(entered) > 1 else load_s
     print(f"  offered rate achieved     {len(logged) / max(span, 1e-9):.2f} calls/s over "
@@ -372,6 +374,9 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=300)
     parser.add_argument("--switch-interval-ms", type=float, default=None,
                         help="run the bridge with this GIL switch interval (Python: 5 ms)")
+    parser.add_argument("--pop-sink-first", action="store_true",
+                        help="experiment: the bridge feeds the screen-pop sink before the "
+                             "live board's")
     parser.add_argument("--database-url", default=None,
                         help="the bridge's database (default: a fresh SQLite file)")
     options = parser.parse_args()

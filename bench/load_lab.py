@@ -180,14 +180,20 @@ def start_callers(children: Children, folder: Path, mix: CallerMix, rate: float,
         "-error_file", str(folder / f"callers-{mix.name}.err")])
 
 
-def hotline_argv(*args: str, switch_interval_ms: float | None = None) -> list[str]:
-    """`hotline ARGS...`; with switch_interval_ms, under that GIL switch interval
-    (an experiment: how much of the bridge's delay is threads waiting for the GIL)."""
-    if switch_interval_ms is None:
+def hotline_argv(*args: str, switch_interval_ms: float | None = None,
+                 pop_sink_first: bool = False) -> list[str]:
+    """`hotline ARGS...`, optionally as an experiment on the bridge: another GIL
+    switch interval, or the screen-pop sink before the live board's sink."""
+    prelude = []
+    if switch_interval_ms is not None:
+        prelude.append(f"import sys; sys.setswitchinterval({switch_interval_ms / 1000!r})")
+    if pop_sink_first:
+        prelude.append("import telephony.bridge as b; "
+                       "b.EXTRA_SINKS.sort(key=lambda path: 'ScreenPopSink' not in path)")
+    if not prelude:
         return [sys.executable, "-m", "hotline.cli", *args]
-    return [sys.executable, "-c",
-            f"import sys; sys.setswitchinterval({switch_interval_ms / 1000!r}); "
-            "sys.argv[0] = 'hotline'; from hotline.cli import main; main()", *args]
+    return [sys.executable, "-c", "; ".join(prelude) + "; import sys; sys.argv[0] = 'hotline'; "
+            "from hotline.cli import main; main()", *args]
 
 
 def wait_http(url: str, child: subprocess.Popen, timeout_s: float = 30) -> None:
