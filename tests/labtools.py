@@ -97,18 +97,42 @@ def set_lab_phone(manager, extension: str, ring: str = "3", talk: str = "600") -
     action(manager, {"Action": "DBPut", "Family": "labphone", "Key": f"{extension}/talk", "Val": talk})
 
 
-def originate_lab_call(manager, number: str, caller_number: str, caller_name: str,
-                       patience_s: int, callid: str | None = None) -> str:
-    """A resident's call into `number`; they hang up after patience_s. Returns the queue callid."""
+def wait_until(predicate, timeout_s: float, what: str = "condition", interval_s: float = 0.05):
+    """Poll until predicate() is truthy and return its value; fail naming `what`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval_s)
+    raise AssertionError(f"not within {timeout_s} s: {what}")
+
+
+def lab_call_action(number: str, caller_number: str, caller_name: str, patience_s: int,
+                    callid: str | None = None) -> tuple[str, dict]:
+    """The AMI Originate of a resident's call into `number` (context from-trunk).
+
+    Unanswered, the resident gives up after patience_s (Originate's Timeout: with the
+    queue's ring-back option the call is answered only when an agent is); answered,
+    they talk patience_s and hang up (context lab-caller). OtherChannelId makes the
+    queue call's Uniqueid (queue_log's callid) known before the call exists:
+    returns (callid, action).
+    """
     callid = callid or new_callid()
-    response = action(manager, {
-        "Action": "Originate",
-        "Channel": f"Local/{number}@from-trunk/n",
+    return callid, {
+        "Action": "Originate", "Channel": f"Local/{number}@from-trunk/n",
         "Context": "lab-caller", "Exten": str(patience_s), "Priority": "1",
         "CallerID": f'"{caller_name}" <{caller_number}>',
         "ChannelId": new_callid(), "OtherChannelId": callid,
-        "Async": "true", "Timeout": "30000",
-    })
+        "Async": "true", "Timeout": str(patience_s * 1000),
+    }
+
+
+def originate_lab_call(manager, number: str, caller_number: str, caller_name: str,
+                       patience_s: int, callid: str | None = None) -> str:
+    """A resident's call through a pyst2 Manager; returns the queue callid."""
+    callid, fields = lab_call_action(number, caller_number, caller_name, patience_s, callid)
+    response = action(manager, fields)
     assert response.get("Response") == "Success", response
     return callid
 

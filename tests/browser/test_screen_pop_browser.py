@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -32,7 +30,9 @@ from models.console import User, WorkOrder
 from models.households import Phone
 from models.session import make_engine, session_factory
 from telephony.ami_client import AmiConnection
+from bench.support import free_port
 from tests import labtools
+from tests.labtools import wait_until
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
@@ -46,22 +46,6 @@ EXTENSION = "8051"
 INTERFACE = f"Local/{EXTENSION}@lab-phones/n"
 RING_S, TALK_S = 5, 6
 PASSWORD = "browser test password"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout_s} s: {what}")
 
 
 @pytest.fixture

@@ -37,16 +37,6 @@ class RecordingSink:
         return max(at for at, event in self.events if event.name == name)
 
 
-def wait_for(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout_s} s: {what}")
-
-
 @pytest.fixture
 def lab_bridge(lab, tmp_path):
     url = f"sqlite:///{tmp_path / 'bridge.sqlite3'}"
@@ -56,7 +46,7 @@ def lab_bridge(lab, tmp_path):
     sink = RecordingSink()
     bridge = Bridge(settings, engine, sinks=[sink])
     bridge.start()
-    wait_for(lambda: sink.count("bridge_resynced"), 10, "the bridge's first resync")
+    labtools.wait_until(lambda: sink.count("bridge_resynced"), 10, "the bridge's first resync")
     yield bridge, sink, engine
     bridge.stop()
 
@@ -144,12 +134,9 @@ def attempts_of(engine, callid: str) -> list[dict]:
 
 
 def originate(control, lab, caller_number: str, caller_name: str, patience_s: int) -> str:
-    callid = labtools.new_callid()
-    response = control.send_action({
-        "Action": "Originate", "Channel": f"Local/{lab.hotline_number}@from-trunk/n",
-        "Context": "lab-caller", "Exten": str(patience_s), "Priority": "1",
-        "CallerID": f'"{caller_name}" <{caller_number}>', "ChannelId": labtools.new_callid(),
-        "OtherChannelId": callid, "Async": "true", "Timeout": str(patience_s * 1000)})
+    callid, fields = labtools.lab_call_action(lab.hotline_number, caller_number, caller_name,
+                                              patience_s)
+    response = control.send_action(fields)
     assert response.ok, response.text
     return callid
 
@@ -168,20 +155,20 @@ def test_bridge_follows_calls_through_an_asterisk_restart(lab, lab_bridge, contr
         members.add(f"Local/{extension}@lab-phones/n", f"restart-{extension}")
     talking = [originate(control, lab, f"1380013{n:04d}", name, patience_s=600)
                for n, name in ((61, "张三"), (62, "O'Brien"))]
-    wait_for(lambda: all(calls_by_id(engine, talking).get(c, {}).get("answered_at")
+    labtools.wait_until(lambda: all(calls_by_id(engine, talking).get(c, {}).get("answered_at")
                          for c in talking), 20, "both calls answered")
     waiting = originate(control, lab, "13800130063", "李四", patience_s=600)
-    wait_for(lambda: waiting in calls_by_id(engine), 10, "the third call queued")
+    labtools.wait_until(lambda: waiting in calls_by_id(engine), 10, "the third call queued")
 
     lab.cli("core restart now")
-    wait_for(lambda: sink.count("bridge_disconnected"), 20, "the bridge saw Asterisk go")
+    labtools.wait_until(lambda: sink.count("bridge_disconnected"), 20, "the bridge saw Asterisk go")
     wait_fully_booted(lab.ami_host, lab.ami_port, lab.ami_user, lab.ami_secret, 90)
     booted = time.monotonic()
-    wait_for(lambda: sink.count("bridge_resynced") >= 2, 10, "the bridge resynced")
+    labtools.wait_until(lambda: sink.count("bridge_resynced") >= 2, 10, "the bridge resynced")
     assert sink.last_time("bridge_resynced") - booted < 2.0
 
     mine = talking + [waiting]
-    stored = wait_for(lambda: (lambda c: len(c) == 3 and all(r["outcome"] for r in c.values())
+    stored = labtools.wait_until(lambda: (lambda c: len(c) == 3 and all(r["outcome"] for r in c.values())
                                and c)(calls_by_id(engine, mine)), 10, "every call closed")
     for callid in talking:
         assert stored[callid]["outcome"] in ("answered", "ended_unseen")
@@ -191,12 +178,12 @@ def test_bridge_follows_calls_through_an_asterisk_restart(lab, lab_bridge, contr
     assert stored[waiting]["outcome"] in ("abandoned", "ended_unseen")
 
     # Following again: a call placed after the restart is stored from ring to end.
-    wait_for(lambda: "restart-8061" in lab.cli("queue show hotline"), 10,
+    labtools.wait_until(lambda: "restart-8061" in lab.cli("queue show hotline"), 10,
              "persistent members back after the restart")
     set_lab_phone(control, "8061", ring="1", talk="2")
     set_lab_phone(control, "8062", ring="1", talk="2")
     after = originate(control, lab, "13800130064", "王五", patience_s=60)
-    record = wait_for(lambda: calls_by_id(engine, [after]).get(after, {}).get("outcome")
+    record = labtools.wait_until(lambda: calls_by_id(engine, [after]).get(after, {}).get("outcome")
                       and calls_by_id(engine, [after])[after], 40, "the new call stored")
     assert record["outcome"] == "answered" and record["caller_name"] == "王五"
     assert 1 <= record["talk_s"] <= 3
@@ -212,10 +199,10 @@ def test_calls_that_end_while_the_bridge_is_away_are_closed_from_queue_log(
     members.add("Local/8063@lab-phones/n", "away-8063")
     # lab-caller's pattern _X. needs two digits: patience of 10 s and more.
     answered = originate(control, lab, "13800130071", "张三", patience_s=10)
-    wait_for(lambda: calls_by_id(engine, [answered]).get(answered, {}).get("answered_at"), 20,
+    labtools.wait_until(lambda: calls_by_id(engine, [answered]).get(answered, {}).get("answered_at"), 20,
              "the first call answered")
     abandoned = originate(control, lab, "13800130072", "李四", patience_s=10)
-    wait_for(lambda: abandoned in calls_by_id(engine), 10, "the second call queued")
+    labtools.wait_until(lambda: abandoned in calls_by_id(engine), 10, "the second call queued")
     bridge.stop()  # the bridge goes away; both calls end meanwhile
     labtools.wait_queue_log(lab, answered, "COMPLETECALLER", timeout_s=15)
     labtools.wait_queue_log(lab, abandoned, "ABANDON", timeout_s=15)
@@ -224,7 +211,7 @@ def test_calls_that_end_while_the_bridge_is_away_are_closed_from_queue_log(
     again = Bridge(bridge.settings, engine, sinks=[])
     again.start()
     try:
-        stored = wait_for(lambda: (lambda c: all(r["outcome"] for r in c.values()) and c)(
+        stored = labtools.wait_until(lambda: (lambda c: all(r["outcome"] for r in c.values()) and c)(
             calls_by_id(engine, [answered, abandoned])), 10, "both closed by the resync")
     finally:
         again.stop()
@@ -273,7 +260,7 @@ def test_answered_call_is_recorded_with_its_real_duration(lab, lab_bridge, contr
     finally:
         phone.terminate()
         phone.wait(5)
-    record = wait_for(lambda: next((r for r in calls_by_id(engine).values()
+    record = labtools.wait_until(lambda: next((r for r in calls_by_id(engine).values()
                                     if r["caller_number_raw"] == "13800130081"
                                     and r["recording_duration_s"] is not None), None),
                       15, "the call's recording measured")
