@@ -71,7 +71,15 @@ def test_secret_from_environment_wins(monkeypatch):
 
 
 def test_help_lists_every_subcommand():
+    import importlib
+
+    from hotline.cli import COMMAND_MODULES
+
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for name in ("lab", "db"):
-        assert f"  {name} " in result.output
+    listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines()
+              if line.strip()}
+    contributed = {command.name for module in COMMAND_MODULES
+                   for command in importlib.import_module(module).commands}
+    assert {"lab", "db", "bridge", "console", "demo", "stats", "import"} <= contributed
+    assert listed == contributed
