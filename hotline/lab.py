@@ -146,6 +146,11 @@ def install_config(settings: Settings) -> None:
         target.write_text(text)
         # manager.conf holds the AMI secret.
         target.chmod(0o640 if name == "manager.conf" else 0o644)
+    hosts = root / "etc/hosts"
+    if not hosts.exists():
+        # debootstrap writes none: Asterisk then asks DNS for this host's own name
+        # several times a second (and waits for the answer on its SIP threads).
+        hosts.write_text(f"127.0.0.1 localhost\n127.0.1.1 {socket.gethostname()}\n")
     for folder in ("run/asterisk", "var/spool/asterisk/monitor", "var/log/asterisk",
                    "var/lib/asterisk", "usr/share/asterisk/sounds/zh"):
         (root / folder).mkdir(parents=True, exist_ok=True)

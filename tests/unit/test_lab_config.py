@@ -59,3 +59,10 @@ def test_modules_are_an_explicit_list(rendered):
     modules = rendered["modules.conf"]
     assert "autoload = no" in modules
     assert "load = app_queue.so" in modules and "load = chan_dahdi" not in modules
+
+
+def test_write_timeout_is_set_where_asterisk_reads_it(rendered):
+    # A per-user option: Asterisk logs "Invalid keyword" for it in [general].
+    manager = rendered["manager.conf"]
+    assert "writetimeout" not in _section(manager, "general")
+    assert "writetimeout = 1000" in _section(manager, "hotline")
