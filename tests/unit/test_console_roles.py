@@ -1,0 +1,81 @@
+"""Every console route, per role: derived from the app's URL map, so a route added
+without its guard fails here rather than going unnoticed."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.unit.conftest import csrf_token_from, log_in
+
+# Reachable without logging in: the log-in page itself, language choice, the health
+# probe for load balancers, static files (the app's and npm's bundles), and "/",
+# which only redirects to the (guarded) console.
+PUBLIC = {"auth.login", "auth.set_language", "health.healthz", "static",
+          "supervisor.static", "vendor.vendor_file", "agent.index"}
+SUPERVISOR_ONLY = {"supervisor.qa_form", "supervisor.spy", "supervisor.stats_page",
+                   "supervisor.stats_json", "supervisor.stats_excel", "supervisor.wallboard"}
+
+
+def _guarded_requests(app):
+    """(endpoint, method, url) for every route and method that needs a login."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        url = re.sub(r"<int:[^>]+>", "1", rule.rule)
+        url = re.sub(r"<(?:[a-z]+:)?[^>]+>", "1700000000.1", url)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, url))
+    return found
+
+
+def _request(client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": csrf_token_from(client)})
+
+
+def test_the_map_is_what_this_test_knows(app):
+    endpoints = {endpoint for endpoint, _, _ in _guarded_requests(app)}
+    assert SUPERVISOR_ONLY <= endpoints
+    assert len(endpoints) >= 20
+
+
+def test_anonymous_is_sent_to_log_in_everywhere(app):
+    client = app.test_client()
+    for endpoint, method, url in _guarded_requests(app):
+        response = _request(client, method, url)
+        refused = (response.status_code == 302 and "/login" in response.headers["Location"]
+                   or response.status_code == 401)
+        assert refused, f"{method} {url} ({endpoint}) answered {response.status_code}"
+
+
+def test_agents_are_refused_supervisor_routes(app, agent_client):
+    for endpoint, method, url in _guarded_requests(app):
+        if endpoint in SUPERVISOR_ONLY:
+            response = _request(agent_client, method, url)
+            assert response.status_code == 403, f"{method} {url} gave {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+def test_supervisors_and_admins_reach_supervisor_routes(app, make_user, role):
+    make_user(f"{role}1", role, "PJSIP/8090")
+    client = app.test_client()
+    assert log_in(client, f"{role}1").status_code == 302
+    for endpoint, method, url in _guarded_requests(app):
+        if endpoint in SUPERVISOR_ONLY:
+            response = _request(client, method, url)
+            # 400/404 for the made-up call id or missing fields: past the guard.
+            assert response.status_code not in (302, 401, 403), \
+                f"{role}: {method} {url} gave {response.status_code}"
+
+
+def test_agent_routes_answer_an_agent(app, agent_client):
+    for endpoint, method, url in _guarded_requests(app):
+        if endpoint in SUPERVISOR_ONLY or method != "GET" or "1" in url.split("/")[-1]:
+            continue
+        response = agent_client.get(url)
+        assert response.status_code in (200, 302, 400, 404), f"GET {url} gave {response.status_code}"
+        if response.status_code == 302:
+            assert "/login" not in response.headers["Location"], url
