@@ -19,8 +19,9 @@ import pytest
 
 from tests import labtools
 from tests.integration.test_bridge_lab import (  # noqa: F401 - fixtures
-    attempts_of, calls_by_id, control, hang_up_calls_from, lab_bridge, members, wait_for,
+    attempts_of, calls_by_id, control, hang_up_calls_from, lab_bridge, members,
 )
+from tests.labtools import wait_until
 
 pytestmark = pytest.mark.lab
 
@@ -76,7 +77,7 @@ def test_sipp_calls_match_queue_log(lab, lab_bridge, control, members, phones, t
     since = int(time.time())
     try:
         _place_calls(lab, members, phones, tmp_path)
-        mine = wait_for(lambda: _all_closed(engine, 32), 60, "32 calls stored and closed")
+        mine = wait_until(lambda: _all_closed(engine, 32), 60, "32 calls stored and closed")
     finally:
         hang_up_calls_from(control, PREFIX)
 

@@ -20,8 +20,9 @@ from call_queue import queue_log_check
 from telephony.queue_log import read_queue_log
 from tests import labtools
 from tests.integration.test_bridge_lab import (  # noqa: F401  (fixtures)
-    calls_by_id, control, lab_bridge, members, set_lab_phone, wait_for,
+    calls_by_id, control, lab_bridge, members, set_lab_phone,
 )
+from tests.labtools import wait_until
 
 pytestmark = pytest.mark.lab
 
@@ -66,12 +67,12 @@ def test_sql_statistics_agree_with_queue_log(lab, lab_bridge, control, members):
 
     members.add(local(FAST), "verify-fast")
     mine.append(originate(control, lab, "13800138071", "快接", patience_s=60))
-    wait_for(lambda: answered(engine, mine[-1]), 15, "the fast phone answered")
+    wait_until(lambda: answered(engine, mine[-1]), 15, "the fast phone answered")
     members.act("QueuePause", local(FAST), Paused="true", Reason="verify test")
 
     members.add(local(SLOW), "verify-slow")
     mine.append(originate(control, lab, "13800138072", "慢接", patience_s=60))
-    wait_for(lambda: answered(engine, mine[-1]), 20, "the slow phone answered")
+    wait_until(lambda: answered(engine, mine[-1]), 20, "the slow phone answered")
     members.act("QueuePause", local(SLOW), Paused="true", Reason="verify test")
 
     members.add(local(DEAF), "verify-deaf")
@@ -80,8 +81,8 @@ def test_sql_statistics_agree_with_queue_log(lab, lab_bridge, control, members):
     mine.append(originate(control, lab, "13800138074", "等不及", patience_s=7))
     mine.append(originate(control, lab, "13800138075", "挂得快", patience_s=1))
 
-    wait_for(lambda: closed_in_queue_log(lab, mine), 45, "queue_log closed every call")
-    wait_for(lambda: all(record.get("outcome") for record in
+    wait_until(lambda: closed_in_queue_log(lab, mine), 45, "queue_log closed every call")
+    wait_until(lambda: all(record.get("outcome") for record in
                          calls_by_id(engine, mine).values()) and
              len(calls_by_id(engine, mine)) == len(mine), 15, "every call stored closed")
 

@@ -19,8 +19,9 @@ from call_queue.live import BOARD_KEY, LiveStateSink, read_wallboard
 from models.session import make_engine
 from telephony.bridge import Bridge
 from tests.integration.test_bridge_lab import (  # noqa: F401  (fixtures)
-    RecordingSink, calls_by_id, control, members, set_lab_phone, wait_for,
+    RecordingSink, calls_by_id, control, members, set_lab_phone,
 )
+from tests.labtools import wait_until
 from tests.integration.test_stats_verify_lab import local, originate
 
 pytestmark = pytest.mark.lab
@@ -44,7 +45,7 @@ def run_bridge(settings):
     sink = LiveStateSink(settings, emit=pushed.append)
     bridge = Bridge(settings, make_engine(settings.database_url), sinks=[watcher, sink])
     bridge.start()
-    wait_for(lambda: watcher.count("bridge_resynced"), 10, "the bridge's resync")
+    wait_until(lambda: watcher.count("bridge_resynced"), 10, "the bridge's resync")
     return bridge, pushed
 
 
@@ -60,7 +61,7 @@ def test_board_is_rebuilt_from_asterisk_after_a_restart(lab, board_settings, con
     first, _ = run_bridge(board_settings)
     callid = originate(control, lab, "13800138086", "等待中", patience_s=25)
     try:
-        wait_for(lambda: callid in waiting(read_wallboard(store)), 10, "the caller on the board")
+        wait_until(lambda: callid in waiting(read_wallboard(store)), 10, "the caller on the board")
         first.stop()
         store.delete(BOARD_KEY)  # the board is lost with the bridge
         time.sleep(2.5)  # the caller keeps waiting while no bridge runs

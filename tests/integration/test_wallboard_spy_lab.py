@@ -22,8 +22,9 @@ from telephony import events as ev
 from telephony.bridge import Bridge
 from telephony.commands import CommandClient, CommandExecutor
 from tests.integration.test_bridge_lab import (  # noqa: F401  (fixtures)
-    RecordingSink, calls_by_id, control, members, set_lab_phone, wait_for,
+    RecordingSink, calls_by_id, control, members, set_lab_phone,
 )
+from tests.labtools import wait_until
 from tests.integration.test_stats_verify_lab import local, originate
 
 pytestmark = pytest.mark.lab
@@ -49,7 +50,7 @@ def spy_bridge(lab, tmp_path):
     bridge = Bridge(dataclasses.replace(lab.settings, database_url=url), engine,
                     sinks=[watcher, SpySink(url)])
     bridge.start()
-    wait_for(lambda: watcher.count("bridge_resynced"), 10, "the bridge's first resync")
+    wait_until(lambda: watcher.count("bridge_resynced"), 10, "the bridge's first resync")
     yield bridge, watcher, engine
     bridge.stop()
 
@@ -69,7 +70,7 @@ def test_listen_request_is_carried_out_and_stored(lab, spy_bridge, control, memb
     set_lab_phone(control, SUPERVISOR, ring="1", talk="60")
     members.add(local(AGENT), "spy-agent")
     callid = originate(control, lab, "13800138084", "被监听", patience_s=30)
-    call = wait_for(lambda: calls_by_id(engine, [callid]).get(callid, {}).get("agent_channel")
+    call = wait_until(lambda: calls_by_id(engine, [callid]).get(callid, {}).get("agent_channel")
                     and calls_by_id(engine, [callid])[callid], 15, "the agent answered")
 
     sessions = sessionmaker(engine, expire_on_commit=False)
@@ -78,8 +79,8 @@ def test_listen_request_is_carried_out_and_stored(lab, spy_bridge, control, memb
                              spyee_channel=call["agent_channel"], mode="listen",
                              supervisor_user_id=7, callid=callid)
     assert answer["ok"], answer
-    wait_for(lambda: watcher.count("spy_started"), 10, "ChanSpyStart")
-    wait_for(lambda: watcher.count("spy_stopped"), 20, "ChanSpyStop when the call ended")
+    wait_until(lambda: watcher.count("spy_started"), 10, "ChanSpyStart")
+    wait_until(lambda: watcher.count("spy_stopped"), 20, "ChanSpyStop when the call ended")
     with sessions() as session:
         [stored] = session.scalars(select(SpySession)).all()
     assert (stored.mode, stored.callid, stored.supervisor_user_id) == ("listen", callid, 7)
