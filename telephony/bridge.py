@@ -240,16 +240,18 @@ class Bridge:
 
     def run_due_tasks(self, now: Optional[float] = None) -> int:
         now = time.monotonic() if now is None else now
-        done = 0
+        due = []
         with self.lock:
             while self._tasks and self._tasks[0][0] <= now:
-                _, _, function, args = heapq.heappop(self._tasks)
-                try:
-                    function(*args)
-                except Exception:  # noqa: BLE001
-                    log.exception("bridge task %s failed", getattr(function, "__name__", function))
-                done += 1
-        return done
+                due.append(heapq.heappop(self._tasks))
+        # Run outside the lock: a task may wait on Asterisk (a resync's QueueStatus,
+        # up to its timeout), and events must keep flowing meanwhile.
+        for _, _, function, args in due:
+            try:
+                function(*args)
+            except Exception:  # noqa: BLE001
+                log.exception("bridge task %s failed", getattr(function, "__name__", function))
+        return len(due)
 
     def _housekeep(self) -> None:
         while not self._stopping.wait(0.25):

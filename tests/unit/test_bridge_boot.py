@@ -94,3 +94,47 @@ def test_without_fully_booted_the_bridge_resyncs_after_a_while(tmp_path):
         assert bridge.resyncs == 1
     finally:
         bridge.stop()
+
+
+class SlowAsterisk(BootingAsterisk):
+    """Answers QueueStatus only when the test lets it (a busy or hung Asterisk)."""
+
+    def __init__(self):
+        super().__init__()
+        self.booted = True
+        import threading
+
+        self.answer = threading.Event()
+        self.asked = threading.Event()
+
+    def send_action(self, fields: dict, timeout: float = 5.0) -> AmiResponse:
+        if fields["Action"] == "QueueStatus":
+            self.asked.set()
+            self.answer.wait(timeout)
+        return super().send_action(fields, timeout)
+
+
+def test_events_flow_while_a_timed_resync_waits_on_asterisk(tmp_path):
+    import threading
+
+    bridge, sink, _ = _bridge(tmp_path)
+    asterisk = SlowAsterisk()
+    bridge.connection = asterisk
+    try:
+        bridge.on_connected()
+        timer = threading.Thread(target=bridge.run_due_tasks, args=(time.monotonic() + 60,))
+        timer.start()
+        assert asterisk.asked.wait(5)
+        started = time.monotonic()
+        bridge.on_message(_message(Event="QueueMemberPause", Queue="hotline",
+                                   Interface="PJSIP/8001", MemberName="agent01",
+                                   Paused="1", PausedReason="lunch"))
+        # The pause went through at once, not after the resync's QueueStatus.
+        assert time.monotonic() - started < 1.0
+        assert any(isinstance(e, ev.MemberPaused) for e in sink.events)
+        asterisk.answer.set()
+        timer.join(5)
+        assert bridge.resyncs == 1
+    finally:
+        asterisk.answer.set()
+        bridge.stop()
