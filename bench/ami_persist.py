@@ -97,6 +97,8 @@ def _bench_bridge(engine, port: int, done: threading.Event):
             if message.get("Status") == "BenchEnd":
                 done.set()
                 return
+            if message.get("Event") == "FullyBooted":
+                return  # would start the resync, which the loopback server cannot answer
             super().on_message(message)
 
     def connect(settings, on_event, on_connected, on_disconnected):
