@@ -19,7 +19,6 @@ ringing at once (the target: p99 < 50 ms).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import multiprocessing
 import os
 import re
@@ -45,7 +44,7 @@ from models.console import User  # noqa: E402
 from models.households import Phone  # noqa: E402
 from models.session import engine_for, session_factory  # noqa: E402
 from telephony.bridge import Bridge  # noqa: E402
-from bench.support import free_port, start_redis, start_console, percentile  # noqa: E402
+from bench.support import percentile, private_console, start_redis  # noqa: E402
 
 PASSWORD = "bench password 1"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -212,16 +211,8 @@ def main() -> None:
         try:
             database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
             rows = prepare_database(database_url, options.agents)
-            port = free_port()
-            settings = dataclasses.replace(
-                load_settings(), database_url=database_url, redis_url=redis_url,
-                state_dir=folder, secret_key_file=folder / "secret-key", console_port=port,
-                queue_log_path=folder / "queue_log")
-            env = dict(os.environ, HOTLINE_DATABASE_URL=database_url,
-                       HOTLINE_REDIS_URL=redis_url, HOTLINE_STATE_DIR=str(folder),
-                       HOTLINE_CONSOLE_HOST="127.0.0.1", HOTLINE_CONSOLE_PORT=str(port))
-            base_url = f"http://127.0.0.1:{port}"
-            console = start_console(env, base_url, folder / "console.log")
+            settings, base_url, console = private_console(
+                load_settings(), database_url, redis_url, folder)
             context = multiprocessing.get_context("spawn")
             queue, stop = context.Queue(), context.Event()
             usernames = [username for username, _, _ in rows]

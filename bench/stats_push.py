@@ -11,7 +11,6 @@ that shows the change received by the client.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import statistics
@@ -29,7 +28,7 @@ from call_queue.live import LiveStateSink
 from models.console import User
 from models.session import engine_for, session_factory
 from telephony.bridge import Bridge
-from bench.support import free_port, start_redis, start_console, percentile
+from bench.support import percentile, private_console, start_redis
 
 MEMBERS = [f"PJSIP/8{index:03d}" for index in range(50)]
 PASSWORD = "bench password 1"
@@ -130,16 +129,8 @@ def run(base_settings, calls_in_progress: int = 100, samples: int = 300) -> None
                 session.add(User(username="boss", role="supervisor", phone_interface="PJSIP/8999",
                                  password_hash=generate_password_hash(PASSWORD)))
                 session.commit()
-            port = free_port()
-            settings = dataclasses.replace(
-                base_settings, database_url=database_url, redis_url=redis_url,
-                state_dir=folder, secret_key_file=folder / "secret-key", console_port=port,
-                queue_log_path=folder / "queue_log")
-            env = dict(os.environ, HOTLINE_DATABASE_URL=database_url,
-                       HOTLINE_REDIS_URL=redis_url, HOTLINE_STATE_DIR=str(folder),
-                       HOTLINE_CONSOLE_HOST="127.0.0.1", HOTLINE_CONSOLE_PORT=str(port))
-            base_url = f"http://127.0.0.1:{port}"
-            console = start_console(env, base_url, folder / "console.log")
+            settings, base_url, console = private_console(
+                base_settings, database_url, redis_url, folder)
             sink = LiveStateSink(settings)
             bridge = Bridge(settings, engine_for(database_url), sinks=[sink],
                             connection_factory=lambda *args: None)

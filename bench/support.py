@@ -56,6 +56,26 @@ def start_console(env: dict, base_url: str, log_path: Path) -> subprocess.Popen:
     raise SystemExit("console did not start: " + log_path.read_text()[-2000:])
 
 
+def private_console(base_settings, database_url: str, redis_url: str, folder: Path):
+    """`hotline console` on a free port over a private database and Redis.
+
+    Returns (settings for in-process parts, its base URL, the console process).
+    """
+    import dataclasses
+    import os
+
+    port = free_port()
+    settings = dataclasses.replace(
+        base_settings, database_url=database_url, redis_url=redis_url, state_dir=folder,
+        secret_key_file=folder / "secret-key", console_port=port,
+        queue_log_path=folder / "queue_log")
+    env = dict(os.environ, HOTLINE_DATABASE_URL=database_url, HOTLINE_REDIS_URL=redis_url,
+               HOTLINE_STATE_DIR=str(folder), HOTLINE_CONSOLE_HOST="127.0.0.1",
+               HOTLINE_CONSOLE_PORT=str(port))
+    base_url = f"http://127.0.0.1:{port}"
+    return settings, base_url, start_console(env, base_url, folder / "console.log")
+
+
 def percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile (share 0.99 for p99) of a non-empty list."""
     ordered = sorted(values)

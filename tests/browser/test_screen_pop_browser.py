@@ -29,9 +29,9 @@ from models.calls import Call
 from models.console import User, WorkOrder
 from models.households import Phone
 from models.session import make_engine, session_factory
-from telephony.ami_client import AmiConnection
 from bench.support import free_port
 from tests import labtools
+from tests.integration.test_bridge_lab import control  # noqa: F401  (fixture)
 from tests.labtools import wait_until
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
@@ -113,16 +113,6 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
-
-
-@pytest.fixture
-def control(lab):
-    connection = AmiConnection(lab.ami_host, lab.ami_port, lab.ami_user, lab.ami_secret,
-                               on_event=lambda message: None, events=())
-    connection.start()
-    assert connection.wait_connected(10), "no AMI session to the lab"
-    yield connection
-    connection.close()
 
 
 @pytest.fixture
