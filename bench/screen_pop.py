@@ -44,7 +44,8 @@ from models.console import User  # noqa: E402
 from models.households import Phone  # noqa: E402
 from models.session import engine_for, session_factory  # noqa: E402
 from telephony.bridge import Bridge  # noqa: E402
-from bench.support import percentile, private_console, start_redis  # noqa: E402
+from bench.support import (  # noqa: E402
+    percentile, private_console, start_redis, stop_processes)
 
 PASSWORD = "bench password 1"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -254,11 +255,7 @@ def main() -> None:
             print(f"console log: {len(log_lines)} lines")
             bridge.stop()
         finally:
-            if console is not None:
-                console.terminate()
-                console.wait(timeout=10)
-            redis_process.terminate()
-            redis_process.wait(timeout=10)
+            stop_processes(console, redis_process)
 
 
 if __name__ == "__main__":

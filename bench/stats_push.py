@@ -28,7 +28,7 @@ from call_queue.live import LiveStateSink
 from models.console import User
 from models.session import engine_for, session_factory
 from telephony.bridge import Bridge
-from bench.support import percentile, private_console, start_redis
+from bench.support import percentile, private_console, start_redis, stop_processes
 
 MEMBERS = [f"PJSIP/8{index:03d}" for index in range(50)]
 PASSWORD = "bench password 1"
@@ -153,8 +153,4 @@ def run(base_settings, calls_in_progress: int = 100, samples: int = 300) -> None
             supervisor.client.disconnect()
             bridge.stop()
         finally:
-            if console is not None:
-                console.terminate()
-                console.wait(timeout=10)
-            redis_process.terminate()
-            redis_process.wait(timeout=10)
+            stop_processes(console, redis_process)

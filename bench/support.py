@@ -76,6 +76,14 @@ def private_console(base_settings, database_url: str, redis_url: str, folder: Pa
     return settings, base_url, start_console(env, base_url, folder / "console.log")
 
 
+def stop_processes(*processes) -> None:
+    """Terminate each started child (None: never started) and reap it."""
+    for process in processes:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=10)
+
+
 def percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile (share 0.99 for p99) of a non-empty list."""
     ordered = sorted(values)
