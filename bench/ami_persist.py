@@ -165,20 +165,18 @@ def databases():
         return
     from sqlalchemy import text
 
-    from models.session import make_engine
+    from models.session import create_postgres_database, make_engine
 
     name = f"hotline_bench_{os.getpid()}"
+    url = create_postgres_database(server_url, name)
     admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
 
     def drop():
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
-    yield "PostgreSQL", server_url.rsplit("/", 1)[0] + "/" + name, drop
+    yield "PostgreSQL", url, drop
 
 
 def measure(transcript: Transcript, burst_events: int = BURST_EVENTS,

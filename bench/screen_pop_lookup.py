@@ -39,7 +39,7 @@ from models.calls import Call  # noqa: E402
 from models.console import User, WorkOrder  # noqa: E402
 from models.households import Household, Phone  # noqa: E402
 from models.ivr import IvrSession  # noqa: E402
-from models.session import make_engine  # noqa: E402
+from models.session import create_postgres_database, make_engine  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 23)
 BENCH_DB = "hotline_bench_screen_pop"
@@ -173,13 +173,7 @@ def measure(url: str, numbers: list[str], label: str) -> dict:
 
 
 def postgres_bench_url(server_url: str) -> str:
-    url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    admin = make_engine(url.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
-        connection.execute(text(f"CREATE DATABASE {BENCH_DB}"))
-    admin.dispose()
-    return url.set(database=BENCH_DB).render_as_string(hide_password=False)
+    return create_postgres_database(server_url, BENCH_DB)
 
 
 def drop_postgres_bench(server_url: str) -> None:

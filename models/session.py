@@ -40,3 +40,21 @@ def default_session_factory() -> sessionmaker[Session]:
     from hotline.settings import get_settings
 
     return session_factory(get_settings().database_url)
+
+
+def create_postgres_database(server_url: str, name: str) -> str:
+    """(Re)create database `name` on the server of `server_url`; return its URL.
+
+    UTF-8 whatever the cluster's default: a cluster made under LANG=C (as apt does
+    on a bare machine) defaults to SQL_ASCII, where residents' names would come
+    back as bytes.
+    """
+    from sqlalchemy.engine import make_url
+
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' '
+                                   f"LOCALE 'C.UTF-8' TEMPLATE template0")
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)

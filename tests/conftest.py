@@ -24,15 +24,9 @@ _private_postgres_url: str | None = None
 
 def _create_private_database(server_url: str) -> str:
     """A database of this test process's own, so that parallel runs never share tables."""
-    from sqlalchemy.engine import make_url
+    from models.session import create_postgres_database
 
-    name = f"hotline_test_{os.getpid()}"
-    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return create_postgres_database(server_url, f"hotline_test_{os.getpid()}")
 
 
 def postgres_url() -> str:
@@ -42,6 +36,9 @@ def postgres_url() -> str:
     if not server_url:
         pytest.fail("HOTLINE_TEST_POSTGRES_URL is not set: run scripts/start-postgres.sh "
                     "(the test command does) and export its output")
+    if not server_url.startswith("postgresql://") or "\n" in server_url.strip():
+        pytest.fail("HOTLINE_TEST_POSTGRES_URL is not one postgresql:// URL "
+                    "(scripts/start-postgres.sh prints exactly that)")
     if _private_postgres_url is None:
         _private_postgres_url = _create_private_database(server_url)
     return _private_postgres_url
