@@ -1,7 +1,7 @@
 """AMI ingest benchmark: `python -m bench.ami_ingest [--events N] [--pyst2-events N]`.
 
 Builds a transcript of at least --events AMI events (default 1,000,000) from the
-real recorded Asterisk 22 calls in shared/fixtures/ami (every copy gets its own
+real recorded Asterisk 22 calls in tests/fixtures/ami (every copy gets its own
 Uniqueids, Linkedids and ActionIDs, so the calls are distinct), serves it over
 127.0.0.1 from a separate process (as Asterisk would be), and measures in one run:
 
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_FIXTURES = REPO.parent / "shared" / "fixtures" / "ami"
+DEFAULT_FIXTURES = REPO / "tests" / "fixtures" / "ami"
 END_FRAME = b"Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: BenchEnd\r\n\r\n"
 GREETING = b"Asterisk Call Manager/11.0.0\r\n"
 _ID_HEADER = re.compile(rb"^(\w*(?:Uniqueid|Linkedid)|ActionID): ([^\r\n]*)\r$", re.M)

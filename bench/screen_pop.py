@@ -5,7 +5,7 @@ demo households, the console (`hotline console`) as its own process, 50 agents
 logged in with python-socketio clients (websocket), and the bridge's pipeline
 (`telephony.bridge.Bridge`: normalizer, state machine, call writer, then
 `agent_console.push.ScreenPopSink`) fed AMI AgentCalled messages shaped like
-Asterisk 22's (shared/fixtures/ami). Latency is measured from the moment the
+Asterisk 22's (tests/fixtures/ami). Latency is measured from the moment the
 message is handed to `Bridge.on_message` to the client's receipt; the share
 spent in the sink (handle() to emit) is printed beside it. In a burst every
 message counts from the burst's start, as if all had arrived in one read, so

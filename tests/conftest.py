@@ -16,7 +16,7 @@ import models
 from models.session import make_engine
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
-SHARED_AMI_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ami"
+SHARED_AMI_DIR = Path(__file__).resolve().parent / "fixtures" / "ami"
 
 
 _private_postgres_url: str | None = None

@@ -13,7 +13,7 @@ from telephony.ami_client import AmiConnection
 from telephony.errors import AmiConnectionError, AmiTimeoutError
 from tests.unit.ami_fake import FakeAmi, frame, queue_status
 
-SHARED_AMI = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ami"
+SHARED_AMI = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
 
 
 class Recorder:

@@ -12,7 +12,7 @@ from telephony.ami_protocol import (AmiMessage, AmiParser, encode_action, parse_
                                     unescape_ami_value)
 from telephony.errors import AmiProtocolError
 
-SHARED_AMI = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ami"
+SHARED_AMI = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
 TRANSCRIPTS = sorted(SHARED_AMI.glob("*.ami"))
 GOOD = b"Event: Hangup\r\nUniqueid: 1.1\r\nCause: 16\r\n\r\n"
 

@@ -11,7 +11,7 @@ from telephony.normalizer import normalize
 from telephony.queue_log import read_queue_log, summarize_calls
 from telephony.state_machine import CallStateMachine, rings_heard
 
-SHARED_AMI = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ami"
+SHARED_AMI = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
 TRANSCRIPTS = ("local-channels-two-answered.ami", "queue-pause-answer-abandon.ami")
 
 
