@@ -2,8 +2,8 @@
 
 Everything runs for real: the lab's Asterisk, `hotline bridge` and `hotline console`
 as child processes (a private Redis and database, so no other console sees the
-pops), one SIPp UAS per agent phone (the lab's contacts are 127.0.0.1:5100+NN),
-agents logged in as PJSIP/80NN with MemberName agentNN, each with a
+pops), one SIPp UAS answering for all the agent phones (the lab is reloaded for
+the run with every 80NN's contact on one port, and put back after), agents logged in as PJSIP/80NN with MemberName agentNN, each with a
 python-socketio client on the console's /agent namespace, and two SIPp callers
 at the set rate: impatient ones (give up after a few seconds) and patient ones.
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import json
 import os
 import statistics
@@ -297,6 +298,8 @@ def print_latency_parts(pops: dict) -> None:
 def run(options) -> bool:
     settings = load_settings()
     lab_module.up(settings)
+    lab_module.reload(dataclasses.replace(settings,
+                                          lab_shared_phone_port=parts.SHARED_PHONE_PORT))
     folder = settings.state_dir / "bench-load" / time.strftime("%Y%m%dT%H%M%S")
     folder.mkdir(parents=True)
     children = parts.Children(folder)
@@ -306,7 +309,7 @@ def run(options) -> bool:
     try:
         database_url, callers, console, bridge, base_url = start_stack(
             options, settings, folder, children)
-        phones = parts.start_agent_phones(children, folder, options.agents, options.ring_ms)
+        phones = parts.start_agent_phones(children, folder, options.ring_ms)
         clients = [parts.AgentClient(base_url, f"agent{n:02d}", f"PJSIP/80{n:02d}")
                    for n in range(1, options.agents + 1)]
         watch = AsteriskWatch(settings, interfaces)
@@ -318,17 +321,21 @@ def run(options) -> bool:
         sampler = parts.ProcessSampler({
             "bridge": [bridge.pid], "console": [console.pid],
             "asterisk": lab_asterisk_pid(settings),
-            "SIPp agent phones": [phone.pid for phone in phones]})
+            "SIPp agent phones": [phones.pid]})
         started = time.time() - 1
         sampler.start()
         mixes = [parts.CallerMix("impatient", options.impatient_share, options.impatient_ms,
                                  5091, 17000),
                  parts.CallerMix("patient", 1 - options.impatient_share, options.patient_ms,
                                  5092, 18000)]
+        mixes = [mix for mix in mixes if mix.share > 0]
+        parts.split_concurrency(mixes, options.concurrency, options.talk_ms)
+        print("bench/load: SIPp callers' limits on calls at once: " + ", ".join(
+            f"{mix.name} {mix.concurrency}" for mix in mixes), flush=True)
         callers_sipp = [parts.start_callers(children, folder, mix, options.rate,
                                             options.concurrency, options.duration,
                                             options.talk_ms, settings.hotline_number, csv_path)
-                        for mix in mixes if mix.share > 0]
+                        for mix in mixes]
         deadline = time.monotonic() + options.duration + options.patient_ms / 1000 + 120
         while any(c.poll() is None for c in callers_sipp) and time.monotonic() < deadline:
             watch.sample()
@@ -356,6 +363,7 @@ def run(options) -> bool:
         for client in clients or []:
             client.close()
         children.stop_all()
+        lab_module.reload(settings)  # each phone back on its own port
 
 
 def main() -> None:

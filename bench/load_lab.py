@@ -140,18 +140,20 @@ def sipp_binary() -> str:
     return binary
 
 
-def start_agent_phones(children: Children, folder: Path, agents: int, ring_ms: int) -> list:
-    """One SIPp UAS per agent: the lab's AOR contacts are sip:80NN@127.0.0.1:(5100+NN)."""
+SHARED_PHONE_PORT = 5100  # 80NN's own ports are 5101-5150; no phone is 8000
+
+
+def start_agent_phones(children: Children, folder: Path, ring_ms: int) -> subprocess.Popen:
+    """One SIPp UAS answering for every agent phone: the lab is reloaded for the run
+    with HOTLINE_LAB_SHARED_PHONE_PORT, so that each 80NN's contact is this port."""
     scenario = render_scenario(folder, "agent_uas.xml", {"RING_MS": ring_ms}, "agent_uas.xml")
-    taken = [5100 + n for n in range(1, agents + 1) if not udp_port_free(5100 + n)]
-    if taken:
-        raise SystemExit(f"bench: agent phone ports {taken[:5]}... are taken "
+    if not udp_port_free(SHARED_PHONE_PORT):
+        raise SystemExit(f"bench: the shared agent phone port {SHARED_PHONE_PORT} is taken "
                          "(is `hotline demo run` or a test's SIPp running?)")
-    return [children.start(f"phone-80{n:02d}", [
-        sipp_binary(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(5100 + n),
-        "-mp", str(20000 + 8 * n), "-m", "100000000", "-nostdin", "-recv_timeout", "120000",
-        "-trace_err", "-error_file", str(folder / f"phone-80{n:02d}.err")])
-        for n in range(1, agents + 1)]
+    return children.start("agent-phones", [
+        sipp_binary(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(SHARED_PHONE_PORT),
+        "-mp", "20000", "-m", "100000000", "-nostdin", "-recv_timeout", "120000",
+        "-trace_err", "-error_file", str(folder / "agent-phones.err")])
 
 
 @dataclasses.dataclass
@@ -161,6 +163,17 @@ class CallerMix:
     patience_ms: int
     local_port: int
     media_port: int
+    concurrency: int = 0  # this SIPp's share of the calls at once (-l)
+
+
+def split_concurrency(mixes: list[CallerMix], concurrency: int, talk_ms: int) -> None:
+    """Share the calls-at-once limit by what each mix holds (Little's law: rate ×
+    time in the system), not by its share of the rate: a patient caller stays five
+    times longer than an impatient one, and with an even split the patient SIPp
+    would hit its limit and offer fewer calls than asked."""
+    stays = [mix.share * (mix.patience_ms + talk_ms) for mix in mixes]
+    for mix, stay in zip(mixes, stays):
+        mix.concurrency = max(1, round(concurrency * stay / sum(stays)))
 
 
 def start_callers(children: Children, folder: Path, mix: CallerMix, rate: float,
@@ -175,7 +188,7 @@ def start_callers(children: Children, folder: Path, mix: CallerMix, rate: float,
         sipp_binary(), "127.0.0.1:5060", "-sf", str(scenario), "-i", "127.0.0.1",
         "-p", str(mix.local_port), "-mp", str(mix.media_port), "-s", number,
         "-inf", str(csv_path), "-r", str(calls_per_10s), "-rp", "10000",
-        "-l", str(max(1, round(concurrency * mix.share))), "-m", str(total),
+        "-l", str(mix.concurrency or concurrency), "-m", str(total),
         "-nostdin", "-recv_timeout", "120000", "-trace_err",
         "-error_file", str(folder / f"callers-{mix.name}.err")])
 

@@ -203,7 +203,9 @@ def is_up(settings: Settings) -> bool:
 def up(settings: Settings) -> dict:
     """Bring the lab up; return what it did and how long it took."""
     if is_up(settings):
-        return {"changed": False, **endpoints(settings)}
+        # A running lab is brought to the configuration rendered now (say, after a
+        # benchmark that changed it was killed before it could put it back).
+        return {"changed": False, "reloaded": reload(settings), **endpoints(settings)}
     leftover = _read_state(settings)
     if leftover:  # a lab that half-died: clear it before starting afresh
         _stop(settings, leftover)

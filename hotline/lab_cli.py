@@ -22,6 +22,8 @@ def up_command() -> None:
     if info["changed"]:
         click.echo(f"lab up in {info['total_s']} s (root build {info['build_s']} s, "
                    f"Asterisk boot {info['boot_s']} s)")
+    elif info["reloaded"]:
+        click.echo(f"lab already up; configuration reloaded: {', '.join(info['reloaded'])}")
     else:
         click.echo("lab already up: nothing changed")
     _print_endpoints(info)

@@ -20,10 +20,10 @@ class AgentPhone:
     contact: str
 
 
-def lab_agent_phones() -> list[AgentPhone]:
+def lab_agent_phones(shared_port: int = 0) -> list[AgentPhone]:
     phones = []
     for extension in AGENT_EXTENSIONS:
-        port = AGENT_PHONE_BASE_PORT + extension % 100
+        port = shared_port or AGENT_PHONE_BASE_PORT + extension % 100
         phones.append(AgentPhone(str(extension), f"sip:{extension}@127.0.0.1:{port}"))
     return phones
 
@@ -35,7 +35,7 @@ def template_values(settings: Settings) -> dict:
         "ami_secret": settings.ami_secret,
         "sip_bind": "127.0.0.1:5060",
         "trunk_match": "127.0.0.1",
-        "agents": lab_agent_phones(),
+        "agents": lab_agent_phones(settings.lab_shared_phone_port),
         "queue_name": settings.queue_name,
         "hotline_number": settings.hotline_number,
         "ivr_number": settings.ivr_number,

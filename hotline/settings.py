@@ -32,6 +32,7 @@ class Settings:
     fastagi_host: str
     fastagi_port: int
     lab_root: Path
+    lab_shared_phone_port: int
     recordings_dir: Path
     queue_log_path: Path
     stereo_recording: bool
@@ -188,6 +189,9 @@ def load_settings() -> Settings:
         fastagi_host=fastagi_host,
         fastagi_port=fastagi_port,
         lab_root=lab_root,
+        # 0: each lab phone 80NN has its own contact port, 5100+NN (one SIPp each);
+        # a port: all 50 share it, so that one SIPp UAS answers them all (bench/load).
+        lab_shared_phone_port=_int("HOTLINE_LAB_SHARED_PHONE_PORT", 0, 0, 65535),
         recordings_dir=Path(_text(
             "HOTLINE_RECORDINGS_DIR", str(lab_root / "var/spool/asterisk/monitor"))),
         queue_log_path=Path(_text(

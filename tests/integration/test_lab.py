@@ -24,9 +24,23 @@ def test_up_on_a_running_lab_changes_nothing(lab):
     before = lab_module._read_state(lab.settings)
     info = lab_module.up(lab.settings)
     assert info["changed"] is False
+    assert info["reloaded"] == []
     assert lab_module._read_state(lab.settings) == before
     assert lab_module.status(lab.settings)["asterisk_state"] == "running"
     assert "Asterisk 22" in lab.cli("core show version")
+
+
+def test_up_on_a_running_lab_puts_back_a_configuration_left_changed(lab):
+    before = lab_module._read_state(lab.settings)
+    shared = dataclasses.replace(lab.settings, lab_shared_phone_port=5100)
+    try:
+        assert lab_module.reload(shared) == ["pjsip.conf"]
+        assert "sip:8007@127.0.0.1:5100" in lab.cli("pjsip show aor 8007")
+    finally:
+        info = lab_module.up(lab.settings)
+    assert info["reloaded"] == ["pjsip.conf"]
+    assert "sip:8007@127.0.0.1:5107" in lab.cli("pjsip show aor 8007")
+    assert lab_module._read_state(lab.settings) == before
 
 
 def test_taken_port_is_one_clear_line_and_nothing_started(lab, tmp_path):
