@@ -65,6 +65,8 @@ def agent_state_label(paused: bool, reason: str, status: str, present: bool) -> 
 
 
 class ScreenPopSink:
+    OWN_THREAD = True  # handle() only queues; the bridge need not give it a thread
+
     def __init__(self, settings, emitter: Optional[RedisManager] = None,
                  redis_client: Optional[redis.Redis] = None,
                  sessions: Optional[Callable] = None):

@@ -3,8 +3,9 @@
 Messages from `AmiConnection` (one dispatch thread, in order) go through the
 normalizer and the state machine; the changed call records go to the database
 writer first, then each published event to the sinks of EXTRA_SINKS (dotted
-`module:Class` paths, each built as `Sink(settings)` with `handle(event)`). A
-sink that cannot be loaded or raises is logged and never stops the bridge.
+`module:Class` paths, each built as `Sink(settings)` with `handle(event)`, each
+fed on a thread of its own). A sink that cannot be loaded or raises is logged
+and never stops the bridge.
 
 On every (re)connect the bridge resyncs (telephony.resync): QueueStatus,
 QueueSummary and CoreShowChannels become a QueueSnapshotTaken event, and calls
@@ -33,6 +34,7 @@ from telephony.errors import SpoolError
 from telephony.normalizer import HANDLERS, normalize
 from telephony.queue_log import QueueLogFollower
 from telephony.recordings import recording_record
+from telephony.sink_thread import ThreadedSink
 from telephony.spool import Spool, spool_path
 from telephony.state_machine import CallStateMachine
 
@@ -51,13 +53,19 @@ BOOT_WAIT_S = 10.0
 
 
 def load_sinks(settings, paths) -> list:
-    """Instantiate each `module:Class`; one that fails to load is logged and left out."""
+    """Instantiate each `module:Class`; one that fails to load is logged and left out.
+
+    A sink runs on a thread of its own (ThreadedSink) unless its class says it
+    already queues (`OWN_THREAD = True`): no sink may hold the dispatch thread.
+    """
     sinks = []
     for path in paths:
         module_name, _, class_name = path.partition(":")
         try:
             sink_class = getattr(importlib.import_module(module_name), class_name)
-            sinks.append(sink_class(settings))
+            sink = sink_class(settings)
+            sinks.append(sink if getattr(sink_class, "OWN_THREAD", False)
+                         else ThreadedSink(sink, class_name))
         except Exception:  # noqa: BLE001 - a missing or broken sink must not stop the bridge
             log.exception("sink %s not loaded; the bridge runs without it", path)
     return sinks

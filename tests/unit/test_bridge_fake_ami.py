@@ -166,7 +166,7 @@ def test_a_sink_that_cannot_be_loaded_is_left_out(caplog):
 
     sinks = load_sinks(get_settings(), ["no.such.module:Sink", "telephony.events:CallQueued",
                                         "tests.unit.test_bridge_fake_ami:BrokenSinkFactory"])
-    assert [type(s).__name__ for s in sinks] == ["BrokenSinkFactory"]
+    assert [type(s.sink).__name__ for s in sinks] == ["BrokenSinkFactory"]
     assert "no.such.module:Sink" in caplog.text
 
 
