@@ -41,9 +41,11 @@ def board_settings(lab, tmp_path):
 
 def run_bridge(settings):
     pushed = []
+    # The watcher comes last: the bridge feeds sinks in order, so once it has
+    # seen an event, the live sink has handled it too.
     watcher = RecordingSink()
     sink = LiveStateSink(settings, emit=pushed.append)
-    bridge = Bridge(settings, make_engine(settings.database_url), sinks=[watcher, sink])
+    bridge = Bridge(settings, make_engine(settings.database_url), sinks=[sink, watcher])
     bridge.start()
     wait_until(lambda: watcher.count("bridge_resynced"), 10, "the bridge's resync")
     return bridge, pushed

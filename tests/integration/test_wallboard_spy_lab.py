@@ -46,9 +46,9 @@ def spy_bridge(lab, tmp_path):
     url = f"sqlite:///{tmp_path / 'spy.sqlite3'}"
     engine = make_engine(url)
     models.Base.metadata.create_all(engine)
-    watcher = RecordingSink()
+    watcher = RecordingSink()  # last: what it has seen, SpySink has stored
     bridge = Bridge(dataclasses.replace(lab.settings, database_url=url), engine,
-                    sinks=[watcher, SpySink(url)])
+                    sinks=[SpySink(url), watcher])
     bridge.start()
     wait_until(lambda: watcher.count("bridge_resynced"), 10, "the bridge's first resync")
     yield bridge, watcher, engine
