@@ -243,8 +243,8 @@ def report(options, logged, stored, pops, usage, rss, watch, load_s) -> bool:
     log_counts = outcome_counts([call.outcome if call.ended_at is not None else None
                                  for call in logged.values()])
     db_counts = outcome_counts([row["outcome"] for row in stored.values()])
-    print(f"bench/load: {options.agents} agents, rate {options.rate}/s, concurrency "
-          f"{options.concurrency}, {options.duration:.0f} s, impatient share "
+    print(f"bench/load: {options.agents} agents, rate {options.rate}/s, cap "
+          f"{options.concurrency} calls at once per caller SIPp, {options.duration:.0f} s, impatient share "
           f"{options.impatient_share} ({options.impatient_ms} ms) / patient "
           f"{options.patient_ms} ms, ring {options.ring_ms} ms, talk {options.talk_ms} ms, "
           f"{os.cpu_count()} CPUs, database {options.database_url and 'postgresql' or 'sqlite'}"
@@ -329,9 +329,6 @@ def run(options) -> bool:
                  parts.CallerMix("patient", 1 - options.impatient_share, options.patient_ms,
                                  5092, 18000)]
         mixes = [mix for mix in mixes if mix.share > 0]
-        parts.split_concurrency(mixes, options.concurrency, options.talk_ms)
-        print("bench/load: SIPp callers' limits on calls at once: " + ", ".join(
-            f"{mix.name} {mix.concurrency}" for mix in mixes), flush=True)
         callers_sipp = [parts.start_callers(children, folder, mix, options.rate,
                                             options.concurrency, options.duration,
                                             options.talk_ms, settings.hotline_number, csv_path)
@@ -369,7 +366,7 @@ def run(options) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=4.0, help="new calls per second")
-    parser.add_argument("--concurrency", type=int, default=50, help="callers at most at once")
+    parser.add_argument("--concurrency", type=int, default=50, help="each caller SIPp's cap on calls at once (-l)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of new calls")
     parser.add_argument("--agents", type=int, default=50, choices=range(1, 51),
                         metavar="1..50")

@@ -163,17 +163,6 @@ class CallerMix:
     patience_ms: int
     local_port: int
     media_port: int
-    concurrency: int = 0  # this SIPp's share of the calls at once (-l)
-
-
-def split_concurrency(mixes: list[CallerMix], concurrency: int, talk_ms: int) -> None:
-    """Share the calls-at-once limit by what each mix holds (Little's law: rate ×
-    time in the system), not by its share of the rate: a patient caller stays five
-    times longer than an impatient one, and with an even split the patient SIPp
-    would hit its limit and offer fewer calls than asked."""
-    stays = [mix.share * (mix.patience_ms + talk_ms) for mix in mixes]
-    for mix, stay in zip(mixes, stays):
-        mix.concurrency = max(1, round(concurrency * stay / sum(stays)))
 
 
 def start_callers(children: Children, folder: Path, mix: CallerMix, rate: float,
@@ -188,7 +177,10 @@ def start_callers(children: Children, folder: Path, mix: CallerMix, rate: float,
         sipp_binary(), "127.0.0.1:5060", "-sf", str(scenario), "-i", "127.0.0.1",
         "-p", str(mix.local_port), "-mp", str(mix.media_port), "-s", number,
         "-inf", str(csv_path), "-r", str(calls_per_10s), "-rp", "10000",
-        "-l", str(mix.concurrency or concurrency), "-m", str(total),
+        # -l is a safety cap, not a share: how many calls are in progress follows
+        # from rate × time in the system (Little's law), and an even split would
+        # starve the patient callers, who stay five times longer.
+        "-l", str(concurrency), "-m", str(total),
         "-nostdin", "-recv_timeout", "120000", "-trace_err",
         "-error_file", str(folder / f"callers-{mix.name}.err")])
 
