@@ -163,20 +163,11 @@ def databases():
         print("(d) PostgreSQL: not measured (set HOTLINE_TEST_POSTGRES_URL, "
               "e.g. from scripts/start-postgres.sh)")
         return
-    from sqlalchemy import text
-
-    from models.session import create_postgres_database, make_engine
+    from models.session import create_postgres_database, drop_postgres_database
 
     name = f"hotline_bench_{os.getpid()}"
     url = create_postgres_database(server_url, name)
-    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    yield "PostgreSQL", url, drop
+    yield "PostgreSQL", url, lambda: drop_postgres_database(server_url, name)
 
 
 def measure(transcript: Transcript, burst_events: int = BURST_EVENTS,

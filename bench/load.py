@@ -3,8 +3,8 @@
 Everything runs for real: the lab's Asterisk, `hotline bridge` and `hotline console`
 as child processes (a private Redis and database, so no other console sees the
 pops), one SIPp UAS answering for all the agent phones (the lab is reloaded for
-the run with every 80NN's contact on one port, and put back after), agents logged in as PJSIP/80NN with MemberName agentNN, each with a
-python-socketio client on the console's /agent namespace, and two SIPp callers
+the run with every 80NN's contact on one port, and put back after), agents logged
+in as PJSIP/80NN with MemberName agentNN, each with a python-socketio client on the console's /agent namespace, and two SIPp callers
 at the set rate: impatient ones (give up after a few seconds) and patient ones.
 
 It prints: calls offered, answered and abandoned per Asterisk's queue_log and per
@@ -244,8 +244,8 @@ def report(options, logged, stored, pops, usage, rss, watch, load_s) -> bool:
                                  for call in logged.values()])
     db_counts = outcome_counts([row["outcome"] for row in stored.values()])
     print(f"bench/load: {options.agents} agents, rate {options.rate}/s, cap "
-          f"{options.concurrency} calls at once per caller SIPp, {options.duration:.0f} s, impatient share "
-          f"{options.impatient_share} ({options.impatient_ms} ms) / patient "
+          f"{options.concurrency} calls at once per caller SIPp, {options.duration:.0f} s, "
+          f"impatient share {options.impatient_share} ({options.impatient_ms} ms) / patient "
           f"{options.patient_ms} ms, ring {options.ring_ms} ms, talk {options.talk_ms} ms, "
           f"{os.cpu_count()} CPUs, database {options.database_url and 'postgresql' or 'sqlite'}"
           + (f", bridge GIL switch interval {options.switch_interval_ms} ms"
@@ -298,8 +298,6 @@ def print_latency_parts(pops: dict) -> None:
 def run(options) -> bool:
     settings = load_settings()
     lab_module.up(settings)
-    lab_module.reload(dataclasses.replace(settings,
-                                          lab_shared_phone_port=parts.SHARED_PHONE_PORT))
     folder = settings.state_dir / "bench-load" / time.strftime("%Y%m%dT%H%M%S")
     folder.mkdir(parents=True)
     children = parts.Children(folder)
@@ -307,6 +305,8 @@ def run(options) -> bool:
     watch = paused = clients = None
     numbers: set[str] = set()
     try:
+        lab_module.reload(dataclasses.replace(
+            settings, lab_shared_phone_port=parts.SHARED_PHONE_PORT))
         database_url, callers, console, bridge, base_url = start_stack(
             options, settings, folder, children)
         phones = parts.start_agent_phones(children, folder, options.ring_ms)
@@ -366,7 +366,8 @@ def run(options) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=4.0, help="new calls per second")
-    parser.add_argument("--concurrency", type=int, default=50, help="each caller SIPp's cap on calls at once (-l)")
+    parser.add_argument("--concurrency", type=int, default=50,
+                        help="each caller SIPp's cap on calls at once (-l)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of new calls")
     parser.add_argument("--agents", type=int, default=50, choices=range(1, 51),
                         metavar="1..50")

@@ -27,7 +27,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import models  # noqa: E402
@@ -39,7 +38,8 @@ from models.calls import Call  # noqa: E402
 from models.console import User, WorkOrder  # noqa: E402
 from models.households import Household, Phone  # noqa: E402
 from models.ivr import IvrSession  # noqa: E402
-from models.session import create_postgres_database, make_engine  # noqa: E402
+from models.session import (  # noqa: E402
+    create_postgres_database, drop_postgres_database, make_engine)
 
 AS_OF = dt.date(2026, 11, 23)
 BENCH_DB = "hotline_bench_screen_pop"
@@ -177,11 +177,7 @@ def postgres_bench_url(server_url: str) -> str:
 
 
 def drop_postgres_bench(server_url: str) -> None:
-    url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    admin = make_engine(url.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
-    admin.dispose()
+    drop_postgres_database(server_url, BENCH_DB)
 
 
 def main() -> None:

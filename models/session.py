@@ -51,10 +51,20 @@ def create_postgres_database(server_url: str, name: str) -> str:
     """
     from sqlalchemy.engine import make_url
 
+    drop_postgres_database(server_url, name)
+    _run_as_admin(server_url, f'CREATE DATABASE "{name}" ENCODING \'UTF8\' '
+                              f"LOCALE 'C.UTF-8' TEMPLATE template0")
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(server_url: str, name: str) -> None:
+    """Drop database `name` (if there), closing any session still on it."""
+    _run_as_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run_as_admin(server_url: str, statement: str) -> None:
+    # CREATE and DROP DATABASE cannot run inside a transaction.
     admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' '
-                                   f"LOCALE 'C.UTF-8' TEMPLATE template0")
+        connection.exec_driver_sql(statement)
     admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)

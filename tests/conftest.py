@@ -47,15 +47,10 @@ def postgres_url() -> str:
 def pytest_sessionfinish(session, exitstatus):
     if _private_postgres_url is None:
         return
-    from models.session import engine_for
+    from models.session import drop_postgres_database, engine_for
 
     engine_for.cache_clear()
-    admin = make_engine(os.environ["HOTLINE_TEST_POSTGRES_URL"]).execution_options(
-        isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(
-            f'DROP DATABASE IF EXISTS "hotline_test_{os.getpid()}" WITH (FORCE)')
-    admin.dispose()
+    drop_postgres_database(os.environ["HOTLINE_TEST_POSTGRES_URL"], f"hotline_test_{os.getpid()}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
