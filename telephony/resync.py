@@ -8,9 +8,13 @@
    from queue_log when its file says how, else marked `ended_unseen`.
 4. Calls that began and ended while we were away (after the latest call the
    database holds) are known to queue_log only: stored from it.
+5. Calls that closed shortly before we (re)connected get their finishing pass
+   again (recording, queue_log's talk time and exit reason): a bridge killed
+   right after a call ended lost the deferred tasks that would have done it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Optional
@@ -25,6 +29,11 @@ from telephony.queue_log import QueueLogCall
 log = logging.getLogger(__name__)
 
 ACTION_TIMEOUT_S = 10.0
+# How far back a resync looks for closed calls whose finishing pass may have
+# been lost: the bridge's deferred tasks run up to 15 s after a call closes,
+# and a killed bridge is usually restarted within minutes.
+REFINISH_WINDOW_S = 600
+_FINISHED_OUTCOMES = ("answered", "transferred", "abandoned")
 
 
 def resync(bridge) -> None:
@@ -60,6 +69,7 @@ def reconcile_open_calls(bridge, alive: set[str], entries=(), now: Optional[floa
               "missed_from_queue_log": 0}
     with bridge.lock:
         machine = bridge.machine
+        counts["finished_again"] = _finish_recent_calls(bridge, now)
         in_database = _open_calls_in_database(bridge.engine)
         open_ids = (set(in_database) | machine.open_callids())
         for callid in sorted(open_ids):
@@ -78,6 +88,22 @@ def reconcile_open_calls(bridge, alive: set[str], entries=(), now: Optional[floa
         bridge.write_changed_calls(time.perf_counter())
     log.info("resync: %s", counts)
     return counts
+
+
+def _finish_recent_calls(bridge, now: float) -> int:
+    """Schedule the finishing pass again for calls closed in the last minutes.
+
+    It is idempotent (it only fills in what the files say), so running it for a
+    call that had it already changes nothing.
+    """
+    since = dt.datetime.fromtimestamp(now - REFINISH_WINDOW_S, dt.timezone.utc)
+    with bridge.engine.connect() as connection:
+        rows = connection.execute(
+            select(Call.callid, Call.outcome)
+            .where(Call.ended_at >= since, Call.outcome.in_(_FINISHED_OUTCOMES))).all()
+    for callid, outcome in rows:
+        bridge.schedule(0.5, bridge.finish_call, callid, outcome)
+    return len(rows)
 
 
 def _follow_again(machine, callid: str, row: Optional[tuple]) -> None:
