@@ -14,7 +14,7 @@ the time each waits behind the others is included.
 Two runs in the same process: one ring at a time (the baseline) and 50 calls
 ringing at once (the target: p99 < 50 ms).
 
-    .venv/bin/python bench/screen_pop.py [--agents 50] [--rounds 5]
+    .venv/bin/python -m bench.screen_pop [--agents 50] [--rounds 5] [--console-workers 1]
 """
 from __future__ import annotations
 
@@ -202,18 +202,26 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=5,
                         help="processes the agents' clients are spread over (browsers "
                              "are separate programs; one Python process would serialise them)")
+    parser.add_argument("--console-workers", type=int, default=1,
+                        help="console processes behind the Redis queue; the client "
+                             "processes are spread over them")
     parser.add_argument("--queue-wait", type=float, default=1.0,
                         help="seconds calls wait in the queue before their agent rings")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-pop-") as folder_name:
         folder = Path(folder_name)
         redis_process, redis_url = start_redis(folder)
-        console = None
+        consoles = []
         try:
             database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
             rows = prepare_database(database_url, options.agents)
-            settings, base_url, console = private_console(
-                load_settings(), database_url, redis_url, folder)
+            base_urls = []
+            for worker in range(options.console_workers):
+                settings, base_url, console = private_console(
+                    load_settings(), database_url, redis_url, folder,
+                    log_name=f"console-{worker}.log")
+                consoles.append(console)
+                base_urls.append(base_url)
             context = multiprocessing.get_context("spawn")
             queue, stop = context.Queue(), context.Event()
             usernames = [username for username, _, _ in rows]
@@ -221,7 +229,8 @@ def main() -> None:
             for share in range(options.client_processes):
                 ready = context.Event()
                 process = context.Process(target=clients_process, args=(
-                    base_url, usernames[share::options.client_processes], queue, ready, stop))
+                    base_urls[share % len(base_urls)],
+                    usernames[share::options.client_processes], queue, ready, stop))
                 process.start()
                 client_processes.append((process, ready))
             for _, ready in client_processes:
@@ -233,7 +242,8 @@ def main() -> None:
                             connection_factory=lambda *args: None)
             run(bridge, receipts, rows, 1, "queued", options.queue_wait, tag="warm-up")
             print(f"screen-pop latency, {options.agents} agents in "
-                  f"{options.client_processes} client processes, {options.rounds} rounds, "
+                  f"{options.client_processes} client processes, "
+                  f"{options.console_workers} console worker(s), {options.rounds} rounds, "
                   f"{os.cpu_count()} CPUs, calls wait {options.queue_wait} s in queue")
             single = report("one call at a time (baseline)",
                             run(bridge, receipts, rows, options.rounds, "one", 0.05))
@@ -251,11 +261,12 @@ def main() -> None:
             stop.set()
             for process, _ in client_processes:
                 process.join(30)
-            log_lines = (folder / "console.log").read_text(errors="replace").splitlines()
-            print(f"console log: {len(log_lines)} lines")
+            log_lines = sum(len(log.read_text(errors="replace").splitlines())
+                            for log in folder.glob("console-*.log"))
+            print(f"console logs: {log_lines} lines")
             bridge.stop()
         finally:
-            stop_processes(console, redis_process)
+            stop_processes(*consoles, redis_process)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,8 @@ def start_console(env: dict, base_url: str, log_path: Path) -> subprocess.Popen:
     raise SystemExit("console did not start: " + log_path.read_text()[-2000:])
 
 
-def private_console(base_settings, database_url: str, redis_url: str, folder: Path):
+def private_console(base_settings, database_url: str, redis_url: str, folder: Path,
+                    log_name: str = "console.log"):
     """`hotline console` on a free port over a private database and Redis.
 
     Returns (settings for in-process parts, its base URL, the console process).
@@ -73,7 +74,7 @@ def private_console(base_settings, database_url: str, redis_url: str, folder: Pa
                HOTLINE_STATE_DIR=str(folder), HOTLINE_CONSOLE_HOST="127.0.0.1",
                HOTLINE_CONSOLE_PORT=str(port))
     base_url = f"http://127.0.0.1:{port}"
-    return settings, base_url, start_console(env, base_url, folder / "console.log")
+    return settings, base_url, start_console(env, base_url, folder / log_name)
 
 
 def stop_processes(*processes) -> None:
