@@ -163,7 +163,20 @@ def start_callers(processes: DemoProcesses, settings: Settings, callers_csv: Pat
         "-l", "12", "-nostdin"])
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM (kill, a service manager, `timeout`) stops the demo as Ctrl-C does.
+
+    Its children run in sessions of their own, so a runner that died of the
+    default SIGTERM would leave the bridge, the console and SIPp running.
+    """
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run(settings: Settings, households: int, calls_per_minute: int) -> None:
+    stop_on_sigterm()
     log_dir = settings.state_dir / "demo"
     log_dir.mkdir(parents=True, exist_ok=True)
     if count_households(settings) == 0:
