@@ -8,9 +8,10 @@
    from queue_log when its file says how, else marked `ended_unseen`.
 4. Calls that began and ended while we were away (after the latest call the
    database holds) are known to queue_log only: stored from it.
-5. Calls that closed shortly before we (re)connected get their finishing pass
-   again (recording, queue_log's talk time and exit reason): a bridge killed
-   right after a call ended lost the deferred tasks that would have done it.
+5. On a bridge process's first resync, calls that closed in the last minutes
+   get their finishing pass again (recording, queue_log's talk time and exit
+   reason): a bridge killed right after a call ended lost the deferred tasks
+   that would have done it.
 """
 from __future__ import annotations
 
@@ -66,10 +67,13 @@ def reconcile_open_calls(bridge, alive: set[str], entries=(), now: Optional[floa
     now = bridge.clock() if now is None else now
     bridge.writer.flush()  # what the machine already closed must be in the database
     counts = {"followed": 0, "from_queue_log": 0, "ended_unseen": 0, "adopted_waiting": 0,
-              "missed_from_queue_log": 0}
+              "missed_from_queue_log": 0, "finished_again": 0}
     with bridge.lock:
         machine = bridge.machine
-        counts["finished_again"] = _finish_recent_calls(bridge, now)
+        # Only a new bridge process has lost the deferred tasks; after a mere AMI
+        # reconnect they are still queued and would do the same work again.
+        if bridge.resyncs == 0:
+            counts["finished_again"] = _finish_recent_calls(bridge, now)
         in_database = _open_calls_in_database(bridge.engine)
         open_ids = (set(in_database) | machine.open_callids())
         for callid in sorted(open_ids):
