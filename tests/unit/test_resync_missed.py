@@ -6,36 +6,10 @@ nowhere in the database.
 """
 from __future__ import annotations
 
-import dataclasses
-
-from sqlalchemy import select
-
-import models
-from hotline.settings import get_settings
-from models.calls import Call
-from models.session import make_engine
-from telephony.bridge import Bridge
 from telephony.resync import reconcile_open_calls
+from tests.unit.offline_bridge import offline_bridge, stored_calls
 
 T0 = 1795449000
-
-
-def _bridge(tmp_path, queue_log: str):
-    url = f"sqlite:///{tmp_path / 'missed.sqlite3'}"
-    engine = make_engine(url)
-    models.Base.metadata.create_all(engine)
-    (tmp_path / "queue_log").write_text(queue_log)
-    settings = dataclasses.replace(get_settings(), database_url=url, state_dir=tmp_path,
-                                   queue_log_path=tmp_path / "queue_log",
-                                   recordings_dir=tmp_path / "recordings")
-    return Bridge(settings, engine, sinks=[], connection_factory=lambda *args: None), engine
-
-
-def _calls(engine) -> dict[str, dict]:
-    with engine.connect() as connection:
-        return {row["callid"]: dict(row)
-                for row in connection.execute(select(Call.__table__)).mappings()}
-
 
 QUEUE_LOG = "".join(f"{line}\n" for line in (
     # Before the newest stored call: history, not this bridge's to import.
@@ -55,7 +29,7 @@ QUEUE_LOG = "".join(f"{line}\n" for line in (
 
 
 def test_calls_begun_and_ended_while_away_are_stored_once(tmp_path):
-    bridge, engine = _bridge(tmp_path, QUEUE_LOG)
+    bridge, engine = offline_bridge(tmp_path, QUEUE_LOG)
     try:
         bridge.writer.submit([{"callid": f"{T0}.5", "queue": "hotline", "entered_queue_at": T0,
                                "caller_number_raw": "13800000005", "attempts": []}])
@@ -63,7 +37,7 @@ def test_calls_begun_and_ended_while_away_are_stored_once(tmp_path):
         for _ in range(2):  # a second resync finds nothing more to store
             counts = reconcile_open_calls(bridge, alive={f"{T0}.5", f"{T0 + 30}.11"})
             assert bridge.writer.flush()
-        calls = _calls(engine)
+        calls = stored_calls(engine)
     finally:
         bridge.stop()
     assert counts["missed_from_queue_log"] == 0
@@ -77,10 +51,10 @@ def test_calls_begun_and_ended_while_away_are_stored_once(tmp_path):
 
 
 def test_a_fresh_database_imports_no_history(tmp_path):
-    bridge, engine = _bridge(tmp_path, QUEUE_LOG)
+    bridge, engine = offline_bridge(tmp_path, QUEUE_LOG)
     try:
         counts = reconcile_open_calls(bridge, alive=set())
         assert bridge.writer.flush()
     finally:
         bridge.stop()
-    assert counts["missed_from_queue_log"] == 0 and _calls(engine) == {}
+    assert counts["missed_from_queue_log"] == 0 and stored_calls(engine) == {}
