@@ -6,3 +6,4 @@ them all, so `Base.metadata` is complete for Alembic and for tests.
 from models.base import Base  # noqa: F401
 from models import calls, households, fees, console, supervision  # noqa: F401
 from models import ivr  # noqa: F401,E402
+from models import dead_letters  # noqa: F401,E402

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Optional
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint,
+    BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,6 +47,9 @@ class Call(Base):
     linkedid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     channel: Mapped[Optional[str]] = mapped_column(String(128))
     caller_number_raw: Mapped[Optional[str]] = mapped_column(String(64))
+    # The caller ID as AMI gave it, only when caller_number_raw had to be cut
+    # to its column (a hostile or broken caller ID; see telephony.call_writer).
+    caller_number_full: Mapped[Optional[str]] = mapped_column(Text)
     # As households match numbers (normalize_caller_number below).
     caller_number: Mapped[Optional[str]] = mapped_column(String(40), index=True)
     caller_name: Mapped[Optional[str]] = mapped_column(String(128))
