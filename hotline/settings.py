@@ -58,6 +58,17 @@ class Settings:
     ivr_db_timeout_s: float = 3.0
     ivr_input_timeout_s: float = 8.0
     sounds_dir: Path = Path("/var/cache/hotline/sid-root/usr/share/asterisk/sounds")
+    # FastAGI limits: a peer that is not Asterisk, a line or an environment
+    # past these, or a connection beyond the worker pool is closed at once.
+    fastagi_max_line_bytes: int = 8192
+    fastagi_max_env_lines: int = 200
+    fastagi_allowed_peers: tuple[str, ...] = ("127.0.0.1",)
+    fastagi_workers: int = 32
+    # IVR identity: the balance is spoken only after the caller proves the
+    # household (owner's phone suffix or PIN); the caller ID alone if trusted.
+    ivr_trust_caller_id: bool = False
+    ivr_verify_max_failures: int = 3
+    ivr_lockout_s: int = 900
 
     @property
     def ami_secret(self) -> str:
@@ -170,6 +181,24 @@ def _timezone(name: str, default: str) -> str:
     return value
 
 
+def _peers(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses, networks (CIDR) or host names."""
+    import ipaddress
+    import re
+
+    peers = tuple(part.strip() for part in _text(name, default).split(",") if part.strip())
+    for peer in peers:
+        try:
+            ipaddress.ip_network(peer, strict=False)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})", peer):
+                raise SettingsError(name, f"{peer!r} is not an address, network or host name") \
+                    from None
+    if not peers:
+        raise SettingsError(name, "must name at least one peer")
+    return peers
+
+
 def load_settings() -> Settings:
     """Read and check every variable; raise SettingsError on the first bad one."""
     state_dir = Path(_text("HOTLINE_STATE_DIR", str(REPO_ROOT / "var"))).resolve()
@@ -224,6 +253,16 @@ def load_settings() -> Settings:
         # Asterisk's sounds folder; the Mandarin prompts go to its zh/ folder.
         sounds_dir=Path(_text(
             "HOTLINE_SOUNDS_DIR", str(lab_root / "usr/share/asterisk/sounds"))),
+        fastagi_max_line_bytes=_int("HOTLINE_FASTAGI_MAX_LINE_BYTES", 8192, 256, 1048576),
+        fastagi_max_env_lines=_int("HOTLINE_FASTAGI_MAX_ENV_LINES", 200, 20, 10000),
+        # By default only the Asterisk the bridge talks AMI to may open FastAGI.
+        fastagi_allowed_peers=_peers("HOTLINE_FASTAGI_ALLOWED_PEERS",
+                                     os.environ.get("HOTLINE_AMI_HOST", "").strip()
+                                     or "127.0.0.1"),
+        fastagi_workers=_int("HOTLINE_FASTAGI_WORKERS", 32, 1, 1024),
+        ivr_trust_caller_id=_bool("HOTLINE_IVR_TRUST_CALLER_ID", False),
+        ivr_verify_max_failures=_int("HOTLINE_IVR_VERIFY_MAX_FAILURES", 3, 1, 20),
+        ivr_lockout_s=_int("HOTLINE_IVR_LOCKOUT_S", 900, 10, 86400),
     )
 
 
