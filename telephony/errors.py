@@ -28,3 +28,7 @@ class CommandError(TelephonyError):
 
 class SpoolError(TelephonyError):
     """The local spool of call records cannot be opened or written (disk full, permissions)."""
+
+
+class FastAgiLimitError(TelephonyError):
+    """A FastAGI peer broke a limit: a line too long, too many environment lines."""

@@ -18,6 +18,8 @@ Asterisk waits for each reply without a time limit, so a stuck handler would
 hold the call: every read has a time limit (fastagi_read_timeout_s) and a
 watchdog closes the connection after ivr_max_session_s. Closing it lets the
 dialplan continue (to an agent, with an apology: see extensions.conf.tmpl).
+Peers, line length, environment length and the worker pool are bounded as
+telephony/fastagi_limits.py explains.
 """
 from __future__ import annotations
 
@@ -31,6 +33,9 @@ from typing import Callable, Protocol
 from asterisk.agi import (
     AGI, AGIAppError, AGIHangup, AGIResultHangup, AGISIGPIPEHangup, AGIUnknownError,
 )
+
+from telephony.errors import FastAgiLimitError
+from telephony.fastagi_limits import FastAgiLimits, LineReader, QuietWarning, WorkerPool, cut
 
 log = logging.getLogger(__name__)
 trace_log = logging.getLogger(__name__ + ".trace")
@@ -97,15 +102,29 @@ class _ReplyReader:
 class SocketAGI(AGI):
     """pyst2's AGI over a pair of text-mode socket files, safe in any thread."""
 
-    def __init__(self, rfile, wfile, trace=None):
+    def __init__(self, rfile, wfile, trace=None, max_env_lines: int = 200):
         # Deliberately not AGI.__init__: it calls signal.signal (main thread only)
         # and writes sys.argv, which means nothing for a network script.
         self.stdin = _ReplyReader(rfile, self._mark_hangup)
         self.stdout = wfile
         self.stderr = trace if trace is not None else LoggerStream(trace_log)
         self._got_sighup = False
+        self._max_env_lines = max_env_lines
         self.env: dict[str, str] = {}
         self._get_agi_env()
+
+    def _get_agi_env(self) -> None:
+        """pyst2's environment reader, but one that stops: an endless environment
+        raises FastAgiLimitError after max_env_lines."""
+        for _ in range(self._max_env_lines + 1):
+            line = self.stdin.readline().strip()
+            self.stderr.write(f"ENV LINE: {line}\n")
+            if line == "":
+                return
+            key, _, data = line.partition(":")
+            if key.strip():
+                self.env[key.strip()] = data.strip()
+        raise FastAgiLimitError(f"more than {self._max_env_lines} environment lines")
 
     def _mark_hangup(self) -> None:
         self._got_sighup = True
@@ -158,7 +177,8 @@ class FastAgiHandler(socketserver.StreamRequestHandler):
         watchdog = threading.Timer(self.server.max_session_s, _cut, args=(connection,))
         watchdog.daemon = True
         watchdog.start()
-        rfile = connection.makefile("r", encoding="utf-8", errors="replace", newline="\n")
+        # Binary and read with a limit: a text-mode readline would buffer a 10 MB line.
+        rfile = LineReader(connection.makefile("rb"), self.server.limits.max_line_bytes)
         wfile = connection.makefile("w", encoding="utf-8", newline="\n")
         try:
             self._run(rfile, wfile)
@@ -172,11 +192,13 @@ class FastAgiHandler(socketserver.StreamRequestHandler):
 
     def _run(self, rfile, wfile) -> None:
         try:
-            agi = SocketAGI(rfile, wfile)
-        except (AGIHangup, OSError) as error:
-            log.warning("FastAGI from %s ended before its environment: %s",
-                        self.client_address, error)
+            agi = SocketAGI(rfile, wfile, max_env_lines=self.server.limits.max_env_lines)
+        except (AGIHangup, OSError, FastAgiLimitError) as error:
+            self.server.bad_greetings("FastAGI from %s closed before its environment "
+                                      "ended: %s", self.client_address, error)
             return
+        if not self.server.pool.in_call(self.request):
+            return  # closed to make room while its environment was coming in
         script = self.server.scripts.get(agi.script_name)
         if script is None:
             log.warning("FastAGI script %r is unknown (known: %s); the dialplan goes on",
@@ -186,8 +208,9 @@ class FastAgiHandler(socketserver.StreamRequestHandler):
             script(agi)
         except AGIHangup:
             log.info("FastAGI %s: the caller hung up", agi.script_name)
-        except (OSError, TimeoutError) as error:
-            log.warning("FastAGI %s: connection lost or timed out: %s", agi.script_name, error)
+        except (OSError, TimeoutError, FastAgiLimitError) as error:
+            log.warning("FastAGI %s: connection lost, timed out or over a limit: %s",
+                        agi.script_name, error)
         except Exception:  # noqa: BLE001 - one bad call must not stop the server
             log.exception("FastAGI script %s failed", agi.script_name)
 
@@ -195,22 +218,50 @@ class FastAgiHandler(socketserver.StreamRequestHandler):
 def _cut(connection: socket.socket) -> None:
     """The watchdog: end a session that ran too long; Asterisk continues the dialplan."""
     log.warning("FastAGI session ran past its time limit; closing it")
-    try:
-        connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+    cut(connection)
 
 
 class FastAgiServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's 5 would let a burst of connections fill the kernel's accept
+    # queue, and Asterisk's connect would then wait for a SYN retry (1 s, 3 s...).
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], scripts: dict[str, AgiScript],
-                 read_timeout_s: float = 60.0, max_session_s: float = 300.0):
+                 read_timeout_s: float = 60.0, max_session_s: float = 300.0,
+                 limits: FastAgiLimits | None = None):
         self.scripts = dict(scripts)
         self.read_timeout_s = read_timeout_s
         self.max_session_s = max_session_s
+        self.limits = limits or FastAgiLimits()
+        self.pool = WorkerPool(self.limits.workers)
+        self.foreign_peers = QuietWarning()
+        self.bad_greetings = QuietWarning()
         super().__init__(address, FastAgiHandler)
+
+    def verify_request(self, request, client_address) -> bool:
+        """On accept: only the configured Asterisk may speak FastAGI here."""
+        if self.limits.allows(client_address[0]):
+            return True
+        self.foreign_peers("FastAGI: refused %s, not an allowed peer", client_address[0])
+        return False
+
+    def process_request(self, request, client_address) -> None:
+        if not self.pool.admit(request, client_address[0]):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.pool.release(request)
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.pool.release(request)
 
     @property
     def port(self) -> int:
@@ -227,6 +278,7 @@ class FastAgiServer(socketserver.ThreadingTCPServer):
 
     def stop(self) -> None:
         self.shutdown()
+        self.pool.cut_all()  # server_close waits for every handler thread
         self.server_close()
         for script in self.scripts.values():
             close = getattr(script, "close", None)
@@ -248,6 +300,7 @@ def start_fastagi_server(settings, scripts: dict[str, AgiScript] | None = None,
         scripts if scripts is not None else default_scripts(settings),
         read_timeout_s=settings.fastagi_read_timeout_s,
         max_session_s=settings.ivr_max_session_s,
+        limits=FastAgiLimits.from_settings(settings),
     )
     server.start()
     return server

@@ -12,6 +12,7 @@ import pytest
 from asterisk.agi import AGIAppError, AGIHangup
 
 from telephony.fastagi import FastAgiServer, LoggerStream, SocketAGI
+from telephony.fastagi_limits import FastAgiLimits
 
 ENV = {"agi_network": "yes", "agi_network_script": "probe", "agi_request":
        "agi://127.0.0.1/probe", "agi_channel": "Local/4001@from-trunk-0001;2",
@@ -52,9 +53,10 @@ class FakeAsterisk:
 def server_with():
     servers = []
 
-    def start(script, read_timeout_s=5.0, max_session_s=30.0, name="probe"):
+    def start(script, read_timeout_s=5.0, max_session_s=30.0, name="probe", limits=None):
         server = FastAgiServer(("127.0.0.1", 0), {name: script},
-                               read_timeout_s=read_timeout_s, max_session_s=max_session_s)
+                               read_timeout_s=read_timeout_s, max_session_s=max_session_s,
+                               limits=limits)
         server.start()
         servers.append(server)
         return server
@@ -335,3 +337,182 @@ def test_default_scripts_serve_fee_balance(monkeypatch, tmp_path):
         assert list(scripts) == ["fee_balance"]
     finally:
         scripts["fee_balance"].close()
+
+
+# --- limits: each against the real server socket ----------------------------------
+
+def closed_by_server(sock: socket.socket, timeout_s: float = 3) -> bool:
+    """True if the server closes the connection (EOF or reset) within timeout_s."""
+    sock.settimeout(timeout_s)
+    try:
+        while sock.recv(65536):
+            pass
+        return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except (socket.timeout, TimeoutError):
+        return False
+    finally:
+        sock.close()
+
+
+def flood(sock: socket.socket, chunks) -> dict:
+    """Send chunks until the server closes; what happened, for the test."""
+    sent = {"bytes": 0, "cut": False}
+    try:
+        for chunk in chunks:
+            sock.sendall(chunk)
+            sent["bytes"] += len(chunk)
+    except OSError:  # reset or broken pipe: the server closed it
+        sent["cut"] = True
+    return sent
+
+
+def test_a_10_mb_line_closes_the_connection_before_it_is_read(server_with):
+    script, outcome = recording(lambda agi, _: agi.execute("NOOP"))
+    server = server_with(script, limits=FastAgiLimits(max_line_bytes=8192))
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    line = b"agi_request: " + b"x" * (10 * 1024 * 1024) + b"\n"
+    sent = flood(sock, (line[i:i + 65536] for i in range(0, len(line), 65536)))
+    sock.close()
+    # The server stopped after 8 KiB: the rest of the 10 MB could not be delivered.
+    assert sent["cut"] and sent["bytes"] < len(line)
+    assert not outcome.done.is_set()
+    assert FakeAsterisk(server.port, ["200 result=0\n"]).serve()  # still serving
+    assert outcome.done.wait(2) and outcome.error is None
+
+
+def test_a_line_at_the_limit_is_accepted(server_with):
+    def body(agi, outcome):
+        outcome.values["long"] = agi.env["agi_long"]
+    script, outcome = recording(body)
+    server = server_with(script, limits=FastAgiLimits(max_line_bytes=300))
+    value = "y" * (300 - len("agi_long: "))
+    assert FakeAsterisk(server.port, [], env={**ENV, "agi_long": value}).serve()
+    assert outcome.done.wait(2) and outcome.values["long"] == value
+
+
+def test_an_endless_environment_is_cut_after_the_limit(server_with):
+    script, outcome = recording(lambda agi, _: agi.execute("NOOP"))
+    server = server_with(script, limits=FastAgiLimits(max_env_lines=200))
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    lines = (f"agi_arg_{n}: {n}\n".encode() for n in range(10_000_000))
+    worker = threading.Thread(target=lambda: results.append(flood(sock, lines)))
+    results: list[dict] = []
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "the server never closed an endless environment"
+    sock.close()
+    assert results[0]["cut"] and not outcome.done.is_set()
+
+
+def test_an_environment_of_200_lines_is_accepted(server_with):
+    def body(agi, outcome):
+        outcome.values["count"] = len(agi.env)
+    script, outcome = recording(body)
+    server = server_with(script, limits=FastAgiLimits(max_env_lines=200))
+    env = {**ENV, **{f"agi_arg_{n}": str(n) for n in range(200 - len(ENV))}}
+    assert FakeAsterisk(server.port, [], env=env).serve()
+    assert outcome.done.wait(2) and outcome.values["count"] == 200
+
+
+def test_a_peer_that_is_not_asterisk_is_closed_on_accept(server_with):
+    import ipaddress
+
+    script, outcome = recording(lambda agi, _: agi.execute("NOOP"))
+    limits = FastAgiLimits(allowed_peers=(ipaddress.ip_network("127.0.0.1/32"),))
+    server = server_with(script, limits=limits)
+    stranger = socket.create_connection(("127.0.0.1", server.port), timeout=5,
+                                        source_address=("127.0.0.2", 0))
+    for key, value in ENV.items():
+        stranger.sendall(f"{key}: {value}\n".encode())
+    stranger.sendall(b"\n")
+    assert closed_by_server(stranger)
+    assert not outcome.done.wait(0.3)
+    assert server.foreign_peers.total == 1
+    assert FakeAsterisk(server.port, ["200 result=0\n"]).serve()  # 127.0.0.1 is served
+    assert outcome.done.wait(2)
+
+
+def test_beyond_the_pool_a_connection_is_refused_at_once_and_logged(server_with, caplog):
+    release = threading.Event()
+    started = threading.Semaphore(0)
+
+    def body(agi, _outcome):
+        started.release()
+        release.wait(10)
+    script, _ = recording(body)
+    server = server_with(script, limits=FastAgiLimits(workers=3))
+    callers = [FakeAsterisk(server.port, []) for _ in range(3)]
+    try:
+        for _ in callers:
+            assert started.acquire(timeout=3)  # three calls in progress
+        extra = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        began = time.monotonic()
+        assert closed_by_server(extra, timeout_s=2)
+        assert time.monotonic() - began < 1
+        assert server.pool.refused.total == 1 and server.pool.busy() == (0, 3)
+        assert any("refused" in r.getMessage() for r in caplog.records)
+    finally:
+        release.set()
+        for caller in callers:
+            caller.serve()
+
+
+def test_idle_connections_fill_the_pool_but_cannot_keep_a_call_out(server_with):
+    script, outcome = recording(lambda agi, _: agi.execute("NOOP"))
+    server = server_with(script, limits=FastAgiLimits(workers=4), read_timeout_s=5)
+    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            for _ in range(200)]
+    try:
+        deadline = time.monotonic() + 5
+        while server.pool.busy() != (4, 0) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.pool.busy() == (4, 0)
+        assert threading.active_count() < 40  # not a thread per connection
+        assert FakeAsterisk(server.port, ["200 result=0\n"]).serve()
+        assert outcome.done.wait(2) and outcome.error is None
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_an_idle_connection_times_out_per_the_read_timeout(server_with):
+    script, outcome = recording(lambda agi, _: None)
+    server = server_with(script, read_timeout_s=0.5)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    began = time.monotonic()
+    assert closed_by_server(sock, timeout_s=4)
+    assert 0.4 < time.monotonic() - began < 3
+    deadline = time.monotonic() + 2
+    while server.pool.busy() != (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.pool.busy() == (0, 0)
+
+
+@pytest.mark.parametrize("variable, value", [("HOTLINE_FASTAGI_MAX_LINE_BYTES", "10"),
+                                             ("HOTLINE_FASTAGI_MAX_ENV_LINES", "many"),
+                                             ("HOTLINE_FASTAGI_WORKERS", "0"),
+                                             ("HOTLINE_FASTAGI_ALLOWED_PEERS", "10.0.0.1; x"),
+                                             ("HOTLINE_FASTAGI_ALLOWED_PEERS", " , ")])
+def test_bad_fastagi_limit_is_named(monkeypatch, variable, value):
+    from hotline.errors import SettingsError
+    from hotline.settings import load_settings
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert raised.value.variable == variable
+
+
+def test_allowed_peers_default_to_the_ami_host(monkeypatch):
+    from hotline.settings import load_settings
+
+    monkeypatch.delenv("HOTLINE_FASTAGI_ALLOWED_PEERS", raising=False)
+    monkeypatch.setenv("HOTLINE_AMI_HOST", "127.0.0.9")
+    limits = FastAgiLimits.from_settings(load_settings())
+    assert limits.allows("127.0.0.9") and not limits.allows("127.0.0.1")
+    monkeypatch.setenv("HOTLINE_FASTAGI_ALLOWED_PEERS", "localhost, 127.0.1.0/24")
+    limits = FastAgiLimits.from_settings(load_settings())
+    assert limits.allows("127.0.0.1") and limits.allows("127.0.1.77")
+    assert limits.allows("::ffff:127.0.0.1") and not limits.allows("127.0.2.1")
