@@ -14,6 +14,15 @@ nothing is dropped while the bridge runs. With a spool (telephony.spool), a
 batch the database cannot take is fsync'd to a local file instead, and written
 from there, in order, once the database answers again: the writer never
 blocks, and a bridge killed during the outage loses nothing.
+
+Everything in a record that came from outside (caller ID number and name, the
+dialled number, channel and member names) is bounded here to the length of its
+column, read from the model, so a hostile or broken caller ID cannot make the
+database refuse the row: a cut value ends in MARKER, and a cut caller number is
+kept whole in `caller_number_full`. Key columns are never cut (two calls would
+merge). A batch the database still refuses for good (`dead_letters.is_outage`
+is False) is written call by call, and the calls it refuses are set aside in
+`dead_letters` with the error; only an outage sends a batch to the spool.
 """
 from __future__ import annotations
 
@@ -24,11 +33,11 @@ import threading
 import time
 from typing import Iterable, Optional
 
-from sqlalchemy import Engine, bindparam, func, update
+from sqlalchemy import Engine, String, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from models.calls import Call, RingAttempt
+from telephony.dead_letters import CALL_RECORD, is_outage, set_aside
 from telephony.errors import SpoolError
 
 log = logging.getLogger(__name__)
@@ -40,6 +49,36 @@ _CALL_COLUMNS = tuple(c.name for c in CALLS.columns if c.name not in ("id",))
 _ATTEMPT_COLUMNS = tuple(c.name for c in ATTEMPTS.columns if c.name != "id")
 MAX_BATCH = 2000
 _STOP = object()
+# Ends a value cut to its column, so a reader sees it is not the whole value.
+MARKER = "\u2026"
+# caller_number_full is TEXT; still, AMI lines are not ours to size the database by.
+FULL_NUMBER_CHARS = 1024
+
+
+def _text_limits(table, keys: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """(column, length) of every bounded text column but the keys, from the model."""
+    return tuple((column.name, column.type.length) for column in table.columns
+                 if isinstance(column.type, String) and column.type.length
+                 and column.name not in keys)
+
+
+_CALL_LIMITS = _text_limits(CALLS, ("callid",))
+_ATTEMPT_LIMITS = _text_limits(ATTEMPTS, ("callid", "attempt_key"))
+
+
+def cut_to(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[:limit - 1] + MARKER
+
+
+def bound_row(row: dict, limits: tuple[tuple[str, int], ...]) -> list[str]:
+    """Cut over-long texts of `row` in place to their columns; return the columns cut."""
+    cut = []
+    for name, limit in limits:
+        value = row.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            row[name] = value[:limit - 1] + MARKER
+            cut.append(name)
+    return cut
 
 
 def _utc(value):
@@ -54,6 +93,12 @@ def call_row(record: dict, now: dt.datetime) -> dict:
         if name in row:
             row[name] = _utc(row[name])
     row["updated_at"] = now
+    raw_number = row["caller_number_raw"]
+    cut = bound_row(row, _CALL_LIMITS)
+    if cut:
+        if "caller_number_raw" in cut:
+            row["caller_number_full"] = cut_to(raw_number, FULL_NUMBER_CHARS)
+        _note_cut(row["callid"], cut)
     return row
 
 
@@ -61,7 +106,24 @@ def attempt_row(attempt: dict) -> dict:
     row = {name: attempt.get(name) for name in _ATTEMPT_COLUMNS}
     for name in ("started_at", "ended_at"):
         row[name] = _utc(row[name])
+    cut = bound_row(row, _ATTEMPT_LIMITS)
+    if cut:
+        _note_cut(row["callid"], cut)
     return row
+
+
+_CUT_NOTED: set = set()
+
+
+def _note_cut(callid: Optional[str], columns: list[str]) -> None:
+    # Once per call: the row is rewritten at every event of the call.
+    if callid in _CUT_NOTED:
+        return
+    if len(_CUT_NOTED) > 10_000:
+        _CUT_NOTED.clear()
+    _CUT_NOTED.add(callid)
+    log.warning("call %s: %s longer than the column, stored cut (ending in %s)",
+                callid, ", ".join(columns), MARKER)
 
 
 def _insert_for(engine: Engine):
@@ -145,6 +207,7 @@ class CallWriter:
         self.latencies: list[float] = []
         self.calls_written = 0
         self.commits = 0
+        self.dead_letters = 0  # calls set aside because the database refused them
         self.retry_delays = retry_delays
         self._queue: queue.Queue = queue.Queue()
         self._stopping = False
@@ -233,16 +296,58 @@ class CallWriter:
             self.latencies.extend(now - arrived for _, arrived in batch if arrived is not None)
 
     def _commit(self, records: list[dict]) -> bool:
-        """True when committed, or when retrying cannot help (logged)."""
+        """True when stored (or set aside as dead letters), False when the database is away."""
         try:
             with self.engine.begin() as connection:
                 self.calls_written += write_records(connection, self.engine, records)
             self.commits += 1
             return True
-        except SQLAlchemyError as error:
-            log.error("call records not committed, will retry: %s", error)
-            return False
-        except Exception:  # a bug, not an outage: retrying would loop forever
-            log.exception("call records of %s could not be written",
-                          sorted({record.get("callid") for record in records}))
+        except Exception as error:  # noqa: BLE001 - sorted below: outage, or refused data
+            if is_outage(error):
+                log.error("call records not committed, will retry: %s", error)
+                return False
+            log.warning("the database refused a batch of %d call records (%s); writing them "
+                        "call by call", len(records), type(error).__name__)
+        return self._commit_call_by_call(records)
+
+    def _commit_call_by_call(self, records: list[dict]) -> bool:
+        """Write each call's records on its own; set aside those refused for good."""
+        for callid, own_records in _by_call(records).items():
+            try:
+                with self.engine.begin() as connection:
+                    self.calls_written += write_records(connection, self.engine, own_records)
+                self.commits += 1
+                continue
+            except Exception as error:  # noqa: BLE001
+                if is_outage(error):
+                    log.error("call records not committed, will retry: %s", error)
+                    return False  # the batch is retried whole; the upserts are idempotent
+                refusal = error
+            if not self._set_aside(callid, own_records, refusal):
+                return False
+        return True
+
+    def _set_aside(self, callid: str, records: list[dict], error: BaseException) -> bool:
+        log.error("call %s refused by the database, set aside in dead_letters: %s",
+                  callid, error)
+        try:
+            with self.engine.begin() as connection:
+                set_aside(connection, CALL_RECORD, callid, records, error)
+            self.dead_letters += 1
             return True
+        except Exception:  # noqa: BLE001 - e.g. no dead_letters table yet: keep them
+            log.exception("call %s could not be set aside; kept for a retry", callid)
+            return False
+
+
+def _by_call(records: list[dict]) -> dict[str, list[dict]]:
+    """Records grouped by callid, each group in the order it came."""
+    groups: dict[str, list[dict]] = {}
+    for record in records:
+        groups.setdefault(record.get("callid"), []).append(record)
+    return groups
+
+
+def write_dead_letter(connection, records: list[dict]) -> None:
+    """The replay writer for `dead_letters.replay` (kind CALL_RECORD)."""
+    write_records(connection, connection.engine, records)

@@ -1,4 +1,5 @@
-"""Commands this package adds to `hotline`: bridge, verify-queue-log, recordings."""
+"""Commands this package adds to `hotline`: bridge, verify-queue-log, recordings,
+dead-letters."""
 from __future__ import annotations
 
 import datetime as dt
@@ -114,4 +115,67 @@ def prune_command(older_than: str, dry_run: bool) -> None:
                f"referenced by a work order or QA score")
 
 
-commands: list = [bridge_command, verify_queue_log_command, recordings_group]
+@click.group("dead-letters")
+def dead_letters_group() -> None:
+    """Call records the database refused for good, set aside by the bridge."""
+
+
+def _dead_letter_engine():
+    from sqlalchemy import inspect
+
+    from models.session import engine_for
+
+    url = get_settings().database_url
+    engine = engine_for(url)
+    if not inspect(engine).has_table("dead_letters"):
+        raise click.ClickException(f"the database {url.split('@')[-1]} has no dead_letters "
+                                     "table: run `hotline db upgrade` first")
+    return engine
+
+
+@dead_letters_group.command("list")
+@click.option("--all", "include_resolved", is_flag=True, help="Also those replayed already.")
+@click.option("--records", "show_records", is_flag=True, help="Show the refused records too.")
+def dead_letters_list_command(include_resolved: bool, show_records: bool) -> None:
+    """List the set-aside records with the database's error."""
+    from telephony.dead_letters import list_dead_letters
+    from telephony.spool import dumps
+
+    letters = list_dead_letters(_dead_letter_engine(), include_resolved=include_resolved)
+    for letter in letters:
+        state = f"resolved {letter.resolved_at:%Y-%m-%d %H:%M:%S}" if letter.resolved_at \
+            else f"tried {letter.attempts}x"
+        click.echo(f"{letter.id}\t{letter.kind}\t{letter.record_key}\t"
+                   f"{letter.created_at:%Y-%m-%d %H:%M:%S}Z\t{state}\t"
+                   f"{letter.error_class}: {letter.error.splitlines()[0] if letter.error else ''}")
+        if show_records:
+            click.echo(f"\t{dumps(letter.records)}")
+    click.echo(f"{len(letters)} dead letters")
+
+
+@dead_letters_group.command("replay")
+@click.argument("ids", nargs=-1, type=int)
+def dead_letters_replay_command(ids: tuple[int, ...]) -> None:
+    """Write set-aside records again (all open ones, or those IDs); exit 1 if any fail."""
+    from telephony.call_writer import write_dead_letter
+    from telephony.dead_letters import CALL_RECORD, list_dead_letters, replay
+
+    engine = _dead_letter_engine()
+    unknown = set(ids) - {letter.id for letter in list_dead_letters(engine, ids=ids)}
+    if unknown:
+        raise click.BadParameter(f"no open dead letter {', '.join(map(str, sorted(unknown)))}",
+                                 param_hint="IDS")
+    try:
+        results = replay(engine, {CALL_RECORD: write_dead_letter}, ids=ids)
+    except Exception as error:  # noqa: BLE001 - replay raises only outages
+        raise click.ClickException(f"the database is not answering: {error}") from error
+    for result in results:
+        click.echo(f"{result.id}\t" + ("written" if result.written
+                                       else f"still refused: {result.error.splitlines()[0]}"))
+    failed = sum(not result.written for result in results)
+    click.echo(f"{len(results) - failed} written, {failed} still refused")
+    sys.exit(1 if failed else 0)
+
+
+commands: list = [bridge_command, verify_queue_log_command, recordings_group,
+                  dead_letters_group]

@@ -11,9 +11,11 @@ oldest first, as soon as a commit succeeds again.
 
 Replaying is idempotent: the writer upserts keyed by callid and ring attempt,
 so a batch committed just before a crash and replayed after it changes
-nothing. A batch the database refuses for good (a bug, not an outage: the
-commit function answers True after logging it) leaves the spool like any
-committed batch, so one bad record cannot block the rest forever.
+nothing. A batch holding a row the database refuses for good (a value too
+long, a CHECK violation: not an outage) is written call by call by the commit
+function, which sets the refused calls aside in `dead_letters` and answers
+True; the batch then leaves the spool like any committed one, so one bad record
+cannot block the rest, even one spooled by an older bridge.
 """
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ import time
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 import models
 from models.calls import Call, RingAttempt
@@ -15,19 +14,13 @@ from models.session import make_engine
 from telephony.call_writer import CallWriter
 from telephony.errors import SpoolError
 from telephony.spool import Spool, dumps, loads, spool_path
+from tests.support.outage import unreachable_url
 from tests.unit.test_state_machine import replay
 
 
 def _rows(engine, model) -> list[dict]:
     with engine.connect() as connection:
         return [dict(row) for row in connection.execute(select(model.__table__)).mappings()]
-
-
-def _unreachable(db_url: str, tmp_path) -> str:
-    """The same kind of database, but one that does not answer (the outage)."""
-    if db_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'no-such-folder' / 'down.sqlite3'}"
-    return make_url(db_url).set(port=1).render_as_string(hide_password=False)
 
 
 def _wait(predicate, timeout_s: float = 5.0):
@@ -129,7 +122,7 @@ def test_writer_spools_during_an_outage_and_writes_once_it_is_over(db_url, tmp_p
     """The database goes away, the bridge is killed, restarts: every call stored once."""
     records = list(replay().values())
     path = tmp_path / "spool.sqlite3"
-    down = CallWriter(make_engine(_unreachable(db_url, tmp_path)),
+    down = CallWriter(make_engine(unreachable_url(db_url, tmp_path)),
                       spool=Spool(path, retry_interval_s=0.05))
     down.submit(records[:3])
     down.submit(records)  # the same calls again, later in their lives

@@ -1,0 +1,1 @@
+"""Helpers shared by tests (never imported from a test module)."""
