@@ -85,3 +85,30 @@ class IvrCallbackRequest(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     ivr_session: Mapped[IvrSession] = relationship(back_populates="callback_requests")
+
+
+class IvrHouseholdPin(Base):
+    """A household's IVR PIN, hashed; when set, the IVR asks for it instead of the
+    last four digits of the owner's phone."""
+
+    __tablename__ = "ivr_household_pins"
+
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # "pbkdf2_sha256$<iterations>$<salt hex>$<digest hex>" (telephony/ivr_identity.py)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IvrIdentityThrottle(Base):
+    """Failed identity checks per household, across calls; past the limit the
+    household is locked out of the IVR until `locked_until` (agents still help)."""
+
+    __tablename__ = "ivr_identity_throttle"
+
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Failures since the last success, lock-out or quiet lock-out period.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    locked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # The supervisor's list reads the households locked now.
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime, index=True)
