@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from flask_socketio import SocketIO
 from socketio import Manager, RedisManager
 
+from agent_console import labels
 from agent_console.extensions import babel, csrf, login_manager, select_locale
 from agent_console.i18n import compiled_translations_dir
 
@@ -34,6 +35,8 @@ BLUEPRINTS = [
     "agent_console.followups:bp",
     "agent_console.handover:bp",
     "agent_console.supervisor:bp",
+    "agent_console.assets:bp",
+    "agent_console.search:bp",
 ]
 
 NAMESPACES = [
@@ -82,7 +85,7 @@ def create_app(settings=None, testing: bool = False) -> Flask:
     for dotted in BLUEPRINTS:
         app.register_blueprint(_load(dotted))
     app.teardown_appcontext(_close_db_session)
-    app.jinja_env.filters["localtime"] = _localtime
+    labels.init_app(app, settings.office_timezone)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
 
@@ -100,15 +103,6 @@ def _session_factory(database_url: str):
     from models.session import session_factory
 
     return session_factory(database_url)
-
-
-def _localtime(moment) -> str:
-    """An aware UTC datetime as the office's wall-clock time (empty for None)."""
-    if moment is None:
-        return ""
-    from agent_console.deadlines import DEFAULT_TIMEZONE
-
-    return moment.astimezone(DEFAULT_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def _close_db_session(_exc: Optional[BaseException]) -> None:

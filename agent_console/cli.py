@@ -34,8 +34,26 @@ def compile_translations_command() -> None:
     """Compile the .po catalogues to .mo under the state folder (also done on start)."""
     from agent_console.i18n import compiled_translations_dir
 
-    target = compiled_translations_dir(get_settings().state_dir)
+    settings = get_settings()
+    target = compiled_translations_dir(settings.state_dir)
     click.echo(f"translations compiled in {target}")
+    _build_assets(settings.state_dir)
+
+
+@console_group.command("build-assets")
+def build_assets_command() -> None:
+    """Synthesise the console's sounds (the ring) with sox into the state folder."""
+    _build_assets(get_settings().state_dir)
+
+
+def _build_assets(state_dir) -> None:
+    from agent_console.assets import AssetBuildError, build_ring_sound
+
+    try:
+        path = build_ring_sound(state_dir)
+    except AssetBuildError as error:
+        raise HotlineError(str(error)) from None
+    click.echo(f"ring sound written to {path}")
 
 
 @click.group("users")

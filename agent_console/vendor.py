@@ -9,7 +9,7 @@ bp = Blueprint("vendor", __name__)
 
 NODE_MODULES = Path(__file__).resolve().parent / "static" / "node_modules"
 # Only the built bundles are public, not the packages' whole trees.
-SERVED_FOLDERS = ("socket.io-client/dist", "chart.js/dist")
+SERVED_FOLDERS = ("socket.io-client/dist", "chart.js/dist", "@picocss/pico/css")
 
 
 @bp.get("/vendor/<path:filename>")

@@ -6,6 +6,10 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const labels = window.HOTLINE_LABELS || {};
   const t = (text) => labels[text] || text;  // the page's language, rendered by Flask-Babel
+  // Codes (states, spy modes, queues) through the console's catalogue (agent_console/labels.py).
+  const catalogue = JSON.parse(document.getElementById("hotline-catalogue").textContent);
+  const L = (group, code) => (catalogue[group] || {})[code] || (group === "queue" ? code : "—");
+  const reason = (text) => (catalogue.pause_reason || {})[text] || text;  // else a person's words
   let board = null;
   let receivedAt = 0;
 
@@ -27,7 +31,7 @@
       const longest = queue.callers_waiting ? queue.longest_wait_s + elapsed() : 0;
       const table = el("table", undefined, "queue");
       table.dataset.queue = queue.name;
-      table.append(el("caption", queue.name));
+      table.append(el("caption", L("queue", queue.name)));
       const cells = [[t("Waiting"), queue.callers_waiting, "callers_waiting"],
         [t("Longest wait"), longest + " s", "longest_wait_s"],
         [t("Offered"), queue.offered, "offered"], [t("Answered"), queue.answered, "answered"],
@@ -47,7 +51,7 @@
     for (const queue of board.queues) {
       for (const caller of queue.waiting) {
         const tr = el("tr");
-        tr.append(el("td", queue.name), el("td", String(caller.position)),
+        tr.append(el("td", L("queue", queue.name)), el("td", String(caller.position)),
           el("td", (caller.caller_name ? caller.caller_name + " " : "") + caller.caller_number),
           el("td", (caller.wait_s + elapsed()) + " s"));
         callers.append(tr);
@@ -60,7 +64,8 @@
       "X-CSRFToken": csrf}, body: JSON.stringify({interface: agent.interface, mode: mode})})
       .then((response) => response.json())
       .then((answer) => { document.getElementById("spy-result").textContent =
-        (answer.ok ? mode + ": " + agent.name : answer.message); });
+        (answer.ok ? L("spy_mode", mode) + ": " + agent.name
+          : (catalogue.asterisk || {})[answer.message] || catalogue.generic.failed); });
   }
 
   function renderAgents() {
@@ -72,14 +77,14 @@
       const actions = el("td");
       if (agent.channel && (agent.state === "talking" || agent.state === "on_hold")) {
         for (const mode of ["listen", "whisper", "barge"]) {
-          const button = el("button", mode);
+          const button = el("button", L("spy_mode", mode));
           button.type = "button";
           button.addEventListener("click", () => spy(agent, mode));
           actions.append(button);
         }
       }
       tr.append(el("td", agent.name + " (" + agent.interface + ")"),
-        el("td", agent.state + (agent.paused_reason ? " (" + agent.paused_reason + ")" : ""), "state"),
+        el("td", L("agent_state", agent.state) + (agent.paused_reason ? " (" + reason(agent.paused_reason) + ")" : ""), "state"),
         el("td", (agent.time_in_state_s + elapsed()) + " s", "time"),
         el("td", (agent.caller_name ? agent.caller_name + " " : "") + agent.caller_number, "caller"),
         el("td", String((window.HOTLINE_QA || {})[agent.interface] || 0), "qa"), actions);

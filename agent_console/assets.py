@@ -1,0 +1,66 @@
+"""Build products the console serves from the state folder: the ring sound.
+
+The ring is synthesised with sox at build time (`hotline console build-assets`,
+also run by `compile-translations`, which setup.sh calls), never copied into git.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from pathlib import Path
+
+from flask import Blueprint, abort, send_file
+from flask_login import login_required
+
+from agent_console.errors import ConsoleError
+from agent_console.extensions import settings
+
+log = logging.getLogger(__name__)
+bp = Blueprint("assets", __name__, url_prefix="/assets")
+
+RING_FILE = "ring.wav"
+# Two bursts of 440 + 480 Hz (the classic ring-back pair), then a pause; the page loops it.
+RING_SOX_EFFECTS = ["synth", "0.8", "sine", "440", "synth", "0.8", "sine", "mix", "480",
+                    "gain", "-8", "fade", "0.02", "0.8", "0.02", "pad", "0", "0.2",
+                    "repeat", "1", "pad", "0", "1.2"]
+SOX_TIMEOUT_S = 30
+
+
+class AssetBuildError(ConsoleError):
+    """sox is missing or failed."""
+
+
+def assets_dir(state_dir: Path) -> Path:
+    return Path(state_dir) / "console-assets"
+
+
+def build_ring_sound(state_dir: Path) -> Path:
+    """Write the ring sound into the state folder (atomically); return its path."""
+    sox = shutil.which("sox")
+    if sox is None:
+        raise AssetBuildError("sox is not installed (Debian package sox)")
+    target = assets_dir(state_dir) / RING_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(".ring.tmp.wav")
+    result = subprocess.run([sox, "-n", "-r", "16000", "-b", "16", "-c", "1", str(temporary),
+                             *RING_SOX_EFFECTS], capture_output=True, text=True,
+                            timeout=SOX_TIMEOUT_S)
+    if result.returncode != 0:
+        raise AssetBuildError(f"sox failed: {result.stderr.strip()}")
+    temporary.replace(target)
+    log.info("ring sound written to %s", target)
+    return target
+
+
+@bp.get("/ring.wav")
+@login_required
+def ring_sound():
+    path = assets_dir(settings().state_dir) / RING_FILE
+    if not path.exists():
+        try:
+            build_ring_sound(settings().state_dir)
+        except AssetBuildError:
+            log.exception("no ring sound")
+            abort(503)
+    return send_file(path, mimetype="audio/wav", max_age=3600)
