@@ -1,8 +1,11 @@
 """The fee-balance IVR (FastAGI script `fee_balance`), in Mandarin.
 
 Greeting; a caller whose number belongs to exactly one household is offered that
-household's balance; anyone else keys building*unit*room (3*2*1502#) and the
-last 4 digits of the owner's registered phone. The IVR then says the total due
+household's balance; anyone else keys building*unit*room (3*2*1502#). Either way
+the caller then proves the household (the last 4 digits of the owner's
+registered phone, or its PIN; telephony/ivr_identity.py: throttled per household
+across calls, and skipped for a matched caller ID only when
+HOTLINE_IVR_TRUST_CALLER_ID says so). The IVR then says the total due
 (yuan, jiao, fen), the months in arrears and the late fee, and offers: 1 hear it
 again, 2 a call back from the cashier, 0 an agent. Three bad entries, an input
 timeout or a database error go to an agent after a spoken apology.
@@ -22,53 +25,16 @@ from typing import Optional
 from asterisk.agi import AGIAppError, AGIHangup, AGIResultHangup
 
 from telephony.ivr_data import (
-    Balance, DatabaseIvrBackend, IvrBackend, IvrDataError, SessionRecord,
-    parse_room_entry, phone_suffix, VERIFY_DIGITS,
+    Balance, DatabaseIvrBackend, IvrBackend, IvrDataError, SessionRecord, parse_room_entry,
 )
+from telephony.ivr_identity import PIN_MAX_DIGITS, SUFFIX_DIGITS, IdentityPolicy, Lockout
+from telephony.ivr_words import P, balance_words, money_words  # noqa: F401 (the flow's words)
 
 log = logging.getLogger(__name__)
 
 MAX_BAD_ENTRIES = 3
 MENU_KEYS = "012"
 ROOM_MAX_DIGITS = 24
-
-
-class P:
-    """Every prompt the flow plays (names under the sounds folder's zh/, no extension).
-
-    prompts.py holds the Mandarin text of each, and a test checks that each one
-    exists as a file after `hotline prompts build`.
-    """
-
-    GREETING = "hotline/ivr-greeting"
-    KNOWN_CALLER = "hotline/ivr-known-caller"
-    ENTER_ROOM = "hotline/ivr-enter-room"
-    BAD_ROOM = "hotline/ivr-bad-room"
-    ROOM_NOT_FOUND = "hotline/ivr-room-not-found"
-    ENTER_PHONE_SUFFIX = "hotline/ivr-enter-phone-suffix"
-    VERIFY_FAILED = "hotline/ivr-verify-failed"
-    NO_ARREARS = "hotline/ivr-no-arrears"
-    TOTAL_DUE = "hotline/ivr-total-due"
-    ARREARS = "hotline/ivr-arrears"
-    MONTHS = "hotline/ivr-months"
-    LATE_FEE = "hotline/ivr-late-fee"
-    YUAN = "hotline/yuan"
-    JIAO = "hotline/jiao"
-    FEN = "hotline/fen"
-    MENU = "hotline/ivr-menu"
-    INVALID_CHOICE = "hotline/ivr-invalid-choice"
-    CALLBACK_REGISTERED = "hotline/ivr-callback-registered"
-    TO_AGENT = "hotline/ivr-to-agent"
-    GOODBYE = "hotline/ivr-goodbye"
-    SORRY_BAD_ENTRIES = "hotline/ivr-sorry-bad-entries"
-    SORRY_TIMEOUT = "hotline/ivr-sorry-timeout"
-    SORRY_ERROR = "hotline/ivr-sorry-error"
-    ZERO = "digits/0"  # "零" between yuan and a fen with no jiao
-
-    @classmethod
-    def all(cls) -> list[str]:
-        return sorted(value for name, value in vars(cls).items()
-                      if name.isupper() and isinstance(value, str))
 
 
 class _Transfer(Exception):
@@ -90,7 +56,7 @@ class CallerLine:
         self.observer = observer
         self._started = time.monotonic()
 
-    def _note(self, kind: str, **details) -> None:
+    def note(self, kind: str, **details) -> None:
         step = {"t": round(time.monotonic() - self._started, 2), "kind": kind, **details}
         self.record.steps.append(step)
         log.debug("IVR %s: %s", self.record.callid, step)
@@ -98,23 +64,25 @@ class CallerLine:
             self.observer(self.record, step)
 
     def play(self, prompt: str, escape: str = "") -> str:
-        self._note("play", prompt=prompt)
+        self.note("play", prompt=prompt)
         return self._tolerant(self.agi.stream_file, prompt, escape, failed="")
 
     def say_number(self, number: int, escape: str = "") -> str:
-        self._note("say_number", value=int(number))
+        self.note("say_number", value=int(number))
         return self._tolerant(self.agi.say_number, int(number), escape, failed="")
 
-    def ask(self, prompt: str, max_digits: int) -> tuple[str, bool]:
+    def ask(self, prompt: str, max_digits: int, secret: bool = False) -> tuple[str, bool]:
         """Play the prompt (interruptible) and read digits: (digits, timed out).
 
-        One file only: Asterisk 22's GET DATA takes no "a&b" list.
+        One file only: Asterisk 22's GET DATA takes no "a&b" list. A secret
+        entry (PIN, phone digits) is noted as its length only: the steps are
+        stored with the session and shown to agents.
         """
-        self._note("play", prompt=prompt)
+        self.note("play", prompt=prompt)
         digits, timed_out = self._tolerant(
             self.agi.get_data_timed, prompt, self.input_timeout_ms, max_digits,
             failed=("", True))
-        self._note("input", digits=digits, timed_out=timed_out)
+        self.note("input", digits="*" * len(digits) if secret else digits, timed_out=timed_out)
         return digits, timed_out
 
     def _tolerant(self, command, *args, failed):
@@ -133,7 +101,7 @@ class CallerLine:
                 raise AGIResultHangup(str(error)) from error
             log.error("IVR %s: %s failed on a live channel (missing sound file?): %s",
                       self.record.callid, args[0], error)
-            self._note("failed", command=str(args[0]))
+            self.note("failed", command=str(args[0]))
             return failed
 
     def set_vars(self, **variables) -> None:
@@ -142,13 +110,15 @@ class CallerLine:
 
 
 class FeeBalanceFlow:
-    def __init__(self, agi, backend: IvrBackend, input_timeout_ms: int = 8000, observer=None):
+    def __init__(self, agi, backend: IvrBackend, input_timeout_ms: int = 8000, observer=None,
+                 policy: IdentityPolicy = IdentityPolicy()):
         env = agi.env
         self.record = SessionRecord(
             callid=env.get("agi_uniqueid", ""), channel=env.get("agi_channel", ""),
             caller_number=_caller_number(env.get("agi_callerid", "")))
         self.line = CallerLine(agi, self.record, input_timeout_ms, observer)
         self.backend = backend
+        self.policy = policy
         self.session_id: Optional[int] = None
         self.balance_heard = False
 
@@ -208,6 +178,10 @@ class FeeBalanceFlow:
             choice, _ = self.line.ask(P.KNOWN_CALLER, 1)
             if choice != "2":  # 1 or nothing: the household the number belongs to
                 self.record.identified_by = "caller_number"
+                if self.policy.trust_caller_id:
+                    self.line.note("verified", by="caller_id")
+                else:
+                    self._prove(household_id)
                 return household_id
             return self._identify_by_keypad()
         self.line.play(P.GREETING)
@@ -223,18 +197,35 @@ class FeeBalanceFlow:
             if found is None:
                 self._bad_entry(P.BAD_ROOM if entry is None else P.ROOM_NOT_FOUND)
                 continue
-            if self._verify(found.owner_phone_suffixes):
-                self.record.identified_by = "keypad"
-                return found.household_id
+            self._prove(found)
+            self.record.identified_by = "keypad"
+            return found
 
-    def _verify(self, suffixes: frozenset[str]) -> bool:
+    def _prove(self, household_id: int) -> None:
+        """Return once the caller proved the household; else off to an agent."""
+        self._refuse_if_locked(self._data(self.backend.lockout, household_id))
+        identity = self._data(self.backend.identity, household_id)
+        if not identity.provable:  # no PIN and no owner's phone on file
+            self.line.note("verified", by="nothing_on_file", household_id=household_id)
+            raise _Transfer("cannot_verify", P.CANNOT_VERIFY)
+        prompt, max_digits = ((P.ENTER_PIN, PIN_MAX_DIGITS) if identity.pin_hash
+                              else (P.ENTER_PHONE_SUFFIX, SUFFIX_DIGITS))
         while True:
-            digits, timed_out = self.line.ask(P.ENTER_PHONE_SUFFIX, VERIFY_DIGITS)
+            digits, timed_out = self.line.ask(prompt, max_digits, secret=True)
             if not digits and timed_out:
                 raise _Transfer("timeout", P.SORRY_TIMEOUT)
-            if len(digits) == VERIFY_DIGITS and phone_suffix(digits) in suffixes:
-                return True
+            if identity.matches(digits):
+                self._data(self.backend.record_success, household_id)
+                self.line.note("verified", by="pin" if identity.pin_hash else "phone_suffix")
+                return
+            self._refuse_if_locked(self._data(self.backend.record_failure, household_id))
             self._bad_entry(P.VERIFY_FAILED)
+
+    def _refuse_if_locked(self, lockout: Optional[Lockout]) -> None:
+        if lockout is not None:
+            self.line.note("locked_out", household_id=lockout.household_id,
+                           until=lockout.locked_until.isoformat())
+            raise _Transfer("identity_locked", P.IDENTITY_LOCKED)
 
     def _bad_entry(self, prompt: str) -> None:
         self.record.bad_entries += 1
@@ -325,33 +316,6 @@ class FeeBalanceFlow:
                       self.session_id, error)
 
 
-def balance_words(balance: Balance) -> list[tuple[str, object]]:
-    """The balance as ("play", prompt) and ("say", number) steps, in order."""
-    if balance.total_due_fen <= 0:
-        return [("play", P.NO_ARREARS)]
-    words: list[tuple[str, object]] = [("play", P.TOTAL_DUE), *money_words(balance.total_due_fen)]
-    if balance.months_in_arrears > 0:
-        words += [("play", P.ARREARS), ("say", balance.months_in_arrears), ("play", P.MONTHS)]
-    if balance.late_fee_fen > 0:
-        words += [("play", P.LATE_FEE), *money_words(balance.late_fee_fen)]
-    return words
-
-
-def money_words(fen: int) -> list[tuple[str, object]]:
-    """1234.05 yuan (123405 fen) → 一千二百三十四 元 零 五 分."""
-    yuan, jiao, cents = fen // 100, fen % 100 // 10, fen % 10
-    words: list[tuple[str, object]] = []
-    if yuan or not (jiao or cents):
-        words += [("say", yuan), ("play", P.YUAN)]
-    if jiao:
-        words += [("say", jiao), ("play", P.JIAO)]
-    if cents:
-        if yuan and not jiao:
-            words.append(("play", P.ZERO))
-        words += [("say", cents), ("play", P.FEN)]
-    return words
-
-
 def _caller_number(raw: str) -> str:
     raw = (raw or "").strip()
     return "" if raw.lower() in ("unknown", "anonymous", "restricted", "") else raw
@@ -364,15 +328,18 @@ class FeeBalanceScript:
     test uses it to key digits when the IVR listens).
     """
 
-    def __init__(self, backend: IvrBackend, input_timeout_ms: int = 8000, observer=None):
+    def __init__(self, backend: IvrBackend, input_timeout_ms: int = 8000, observer=None,
+                 policy: IdentityPolicy = IdentityPolicy()):
         self.backend = backend
         self.input_timeout_ms = input_timeout_ms
         self.observer = observer
+        self.policy = policy
 
     @classmethod
     def from_settings(cls, settings) -> "FeeBalanceScript":
         return cls(DatabaseIvrBackend.from_settings(settings),
-                   int(settings.ivr_input_timeout_s * 1000))
+                   int(settings.ivr_input_timeout_s * 1000),
+                   policy=IdentityPolicy.from_settings(settings))
 
     def close(self) -> None:
         shutdown = getattr(self.backend, "shutdown", None)
@@ -380,4 +347,5 @@ class FeeBalanceScript:
             shutdown()
 
     def __call__(self, agi) -> SessionRecord:
-        return FeeBalanceFlow(agi, self.backend, self.input_timeout_ms, self.observer).run()
+        return FeeBalanceFlow(agi, self.backend, self.input_timeout_ms, self.observer,
+                              self.policy).run()

@@ -1,4 +1,5 @@
-"""`hotline fastagi` (the IVR's FastAGI server alone) and `hotline prompts build|check`."""
+"""`hotline fastagi` (the IVR's FastAGI server alone), `hotline prompts build|check`
+and `hotline ivr set-pin` (a household's IVR PIN)."""
 from __future__ import annotations
 
 import signal
@@ -63,4 +64,36 @@ def check_command(sounds_dir: str | None) -> None:
     click.echo("all prompts present")
 
 
-commands = [fastagi_command, prompts_group]
+@click.group("ivr")
+def ivr_group() -> None:
+    """The fee-balance IVR's household PINs."""
+
+
+@ivr_group.command("set-pin")
+@click.argument("household_number")
+@click.option("--clear", is_flag=True, help="Remove the PIN: the IVR asks for the phone digits.")
+def set_pin_command(household_number: str, clear: bool) -> None:
+    """Set the PIN (4-8 digits, asked twice, never echoed) of a household, by its number."""
+    from sqlalchemy import select
+
+    from models.households import Household
+    from models.session import session_factory
+    from telephony.ivr_identity import PinError, check_pin_format, set_pin
+
+    pin = None
+    if not clear:
+        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+        try:
+            check_pin_format(pin)
+        except PinError as error:
+            raise click.ClickException(str(error)) from None
+    with session_factory(get_settings().database_url)() as session:
+        household = session.scalar(select(Household).where(Household.number == household_number))
+        if household is None:
+            raise click.ClickException(f"no household numbered {household_number!r}")
+        set_pin(session, household.id, pin)
+        session.commit()
+    click.echo(f"household {household_number}: PIN {'removed' if clear else 'set'}")
+
+
+commands = [fastagi_command, prompts_group, ivr_group]

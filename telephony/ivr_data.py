@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utcnow
 from models.ivr import IvrCallbackRequest, IvrSession
+from telephony import ivr_identity
 from telephony.errors import TelephonyError
+from telephony.ivr_identity import HouseholdIdentity, IdentityPolicy, Lockout
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +71,6 @@ class Balance:
     late_fee_fen: int
 
 
-@dataclasses.dataclass(frozen=True)
-class RoomHousehold:
-    household_id: int
-    owner_phone_suffixes: frozenset[str]
-
-
 @dataclasses.dataclass
 class SessionRecord:
     """One IVR session as the flow builds it; stored at the start and at the end."""
@@ -95,7 +91,11 @@ class SessionRecord:
 class IvrBackend(Protocol):
     def open_session(self, record: SessionRecord) -> int: ...
     def household_for_caller(self, caller_number: str) -> Optional[int]: ...
-    def household_for_room(self, entry: RoomEntry) -> Optional[RoomHousehold]: ...
+    def household_for_room(self, entry: RoomEntry) -> Optional[int]: ...
+    def identity(self, household_id: int) -> HouseholdIdentity: ...
+    def lockout(self, household_id: int) -> Optional[Lockout]: ...
+    def record_failure(self, household_id: int) -> Optional[Lockout]: ...
+    def record_success(self, household_id: int) -> None: ...
     def balance(self, household_id: int) -> Balance: ...
     def note_identified(self, caller_number: str, household_id: int) -> None: ...
     def request_callback(self, session_id: int, record: SessionRecord) -> int: ...
@@ -106,8 +106,10 @@ class DatabaseIvrBackend:
     """The IVR's reads and writes on the hotline database, each within a time limit."""
 
     def __init__(self, session_factory: sessionmaker[Session], timeout_s: float,
-                 local_area_code: str | None = None, workers: int = 8):
+                 local_area_code: str | None = None, workers: int = 8,
+                 policy: IdentityPolicy = IdentityPolicy()):
         self._session_factory = session_factory
+        self._policy = policy
         self._timeout_s = timeout_s
         self._local_area_code = local_area_code
         self._executor = concurrent.futures.ThreadPoolExecutor(
@@ -118,7 +120,7 @@ class DatabaseIvrBackend:
         from models.session import session_factory
 
         return cls(session_factory(settings.database_url), settings.ivr_db_timeout_s,
-                   settings.local_area_code)
+                   settings.local_area_code, policy=IdentityPolicy.from_settings(settings))
 
     def _run(self, work: Callable[[Session], object]):
         future = self._executor.submit(self._in_session, work)
@@ -154,15 +156,26 @@ class DatabaseIvrBackend:
         return self._run(lambda session: match_caller(
             session, caller_number, self._local_area_code).household_id)
 
-    def household_for_room(self, entry: RoomEntry) -> Optional[RoomHousehold]:
+    def household_for_room(self, entry: RoomEntry) -> Optional[int]:
         from households.lookup import find_household_by_room
 
-        def work(session: Session) -> Optional[RoomHousehold]:
+        def work(session: Session) -> Optional[int]:
             household = find_household_by_room(session, entry.building, entry.unit, entry.room)
-            if household is None:
-                return None
-            return RoomHousehold(household.id, _owner_suffixes(session, household.id))
+            return None if household is None else household.id
         return self._run(work)
+
+    def identity(self, household_id: int) -> HouseholdIdentity:
+        return self._run(lambda session: ivr_identity.household_identity(session, household_id))
+
+    def lockout(self, household_id: int) -> Optional[Lockout]:
+        return self._run(lambda session: ivr_identity.current_lockout(session, household_id))
+
+    def record_failure(self, household_id: int) -> Optional[Lockout]:
+        return self._run(lambda session: ivr_identity.record_failure(
+            session, household_id, self._policy))
+
+    def record_success(self, household_id: int) -> None:
+        self._run(lambda session: ivr_identity.record_success(session, household_id))
 
     def balance(self, household_id: int) -> Balance:
         from households.fees import balance_summary
@@ -203,15 +216,6 @@ class DatabaseIvrBackend:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _owner_suffixes(session: Session, household_id: int) -> frozenset[str]:
-    from models.households import Person, PersonRole, Phone
-
-    numbers = session.scalars(
-        select(Phone.normalized).join(Person, Person.id == Phone.person_id)
-        .where(Phone.household_id == household_id, Person.role == PersonRole.OWNER))
-    return frozenset(suffix for suffix in map(phone_suffix, numbers) if suffix)
 
 
 def containment_rate(session: Session, since=None, until=None) -> Optional[float]:

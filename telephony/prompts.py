@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from telephony.errors import TelephonyError
-from telephony.ivr import P
+from telephony.ivr_words import P
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,10 @@ FLOW_TEXTS: dict[str, str] = {
     P.BAD_ROOM: "输入的格式不正确。",
     P.ROOM_NOT_FOUND: "没有找到这个房屋。",
     P.ENTER_PHONE_SUFFIX: "请输入业主登记电话号码的后四位。",
-    P.VERIFY_FAILED: "验证没有通过。",
+    P.VERIFY_FAILED: "输入不正确。",
+    P.ENTER_PIN: "请输入本房屋的查询密码，按井号结束。",
+    P.IDENTITY_LOCKED: "验证错误次数过多，本房屋的自助查询已暂时锁定，正在为您转接人工服务。",
+    P.CANNOT_VERIFY: "本房屋没有登记可供验证的信息，正在为您转接人工服务。",
     P.NO_ARREARS: "您的房屋目前没有欠费，感谢您按时缴费。",
     P.TOTAL_DUE: "您的房屋目前应缴费用合计",
     P.ARREARS: "已欠费",

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from asterisk.agi import AGIAppError, AGIResultHangup
 
-from telephony.ivr_data import Balance, IvrDataError, RoomEntry, RoomHousehold, SessionRecord
+from telephony.ivr_data import Balance, IvrDataError, RoomEntry, SessionRecord
+from telephony.ivr_identity import HouseholdIdentity, Lockout
 
 TIMEOUT = object()  # the caller keyed nothing before the GET DATA timeout
 HANGUP = object()   # the caller hangs up during this GET DATA
@@ -100,6 +102,10 @@ class FakeBackend:
     sessions: dict = dataclasses.field(default_factory=dict)
     callbacks: list = dataclasses.field(default_factory=list)
     identified: list = dataclasses.field(default_factory=list)
+    identities: dict = dataclasses.field(default_factory=dict)
+    max_failures: int = 3
+    failures: dict = dataclasses.field(default_factory=dict)
+    locked: dict = dataclasses.field(default_factory=dict)
 
     def _check(self, name):
         if name in self.failing:
@@ -121,6 +127,28 @@ class FakeBackend:
         self._check("household_for_room")
         return self.by_room.get((entry.building, entry.unit, entry.room))
 
+    def identity(self, household_id) -> HouseholdIdentity:
+        self._check("identity")
+        return self.identities[household_id]
+
+    def lockout(self, household_id):
+        self._check("lockout")
+        return self.locked.get(household_id)
+
+    def record_failure(self, household_id):
+        """The database throttle's rule, kept in memory (test_ivr_data tests the real one)."""
+        self._check("record_failure")
+        self.failures[household_id] = self.failures.get(household_id, 0) + 1
+        if self.failures[household_id] >= self.max_failures:
+            now = dt.datetime.now(dt.timezone.utc)
+            self.locked[household_id] = Lockout(household_id, self.failures[household_id], now,
+                                                now + dt.timedelta(minutes=15))
+        return self.locked.get(household_id)
+
+    def record_success(self, household_id):
+        self._check("record_success")
+        self.failures[household_id] = 0
+
     def balance(self, household_id) -> Balance:
         self._check("balance")
         return self.balances[household_id]
@@ -140,10 +168,13 @@ class FakeBackend:
 
 
 def demo_backend() -> FakeBackend:
-    """Household 7 at 3-2-1502 (owner's phone ends 5678), known caller 13900007777 → 9."""
+    """Household 7 at 3-2-1502 (owner's phone ends 5678), known caller 13900007777 → 9
+    (owner's phone ends 7777)."""
     return FakeBackend(
         by_caller={"13900007777": 9},
-        by_room={("3", "2", "1502"): RoomHousehold(7, frozenset({"5678"}))},
+        by_room={("3", "2", "1502"): 7},
+        identities={7: HouseholdIdentity(7, frozenset({"5678"})),
+                    9: HouseholdIdentity(9, frozenset({"7777"}))},
         balances={7: Balance(total_due_fen=123405, months_in_arrears=3, late_fee_fen=1250),
                   9: Balance(total_due_fen=0, months_in_arrears=0, late_fee_fen=0)},
     )

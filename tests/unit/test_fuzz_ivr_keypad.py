@@ -14,7 +14,7 @@ from tests.unit.ivr_fakes import HANGUP, TIMEOUT, FakeAgi, demo_backend
 
 OUTCOMES = {"to_agent", "callback", "self_served", "hung_up"}
 keys = st.text(alphabet="0123456789*#", max_size=14)
-plausible = st.sampled_from(["3*2*1502", "5678", "0", "1", "2", "9", "3*2*1502#", "*", "#",
+plausible = st.sampled_from(["3*2*1502", "5678", "7777", "0", "1", "2", "9", "3*2*1502#", "*", "#",
                              "3*2", "99*99*9999", "0000"])
 inputs = st.lists(st.one_of(keys, plausible, st.just(TIMEOUT), st.just(HANGUP)), max_size=12)
 callers = st.sampled_from(["13900007777", "13800000000", "", "anonymous", "+8613900007777"])

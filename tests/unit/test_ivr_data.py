@@ -49,9 +49,9 @@ def owed_household(session) -> tuple[int, RoomEntry, str]:
 def test_room_lookup_gives_household_and_owner_phone_suffixes(demo, backend):
     with demo() as session:
         household_id, entry, owner_phone = owed_household(session)
-    found = backend.household_for_room(entry)
-    assert found.household_id == household_id
-    assert owner_phone[-4:] in found.owner_phone_suffixes
+    assert backend.household_for_room(entry) == household_id
+    identity = backend.identity(household_id)
+    assert owner_phone[-4:] in identity.owner_phone_suffixes and identity.pin_hash is None
     assert backend.household_for_room(RoomEntry("999", "9", "9999")) is None
 
 
@@ -134,3 +134,135 @@ def test_a_broken_database_is_an_ivr_data_error(tmp_path):
             backend.open_session(SessionRecord(callid="nowhere"))
     finally:
         backend.shutdown()
+
+
+# --- identity: PINs and the throttle, on SQLite and PostgreSQL ------------------------
+
+def test_a_pin_is_stored_hashed_and_replaces_the_phone_check(demo, backend):
+    from models.ivr import IvrHouseholdPin
+    from telephony.ivr_identity import set_pin
+
+    with demo() as session:
+        household_id, _, owner_phone = owed_household(session)
+        set_pin(session, household_id, "24681357")
+        session.commit()
+        stored = session.get(IvrHouseholdPin, household_id).pin_hash
+    assert "24681357" not in stored and stored.startswith("pbkdf2_sha256$")
+    identity = backend.identity(household_id)
+    assert identity.matches("24681357")
+    assert not identity.matches(owner_phone[-4:]) and not identity.matches("2468135")
+
+
+@pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "１２３４", ""])
+def test_a_bad_pin_is_refused_with_a_clear_error(demo, pin):
+    from telephony.ivr_identity import PinError, set_pin
+
+    with demo() as session:
+        household_id, _, _ = owed_household(session)
+        with pytest.raises(PinError, match="4 to 8 digits"):
+            set_pin(session, household_id, pin)
+
+
+def test_failures_lock_a_household_across_backends_and_expire(demo):
+    import datetime as dt
+
+    from telephony import ivr_identity
+    from telephony.ivr_identity import IdentityPolicy
+
+    policy = IdentityPolicy(max_failures=3, lockout_s=900)
+    first = DatabaseIvrBackend(demo, timeout_s=10, policy=policy)
+    second = DatabaseIvrBackend(demo, timeout_s=10, policy=policy)  # a restarted bridge
+    try:
+        with demo() as session:
+            household_id, _, _ = owed_household(session)
+        assert first.record_failure(household_id) is None
+        assert first.record_failure(household_id) is None
+        first.shutdown()
+        locked = second.record_failure(household_id)
+        assert locked is not None and locked.failures == 3
+        assert second.lockout(household_id) == locked
+        assert 899 <= (locked.locked_until - locked.locked_at).total_seconds() <= 900
+        second.record_success(household_id)  # a success does not lift a lock-out
+        assert second.lockout(household_id) is not None
+        with demo() as session:
+            listed = ivr_identity.locked_households(session)
+            assert [entry.lockout.household_id for entry in listed] == [household_id]
+            assert listed[0].rooms and listed[0].household_number
+            later = locked.locked_until + dt.timedelta(seconds=1)
+            assert ivr_identity.current_lockout(session, household_id, later) is None
+            assert ivr_identity.locked_households(session, later) == []
+            # After the lock-out a new failure starts a new count.
+            assert ivr_identity.record_failure(session, household_id, policy, later) is None
+            session.commit()
+    finally:
+        second.shutdown()
+
+
+def test_a_success_clears_failures_and_a_quiet_period_forgets_them(demo):
+    import datetime as dt
+
+    from models.base import utcnow
+    from models.ivr import IvrIdentityThrottle
+    from telephony import ivr_identity
+    from telephony.ivr_identity import IdentityPolicy
+
+    policy = IdentityPolicy(max_failures=2, lockout_s=600)
+    now = utcnow()
+    with demo() as session:
+        household_id, _, _ = owed_household(session)
+        ivr_identity.record_failure(session, household_id, policy, now)
+        ivr_identity.record_success(session, household_id)
+        assert ivr_identity.record_failure(session, household_id, policy, now) is None
+        quiet = now + dt.timedelta(seconds=601)
+        assert ivr_identity.record_failure(session, household_id, policy, quiet) is None
+        assert session.get(IvrIdentityThrottle, household_id).failures == 1
+        session.commit()
+
+
+def test_failures_at_the_same_moment_are_all_counted(demo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from telephony.ivr_identity import IdentityPolicy
+
+    backend = DatabaseIvrBackend(demo, timeout_s=20, policy=IdentityPolicy(max_failures=6))
+    try:
+        with demo() as session:
+            household_id, _, _ = owed_household(session)
+        with ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(lambda _: backend.record_failure(household_id), range(6)))
+        assert sum(result is not None for result in results) == 1  # the sixth locked it
+        assert backend.lockout(household_id).failures == 6
+    finally:
+        backend.shutdown()
+
+
+def test_hotline_ivr_set_pin_sets_and_clears_a_pin(demo, db_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from hotline.settings import get_settings
+    from models.households import Household
+    from models.ivr import IvrHouseholdPin
+    from telephony.ivr_cli import ivr_group
+    from telephony.ivr_identity import pin_matches
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    try:
+        with demo() as session:
+            household_id, _, _ = owed_household(session)
+            number = session.get(Household, household_id).number
+        runner = CliRunner()
+        result = runner.invoke(ivr_group, ["set-pin", number], input="8642\n8642\n")
+        assert result.exit_code == 0, result.output
+        assert "8642" not in result.output
+        with demo() as session:
+            assert pin_matches("8642", session.get(IvrHouseholdPin, household_id).pin_hash)
+        bad = runner.invoke(ivr_group, ["set-pin", number], input="12\n12\n")
+        assert bad.exit_code == 1 and "4 to 8 digits" in bad.output
+        unknown = runner.invoke(ivr_group, ["set-pin", "nobody"], input="1234\n1234\n")
+        assert unknown.exit_code == 1 and "no household numbered" in unknown.output
+        assert runner.invoke(ivr_group, ["set-pin", number, "--clear"]).exit_code == 0
+        with demo() as session:
+            assert session.get(IvrHouseholdPin, household_id) is None
+    finally:
+        get_settings.cache_clear()

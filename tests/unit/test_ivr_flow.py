@@ -48,7 +48,7 @@ def test_greeting_comes_first_then_the_room_is_asked_for():
 
 
 def test_known_caller_is_offered_own_balance_and_asks_callback():
-    agi = FakeAgi(inputs=[TIMEOUT, "2"], caller="13900007777")
+    agi = FakeAgi(inputs=[TIMEOUT, "7777", "2"], caller="13900007777")
     record, backend = run(agi)
     assert record.household_id == 9 and record.identified_by == "caller_number"
     assert P.NO_ARREARS in agi.played() and P.ENTER_ROOM not in agi.played()
@@ -83,7 +83,6 @@ def test_wrong_verification_is_asked_again():
 
 @pytest.mark.parametrize("inputs", [
     ["1", "2", "3"],                            # three bad room entries
-    ["3*2*1502", "0000", "1111", "2222"],       # three wrong phone suffixes
     ["7", "3*2*1502", "1", "5678", "4"],        # room, phone, menu
     ["3*2*1502", "5678", "7", "8", "9"],        # three bad menu keys
 ])
@@ -254,3 +253,94 @@ def test_hangup_during_callback_confirmation_keeps_the_callback():
                   hangup_on=P.CALLBACK_REGISTERED)
     record, backend = run(agi)
     assert record.outcome == "callback" and len(backend.callbacks) == 1
+
+
+# --- identity: the balance only after the household is proved ----------------------
+
+def test_a_known_caller_proves_the_household_before_the_balance():
+    agi = FakeAgi(inputs=[TIMEOUT, TIMEOUT], caller="13900007777")
+    record, backend = run(agi)
+    assert P.ENTER_PHONE_SUFFIX in agi.played()
+    assert not agi.numbers_said() and P.NO_ARREARS not in agi.played()
+    assert (record.outcome, record.reason) == ("to_agent", "timeout")
+    assert record.household_id is None and "HOTLINE_HOUSEHOLD_ID" not in agi.variables
+
+
+def test_the_caller_id_alone_is_enough_only_when_the_setting_says_so():
+    from telephony.ivr_identity import IdentityPolicy
+
+    agi = FakeAgi(inputs=[TIMEOUT, "2"], caller="13900007777")
+    record = FeeBalanceScript(demo_backend(), 5000,
+                              policy=IdentityPolicy(trust_caller_id=True))(agi)
+    assert P.ENTER_PHONE_SUFFIX not in agi.played() and P.NO_ARREARS in agi.played()
+    assert record.outcome == "callback"
+    assert {"kind": "verified", "by": "caller_id"}.items() <= next(
+        s for s in record.steps if s["kind"] == "verified").items()
+
+
+def test_a_household_with_a_pin_is_asked_for_the_pin_not_the_phone():
+    from telephony.ivr_identity import HouseholdIdentity, hash_pin
+
+    backend = demo_backend()
+    backend.identities[7] = HouseholdIdentity(7, frozenset({"5678"}), hash_pin("246810"))
+    agi = FakeAgi(inputs=["3*2*1502", "5678", "246810", "0"], caller=UNKNOWN)
+    record, _ = run(agi, backend)
+    assert agi.played().count(P.ENTER_PIN) == 2 and P.ENTER_PHONE_SUFFIX not in agi.played()
+    assert P.VERIFY_FAILED in agi.played() and record.household_id == 7
+    assert backend.failures[7] == 0  # the success cleared the first failure
+    typed = [s["digits"] for s in record.steps if s["kind"] == "input"]
+    assert typed[:3] == ["3*2*1502", "****", "******"]  # no PIN in the stored steps
+    pin_ask = next(c for c in agi.commands if c[:2] == ("GET DATA", P.ENTER_PIN))
+    assert pin_ask[3] == 8
+
+
+@pytest.mark.parametrize("wrong", ["*#", "12", "567", "0000"])
+def test_a_wrong_entry_is_told_and_asked_again(wrong):
+    agi = FakeAgi(inputs=["3*2*1502", wrong, "5678", "0"], caller=UNKNOWN)
+    record, backend = run(agi)
+    assert record.household_id == 7 and agi.played().count(P.ENTER_PHONE_SUFFIX) == 2
+    assert P.VERIFY_FAILED in agi.played()
+
+
+def test_failures_across_calls_lock_the_household_out():
+    backend = demo_backend()
+    first = FakeAgi(inputs=["3*2*1502", "0000", "1111", HANGUP], caller=UNKNOWN)
+    run(first, backend)
+    second = FakeAgi(inputs=["3*2*1502", "2222", "5678"], caller=UNKNOWN,
+                     uniqueid="1700000000.2")
+    record, _ = run(second, backend)
+    assert (record.outcome, record.reason) == ("to_agent", "identity_locked")
+    assert second.played()[-1] == P.IDENTITY_LOCKED and not second.numbers_said()
+    assert second.variables["HOTLINE_IVR_NEXT"] == "agent"
+    third = FakeAgi(inputs=["3*2*1502", "5678", "0"], caller=UNKNOWN, uniqueid="1700000000.3")
+    record, _ = run(third, backend)
+    assert record.reason == "identity_locked" and not third.numbers_said()
+    assert P.ENTER_PHONE_SUFFIX not in third.played()  # locked: not even asked
+
+
+def test_three_wrong_phone_digits_in_one_call_lock_out():
+    agi = FakeAgi(inputs=["3*2*1502", "0000", "1111", "2222"], caller=UNKNOWN)
+    record, _ = run(agi)
+    assert (record.outcome, record.reason) == ("to_agent", "identity_locked")
+    assert agi.played()[-1] == P.IDENTITY_LOCKED
+
+
+def test_a_household_with_nothing_to_prove_it_goes_to_an_agent():
+    from telephony.ivr_identity import HouseholdIdentity
+
+    backend = demo_backend()
+    backend.identities[7] = HouseholdIdentity(7, frozenset())
+    agi = FakeAgi(inputs=["3*2*1502", "5678"], caller=UNKNOWN)
+    record, _ = run(agi, backend)
+    assert (record.outcome, record.reason) == ("to_agent", "cannot_verify")
+    assert agi.played()[-1] == P.CANNOT_VERIFY and not agi.numbers_said()
+
+
+@pytest.mark.parametrize("failing", ["identity", "lockout", "record_failure"])
+def test_the_throttle_database_failing_is_an_apology_not_the_balance(failing):
+    backend = demo_backend()
+    backend.failing.add(failing)
+    agi = FakeAgi(inputs=["3*2*1502", "0000", "5678", "0"], caller=UNKNOWN)
+    record, _ = run(agi, backend)
+    assert (record.outcome, record.reason) == ("to_agent", "database_error")
+    assert not agi.numbers_said()
