@@ -55,15 +55,15 @@ MARKER = "\u2026"
 FULL_NUMBER_CHARS = 1024
 
 
-def _text_limits(table, keys: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+def text_limits(table, keys: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
     """(column, length) of every bounded text column but the keys, from the model."""
     return tuple((column.name, column.type.length) for column in table.columns
                  if isinstance(column.type, String) and column.type.length
                  and column.name not in keys)
 
 
-_CALL_LIMITS = _text_limits(CALLS, ("callid",))
-_ATTEMPT_LIMITS = _text_limits(ATTEMPTS, ("callid", "attempt_key"))
+_CALL_LIMITS = text_limits(CALLS, ("callid",))
+_ATTEMPT_LIMITS = text_limits(ATTEMPTS, ("callid", "attempt_key"))
 
 
 def cut_to(value: str, limit: int) -> str:

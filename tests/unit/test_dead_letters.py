@@ -97,6 +97,26 @@ def test_a_row_the_database_refuses_is_set_aside_and_the_rest_written(db_url):
     assert writer.dead_letters == 1
 
 
+def test_a_value_postgresql_cannot_hold_is_set_aside_there(db_url):
+    """Keys are never cut (two calls would merge) and numbers are not texts: PostgreSQL
+    refuses them (DataError) and the call is set aside; SQLite, which checks neither,
+    stores them."""
+    engine = make_engine(db_url)
+    long_key = "1795445478." + "1" * 80  # callid is VARCHAR(64)
+    _write(engine, [_record("1795445478.1"), _record(long_key),
+                    _record("1795445478.2", position=2 ** 40), _record("1795445478.3")])
+    letters = list_dead_letters(engine)
+    stored = set(_calls(engine))
+    assert {"1795445478.1", "1795445478.3"} <= stored
+    if db_url.startswith("postgresql"):
+        assert stored == {"1795445478.1", "1795445478.3"}
+        assert sorted(letter.record_key for letter in letters) == sorted(
+            ["1795445478.2", long_key])
+        assert {letter.error_class.split("/")[0] for letter in letters} == {"DataError"}
+    else:
+        assert len(stored) == 4 and letters == []
+
+
 def test_the_same_refused_records_again_are_one_dead_letter(db_url):
     engine = make_engine(db_url)
     refused = _record("1795445475.5", outcome="not-an-outcome")
