@@ -51,6 +51,11 @@ class Settings:
     local_area_code: str = "010"
     late_fee_daily_rate: float = 0.0003
     office_timezone: str = "Asia/Shanghai"
+    # Importer caps (households/sheet_files.py): a file past them is refused
+    # before it costs memory; rows include the header row.
+    import_max_rows: int = 100_000
+    import_max_columns: int = 50
+    import_max_uncompressed_mb: int = 200
     # FastAGI/IVR: Asterisk waits for a FastAGI reply without a time limit, so
     # the server bounds every read, every database call and the whole session.
     fastagi_read_timeout_s: float = 60.0
@@ -246,6 +251,9 @@ def load_settings() -> Settings:
         late_fee_daily_rate=_float("HOTLINE_LATE_FEE_DAILY_RATE", 0.0003, 0.0, 0.01),
         # The office's calendar day decides fee windows and late-fee days.
         office_timezone=_timezone("HOTLINE_OFFICE_TIMEZONE", "Asia/Shanghai"),
+        import_max_rows=_int("HOTLINE_IMPORT_MAX_ROWS", 100_000, 2, 1_048_576),
+        import_max_columns=_int("HOTLINE_IMPORT_MAX_COLUMNS", 50, 1, 16384),
+        import_max_uncompressed_mb=_int("HOTLINE_IMPORT_MAX_UNCOMPRESSED_MB", 200, 1, 4096),
         fastagi_read_timeout_s=_float("HOTLINE_FASTAGI_READ_TIMEOUT_S", 60.0, 1.0, 3600.0),
         ivr_max_session_s=_float("HOTLINE_IVR_MAX_SESSION_S", 300.0, 5.0, 7200.0),
         ivr_db_timeout_s=_float("HOTLINE_IVR_DB_TIMEOUT_S", 3.0, 0.1, 60.0),
