@@ -24,6 +24,13 @@ def _session():
     return session_factory(url)()
 
 
+def _limits():
+    from hotline.settings import get_settings
+    from households.sheet_files import ImportLimits
+
+    return ImportLimits.from_settings(get_settings())
+
+
 def _progress(label: str):
     def factory(total: int):
         return click.progressbar(length=total, label=label, file=sys.stderr)
@@ -53,7 +60,7 @@ def import_households_command(file: Path, community_code: str) -> None:
     with _session() as session:
         try:
             report = import_households_file(session, file, community_code,
-                                            _progress("households"))
+                                            _progress("households"), _limits())
         except ImportRejected as error:
             _report_rejection(error)
             raise SystemExit(1)
@@ -71,7 +78,7 @@ def import_ledger_command(file: Path) -> None:
 
     with _session() as session:
         try:
-            report = import_ledger_file(session, file, _progress("ledger"))
+            report = import_ledger_file(session, file, _progress("ledger"), _limits())
         except ImportRejected as error:
             _report_rejection(error)
             raise SystemExit(1)

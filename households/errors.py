@@ -25,5 +25,16 @@ class ImportRejected(HouseholdsError):
         super().__init__(f"{path}: {len(problems)} problem(s), nothing imported")
 
 
+class FileProblem(HouseholdsError):
+    """An import file that cannot be read at all, or not within the caps; `row` is
+    the file's line or row where reading stopped, if any. The importer reports it
+    as the file's problem (ImportRejected)."""
+
+    def __init__(self, message: str, row: int | None = None):
+        self.message = message
+        self.row = row
+        super().__init__(message)
+
+
 class SchemaMissing(HouseholdsError):
     """The database has no households tables yet."""

@@ -77,13 +77,26 @@ class HouseholdRow:
         return f"{self.building}-{self.unit}-{self.room}"
 
 
-def parse_rows(table: Table) -> tuple[list[HouseholdRow], list[Problem]]:
+def community_code_problem(community_code: str) -> Problem | None:
+    """The community code (--community) becomes communities.code and .name."""
+    try:
+        values.bounded(community_code, Community.code)
+        values.bounded(community_code, Community.name)
+    except ValueError as error:
+        return Problem(None, None, f"community code {community_code[:40]!r}: {error}")
+    return None
+
+
+def parse_rows(table: Table, community_code: str = "MAIN"
+               ) -> tuple[list[HouseholdRow], list[Problem]]:
     problems = list(table.problems)
     rows: list[HouseholdRow] = []
     seen_rooms: dict[str, int] = {}
     for number, raw in table.rows:
         before = len(problems)
         row = _parse_row(number, raw, table.columns, problems)
+        if row is not None and len(problems) == before:
+            _check_derived_texts(row, community_code, problems)
         if row is None or len(problems) > before:
             continue
         if row.code in seen_rooms:
@@ -96,16 +109,31 @@ def parse_rows(table: Table) -> tuple[list[HouseholdRow], list[Problem]]:
     return rows, problems
 
 
+def _check_derived_texts(row: HouseholdRow, community_code: str,
+                         problems: list[Problem]) -> None:
+    """Texts the writer makes from cells: the room code and, without a household
+    number, the default one (community-room); each must fit its column too."""
+    derived = [("room", row.code, Room.code)]
+    if not row.household_number:
+        derived.append(("household_number", f"{community_code}-{row.code}", Household.number))
+    for column, text, attribute in derived:
+        try:
+            values.bounded(text, attribute)
+        except ValueError as error:
+            hint = "; give the household number (编号)" if column == "household_number" else ""
+            problems.append(Problem(row.row_number, column, f"{text[:70]!r}: {error}{hint}"))
+
+
 def _parse_row(number: int, raw: dict, present: list[str],
                problems: list[Problem]) -> HouseholdRow | None:
     cells = RowCells(number, raw, problems)
     fields = {
-        "building": cells.get("building", values.parse_code, required=True),
-        "unit": cells.get("unit", values.parse_code, required=True),
-        "room": cells.get("room", values.parse_code, required=True),
+        "building": cells.get("building", values.code_for(Building.number), required=True),
+        "unit": cells.get("unit", values.code_for(Unit.number), required=True),
+        "room": cells.get("room", values.code_for(Room.number), required=True),
         "floor_area": cells.get("floor_area", lambda t: values.parse_amount(
             t, positive=True, limit=Decimal(10000)), required=True),
-        "household_number": cells.get("household_number", lambda t: values.parse_name(t, 40)),
+        "household_number": cells.get("household_number", values.fitting(Household.number)),
         "occupancy": cells.get("occupancy", values.parse_occupancy),
         "key_handover_on": cells.get("key_handover_on", values.parse_date),
         "renovation_registered_on": cells.get("renovation_registered_on", values.parse_date),
@@ -115,10 +143,11 @@ def _parse_row(number: int, raw: dict, present: list[str],
     for role, (name_column, phones_column, id_column) in ROLE_COLUMNS.items():
         if name_column not in present and role != "owner":
             continue
-        name = cells.get(name_column, values.parse_name, required=role == "owner")
+        name = cells.get(name_column, values.fitting(Person.name), required=role == "owner")
         phones = cells.get(phones_column, values.parse_phones, required=role == "owner" or
                            bool(name))
-        identity = cells.get(id_column, lambda t: values.parse_name(t, 40)) if id_column else None
+        identity = (cells.get(id_column, values.fitting(Person.identity_number))
+                    if id_column else None)
         if phones and not name and not cells.refused(name_column):
             problems.append(Problem(number, name_column, "phones given without a name"))
         people[role] = PersonRow(role, name, identity, phones or []) if name else None

@@ -105,7 +105,7 @@ def _parse_row(number: int, raw: dict, by_number: dict, by_room: dict,
     period = cells.get("period", parse_period, required=True)
     amount_due = cells.get("amount_due", values.parse_amount)
     amount_paid = cells.get("amount_paid", values.parse_amount)
-    receipt = cells.get("receipt_number", lambda t: values.parse_name(t, 40))
+    receipt = cells.get("receipt_number", values.fitting(Payment.receipt_number))
     paid_on = cells.get("paid_on", values.parse_date)
     due_on = cells.get("due_on", values.parse_date)
     household_id = _household_id(number, household_number, room, by_number, by_room, problems,
@@ -115,7 +115,8 @@ def _parse_row(number: int, raw: dict, by_number: dict, by_room: dict,
         problems.append(Problem(number, "fee_kind", f"{kind_text[:30]!r} is not a known fee kind"))
     if amount_due is None and amount_paid is None and len(problems) == cells.first_problem:
         problems.append(Problem(number, None, "neither amount_due nor amount_paid is given"))
-    if amount_paid is not None and not (receipt and paid_on):
+    if amount_paid is not None and not (receipt and paid_on) and not (
+            cells.refused("receipt_number") or cells.refused("paid_on")):
         problems.append(Problem(number, "receipt_number",
                                 "a payment needs its receipt number and date"))
     if household_id is None or kind is None or period is None:

@@ -1,5 +1,10 @@
 """Turning checked cell text into values; each parser raises ValueError with a
-message fit for the validation report."""
+message fit for the validation report.
+
+Every text an import writes is bounded here, by `bounded`, against the length of
+the SQLAlchemy column it goes to: the limit is the model's, so it cannot drift,
+and PostgreSQL (which enforces lengths) never sees a text too long.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from households.numbers import NormalizedNumber, normalize_number
-from models.households import Occupancy
+from models.households import Occupancy, Phone
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 _PHONE_SEPARATORS = re.compile(r"[;；,，、\n]+")
@@ -45,6 +50,26 @@ def parse_amount(text: str, *, positive: bool = False, limit: Decimal = Decimal(
     return value.quantize(Decimal("0.01"))
 
 
+def column_length(attribute) -> int:
+    """The length of a model's String column: `column_length(Person.name)` → 100."""
+    return attribute.property.columns[0].type.length
+
+
+def bounded(text: str, attribute) -> str:
+    """The text, if it fits the column it is written to; ValueError otherwise."""
+    limit = column_length(attribute)
+    if len(text) > limit:
+        column = attribute.property.columns[0]
+        raise ValueError(f"{len(text)} characters, more than the {limit} that "
+                         f"{column.table.name}.{column.name} holds")
+    return text
+
+
+def fitting(attribute):
+    """A cell parser for plain text written to `attribute` (Person.name...)."""
+    return lambda text: bounded(text, attribute)
+
+
 def parse_phones(text: str) -> list[NormalizedNumber]:
     """'138 1234 5678; 010-62345678' → normalised numbers, every one matchable."""
     numbers = []
@@ -54,6 +79,8 @@ def parse_phones(text: str) -> list[NormalizedNumber]:
         number = normalize_number(part)
         if not number.matchable:
             raise ValueError(f"{part.strip()[:30]!r} is not a phone number ({number.kind.value})")
+        bounded(number.raw.strip(), Phone.raw)
+        bounded(number.key, Phone.normalized)
         if number.key not in {n.key for n in numbers}:
             numbers.append(number)
     return numbers
@@ -66,14 +93,11 @@ def parse_occupancy(text: str) -> Occupancy:
     return value
 
 
-def parse_name(text: str, limit: int = 100) -> str:
-    if len(text) > limit:
-        raise ValueError(f"name longer than {limit} characters")
-    return text
-
-
-def parse_code(text: str, limit: int = 20) -> str:
-    """A building, unit or room number: letters, digits and dashes only."""
-    if not re.fullmatch(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?", text) or len(text) > limit:
-        raise ValueError(f"{text[:30]!r} is not a building/unit/room number")
-    return (text.lstrip("0") or "0") if text.isdigit() else text
+def code_for(attribute):
+    """A cell parser for a building, unit or room number (letters, digits and one
+    dash) written to `attribute` (Building.number...)."""
+    def parse_code(text: str) -> str:
+        if not re.fullmatch(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?", text):
+            raise ValueError(f"{text[:30]!r} is not a building/unit/room number")
+        return bounded((text.lstrip("0") or "0") if text.isdigit() else text, attribute)
+    return parse_code

@@ -8,8 +8,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from households import import_households, import_ledger
-from households.errors import ImportRejected
-from households.tabular import FileProblem, Problem, read_table
+from households.errors import FileProblem, ImportRejected
+from households.sheet_files import DEFAULT_LIMITS, ImportLimits
+from households.tabular import Problem, read_table
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,11 @@ class ImportReport:
     result: object
 
 
-def _read(path: Path, columns):
+def _read(path: Path, columns, limits: ImportLimits):
     try:
-        return read_table(path, columns)
+        return read_table(path, columns, limits)
     except FileProblem as error:
-        raise ImportRejected(str(path), [Problem(None, None, str(error))]) from None
+        raise ImportRejected(str(path), [Problem(error.row, None, error.message)]) from None
 
 
 def _write_all_or_nothing(session: Session, write):
@@ -41,9 +42,13 @@ def _write_all_or_nothing(session: Session, write):
 
 
 def import_households_file(session: Session, path: Path, community_code: str = "MAIN",
-                           progress_factory=None) -> ImportReport:
-    table = _read(Path(path), import_households.COLUMNS)
-    rows, problems = import_households.parse_rows(table)
+                           progress_factory=None,
+                           limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
+    community_problem = import_households.community_code_problem(community_code)
+    if community_problem:
+        raise ImportRejected(str(path), [community_problem])
+    table = _read(Path(path), import_households.COLUMNS, limits)
+    rows, problems = import_households.parse_rows(table, community_code)
     if problems:
         raise ImportRejected(str(path), problems)
     result = _write_all_or_nothing(session, lambda: _with_progress(
@@ -53,8 +58,9 @@ def import_households_file(session: Session, path: Path, community_code: str = "
     return ImportReport(str(path), len(rows), table.note, result)
 
 
-def import_ledger_file(session: Session, path: Path, progress_factory=None) -> ImportReport:
-    table = _read(Path(path), import_ledger.COLUMNS)
+def import_ledger_file(session: Session, path: Path, progress_factory=None,
+                       limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
+    table = _read(Path(path), import_ledger.COLUMNS, limits)
     rows, problems = import_ledger.parse_rows(session, table)
     if problems:
         session.rollback()

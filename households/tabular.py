@@ -1,24 +1,26 @@
 """Reading .xlsx and .csv files into checked rows for the importers.
 
-Everything that can be wrong with a file is found here or by the importer's row
-parser and reported as a Problem (row, column, message); the importers write
-nothing unless the whole file is clean. Cells are refused when they hold a
-formula or start like one (=, +, -, @ followed by anything that is not a number:
-CSV/Excel injection), when they are longer than MAX_CELL_CHARS, or when a CSV is
-not text in UTF-8 or GB18030/GBK.
+Everything that can be wrong with a file is found here (sheet_files: the file
+and its caps) or by the importer's row parser and reported as a Problem (row,
+column, message); the importers write nothing unless the whole file is clean.
+Cells are refused when they hold a formula or start like one (=, +, -, @
+followed by anything that is not a number: CSV/Excel injection), or when they
+are longer than MAX_CELL_CHARS; a text longer than its database column is
+refused by the importer's parser (import_values.fitting).
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 import re
-import zipfile
 from pathlib import Path
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_CELL_CHARS = 1000
+from households.errors import FileProblem
+from households.sheet_files import (
+    DEFAULT_LIMITS, MAX_CELL_CHARS, MAX_FILE_BYTES, FormulaCell, ImportLimits, csv_rows,
+    xlsx_rows,
+)
+
 _NUMBER_LIKE = re.compile(r"[+\-]?[\d\s().\-]*")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -52,17 +54,14 @@ class Table:
     note: str = ""  # e.g. "read as GB18030"
 
 
-class FileProblem(Exception):
-    """The file cannot be read at all (the importer reports it as a file problem)."""
-
-
 def _header_key(text) -> str:
     """'建筑面积(㎡)', ' Floor_Area ', 'floor-area*' all give the same key."""
     without_units = re.sub(r"[(（][^)）]*[)）]", "", str(text or ""))
     return re.sub(r"[\s_\-*]", "", without_units).lower()
 
 
-def read_table(path: Path, columns: list[Column]) -> Table:
+def read_table(path: Path, columns: list[Column],
+               limits: ImportLimits = DEFAULT_LIMITS) -> Table:
     """Rows of the first sheet (xlsx) or the CSV, keyed by canonical column name."""
     path = Path(path)
     try:
@@ -73,9 +72,9 @@ def read_table(path: Path, columns: list[Column]) -> Table:
         raise FileProblem(f"the file is {size} bytes, more than {MAX_FILE_BYTES}")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        raw_rows, note = _xlsx_rows(path), ""
+        raw_rows, note = xlsx_rows(path, limits), ""
     elif suffix == ".csv":
-        raw_rows, note = _csv_rows(path)
+        raw_rows, note = csv_rows(path, limits)
     else:
         raise FileProblem(f"{suffix or 'no extension'}: only .xlsx and .csv files are read")
     return _keyed(path, raw_rows, columns, note)
@@ -119,65 +118,6 @@ def _keyed(path: Path, raw_rows, columns: list[Column], note: str) -> Table:
 
 def _blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
-def _xlsx_rows(path: Path):
-    import openpyxl
-
-    try:
-        # Not read-only: read-only sheets trust the file's own (forgeable) dimensions.
-        workbook = openpyxl.load_workbook(path, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise FileProblem(f"not a readable .xlsx workbook ({type(error).__name__})") from None
-    sheet = workbook.worksheets[0]
-    for number, row in enumerate(sheet.iter_rows(), start=1):
-        yield number, [_xlsx_value(cell) for cell in row]
-
-
-class FormulaCell(str):
-    """A cell that held a formula: kept apart so the checker can refuse it."""
-
-
-def _xlsx_value(cell):
-    if cell.data_type == "f":
-        return FormulaCell(str(cell.value))
-    return cell.value
-
-
-def _csv_rows(path: Path):
-    data = path.read_bytes()
-    text, note = _decode(data)
-    if "\x00" in text:
-        raise FileProblem("the file holds NUL bytes: not a CSV text file")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
-    csv.field_size_limit(max(len(text) + 1, 131072))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-    def rows():
-        try:
-            for cells in reader:
-                yield reader.line_num, cells
-        except csv.Error as error:
-            raise FileProblem(f"line {reader.line_num}: broken CSV ({error})") from None
-    return rows(), note
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), ""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "read as UTF-16"
-    try:
-        return data.decode("utf-8"), ""
-    except UnicodeDecodeError as utf8_error:
-        try:
-            # Excel on Chinese Windows saves CSV in GBK; GB18030 is its superset.
-            return data.decode("gb18030"), "read as GB18030 (GBK), not UTF-8"
-        except UnicodeDecodeError:
-            raise FileProblem(
-                f"not UTF-8 or GBK text (undecodable byte at offset {utf8_error.start}); "
-                "save the CSV as 'CSV UTF-8' or as .xlsx") from None
 
 
 def cell_text(row_number: int, column: str, value, problems: list[Problem]) -> str | None:

@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 
 from households import import_households
 from households.errors import ImportRejected
+from households.import_values import column_length
 from households.importing import import_households_file
 from households.matching import match_caller, record_call
-from households.tabular import MAX_CELL_CHARS
-from models.households import Household, Occupancy, Person, Phone, Room
+from households.sheet_files import MAX_CELL_CHARS
+from models.households import (
+    Building, Community, Household, Occupancy, Person, Phone, Room, Unit,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 HEADER = ["楼号", "单元", "房号", "建筑面积", "业主姓名", "业主电话", "收房日期"]
@@ -152,8 +155,12 @@ def test_ten_megabyte_cell(session_factory, tmp_path, writer):
                   [HEADER, GOOD_ROW, ["3", "2", "1503", "90", huge, "13900000000", ""]])
     with session_factory() as session:
         problems = rejected(session, path)
-    # openpyxl cuts a cell at Excel's 32,767 characters while reading; still refused.
     assert len(problems) == 1
+    if writer is write_csv:  # refused unread: no line of a table is that long
+        assert re.fullmatch(r"row 3: a line longer than \d+ characters .*: not a table",
+                            problems[0])
+        return
+    # openpyxl cuts a cell at Excel's 32,767 characters while reading; still refused.
     assert re.fullmatch(rf"row 3, column owner_name: cell holds \d+ characters, "
                         rf"more than {MAX_CELL_CHARS}", problems[0])
 
@@ -277,3 +284,75 @@ def test_phones_without_a_name(session_factory, tmp_path):
     with session_factory() as session:
         problems = rejected(session, path)
     assert problems == ["row 2, column tenant_name: phones given without a name"]
+
+
+def test_cell_over_the_cell_cap_in_a_csv_names_its_row_and_column(session_factory, tmp_path):
+    path = write_csv(tmp_path / "long.csv", [HEADER, GOOD_ROW, ["3", "2", "1503", "90",
+                                                                "王" * 1500, "13900000000", ""]])
+    with session_factory() as session:
+        problems = rejected(session, path)
+    assert problems == [f"row 3, column owner_name: cell holds 1500 characters, "
+                        f"more than {MAX_CELL_CHARS}"]
+
+
+# Texts bounded by their database column: the limits come from the models, and
+# PostgreSQL (which enforces them) gets the same answer as SQLite.
+LONG_HEADER = HEADER + ["身份证号", "编号"]
+
+
+def long_row(room: str, name: str, identity: str, number: str) -> list[str]:
+    return ["3", "2", room, "90", name, "13900000000", "", identity, number]
+
+
+def test_texts_at_their_column_length_import_and_one_more_is_refused(session_factory,
+                                                                     tmp_path):
+    name_max, id_max, number_max = (column_length(Person.name),
+                                    column_length(Person.identity_number),
+                                    column_length(Household.number))
+    fits = write_csv(tmp_path / "fits.csv", [LONG_HEADER, long_row(
+        "1503", "王" * name_max, "1" * id_max, "H" * number_max)])
+    over = write_csv(tmp_path / "over.csv", [LONG_HEADER, long_row(
+        "1504", "王" * (name_max + 1), "1" * (id_max + 1), "H" * (number_max + 1))])
+    with session_factory() as session:
+        problems = rejected(session, over)
+        assert import_households_file(session, fits).rows == 1
+        person = session.scalar(select(Person))
+        assert (len(person.name), len(person.identity_number)) == (name_max, id_max)
+    assert problems == [
+        f"row 2, column household_number: {number_max + 1} characters, more than the "
+        f"{number_max} that households.number holds",
+        f"row 2, column owner_name: {name_max + 1} characters, more than the {name_max} "
+        "that people.name holds",
+        f"row 2, column owner_id_number: {id_max + 1} characters, more than the {id_max} "
+        "that people.identity_number holds",
+    ]
+
+
+def test_a_default_household_number_too_long_for_its_column(session_factory, tmp_path):
+    # Building, unit and room at their column lengths make a room code that fits
+    # rooms.code, but "MAIN-" + that code does not fit households.number.
+    building, unit, room = ("B" * column_length(Building.number),
+                            "U" * column_length(Unit.number), "R" * column_length(Room.number))
+    code = f"{building}-{unit}-{room}"
+    assert len(code) <= column_length(Room.code)
+    row = [building, unit, room, "90", "王伟", "13900000000", "", "", ""]
+    without_number = write_csv(tmp_path / "no_number.csv", [LONG_HEADER, row])
+    with_number = write_csv(tmp_path / "number.csv", [LONG_HEADER, row[:-1] + ["H-1"]])
+    with session_factory() as session:
+        problems = rejected(session, without_number)
+        assert import_households_file(session, with_number).rows == 1
+        assert session.scalar(select(Room.code)) == code
+    assert problems == [f"row 2, column household_number: 'MAIN-{code}': {len(code) + 5} "
+                        f"characters, more than the {column_length(Household.number)} that "
+                        "households.number holds; give the household number (编号)"]
+
+
+def test_a_community_code_too_long_for_its_column(session_factory):
+    code = "C" * (column_length(Community.code) + 1)
+    with session_factory() as session:
+        with pytest.raises(ImportRejected) as caught:
+            import_households_file(session, FIXTURES / "households_sample.csv", code)
+        assert counts(session) == {"Household": 0, "Room": 0, "Person": 0, "Phone": 0}
+    assert [str(p) for p in caught.value.problems] == [
+        f"file: community code {code[:40]!r}: {len(code)} characters, more than the "
+        f"{column_length(Community.code)} that communities.code holds"]

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from households.errors import ImportRejected
 from households.fees import balance_summary
 from households.import_ledger import parse_period
+from households.import_values import column_length
 from households.importing import import_households_file, import_ledger_file
 from models.fees import Charge, Payment
 from models.households import Household
@@ -117,3 +118,19 @@ def test_a_receipt_cannot_move_to_another_household(households, tmp_path):
 ])
 def test_periods(text, expected):
     assert parse_period(text) == expected
+
+
+def test_receipt_numbers_are_bounded_by_their_column(households, tmp_path):
+    limit = column_length(Payment.receipt_number)
+    over = tmp_path / "long_receipt.csv"
+    over.write_text(HEADER + f"3-2-1503,物业管理费,2026Q3,,10,{'R' * (limit + 1)},2026-07-05\n",
+                    encoding="utf-8")
+    fits = tmp_path / "receipt.csv"
+    fits.write_text(HEADER + f"3-2-1503,物业管理费,2026Q3,,10,{'R' * limit},2026-07-05\n",
+                    encoding="utf-8")
+    with households() as session:
+        problems = rejected(session, over)
+        import_ledger_file(session, fits)
+        assert session.scalar(select(Payment.receipt_number)) == "R" * limit
+    assert problems == [f"row 2, column receipt_number: {limit + 1} characters, more than the "
+                        f"{limit} that payments.receipt_number holds"]
