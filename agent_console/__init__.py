@@ -37,6 +37,7 @@ BLUEPRINTS = [
     "agent_console.supervisor:bp",
     "agent_console.assets:bp",
     "agent_console.search:bp",
+    "agent_console.error_pages:bp",
 ]
 
 NAMESPACES = [
