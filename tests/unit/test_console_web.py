@@ -105,7 +105,7 @@ def test_over_long_field_is_refused_with_a_message(agent_client, console_redis,
     form["description"] = "x" * 2001
     response = agent_client.post("/work-orders/new", data=form)
     assert response.status_code == 400
-    assert "longer than 2000" in response.get_data(as_text=True)
+    assert "At most 2000 characters (this has 2001)." in response.get_data(as_text=True)
     assert count_orders(console_sessions) == 0
 
 
