@@ -20,3 +20,7 @@ class InvalidOrder(ConsoleError):
 
 class CommandUnavailable(ConsoleError):
     """The command channel to Asterisk (through the bridge) could not be used."""
+
+
+class NotPermitted(ConsoleError):
+    """The user may not change that work order (agents: only orders they created)."""

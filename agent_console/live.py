@@ -51,13 +51,31 @@ class AgentLiveStore:
                 if name in ("ringing", "call", "wrapup") and part.get("callid")}
 
     def call_part(self, interface: str, callid: str) -> Optional[dict]:
-        """The newest stored part (call, wrap-up or ring) of that call, if the agent has it."""
+        """The newest stored part (call, wrap-up or ring) of that call, if the agent has it.
+
+        Only a part that says the call is (or just was) on this interface's own
+        channel counts: a household is opened on the strength of it.
+        """
         current = self.get(interface)
         for name in ("call", "wrapup", "ringing"):
             part = current.get(name)
-            if part and part.get("callid") == callid:
+            if part and part.get("callid") == callid and on_own_channel(part, interface):
                 return part
         return None
+
+
+def on_own_channel(part: dict, interface: str) -> bool:
+    """The part names this interface, and its agent channel (when known) is this phone's."""
+    if part.get("interface") != interface:
+        return False
+    channel = part.get("agent_channel")
+    return channel is None or channel_of_interface(channel, interface)
+
+
+def channel_of_interface(channel: str, interface: str) -> bool:
+    """PJSIP/8001 -> PJSIP/8001-0000002a; Local/8001@agents/n -> Local/8001@agents-00000002;1."""
+    device = "/".join(interface.split("/")[:2])  # a Local interface's "/n" is a dial option
+    return bool(device) and channel.startswith(device + "-")
 
 
 def _text(value) -> str:

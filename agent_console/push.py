@@ -177,6 +177,7 @@ class ScreenPopSink:
     def _on_ringing(self, event: events.AgentRinging, received_at: float, pipe) -> None:
         payload = {
             "callid": event.callid, "queue": event.queue, "interface": event.interface,
+            "agent_channel": event.agent_channel,
             "caller_number": event.caller_number, "caller_name": event.caller_name,
             "ringing_at": event.at, "pop": self._pop_for(event.caller_number, event.callid),
         }

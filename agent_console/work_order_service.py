@@ -15,12 +15,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent_console import deadlines
-from agent_console.errors import IllegalTransition, InvalidOrder
+from agent_console.errors import IllegalTransition, InvalidOrder, NotPermitted
 from models.console import (
     COMPLAINT_TIERS, DEPARTMENTS, ORDER_KINDS, FollowUp, User, WorkOrder, WorkOrderEvent,
 )
 
 log = logging.getLogger(__name__)
+
+# Roles that may change any order; an agent changes only the orders they created
+# (users belong to no department or team yet, so "dispatched to their team" has no
+# meaning here; the order's department is where it goes, not who may edit it).
+MANAGING_ROLES = ("supervisor", "admin")
 
 # The order's life (domain.md: registered, dispatched, tracked to the end, called back).
 TRANSITIONS = {
@@ -117,11 +122,24 @@ def _check_transition(order: WorkOrder, to_status: str) -> None:
         raise IllegalTransition(order.status, to_status)
 
 
+def may_change(order: WorkOrder, user: User) -> bool:
+    return user.role in MANAGING_ROLES or order.created_by_id == user.id
+
+
 def change_status(
     session: Session, order: WorkOrder, to_status: str, user: User, now: dt.datetime,
     department: Optional[str] = None, note: str = "", leak_test_at: Optional[dt.datetime] = None,
 ) -> WorkOrder:
-    """Move the order, store who and when; refuse an illegal step."""
+    """Move the order, store who and when; refuse an illegal step or a user not allowed to."""
+    if not may_change(order, user):
+        raise NotPermitted(f"{user.username} may not change work order {order.id}")
+    return _move(session, order, to_status, user, now, department, note, leak_test_at)
+
+
+def _move(
+    session: Session, order: WorkOrder, to_status: str, user: User, now: dt.datetime,
+    department: Optional[str] = None, note: str = "", leak_test_at: Optional[dt.datetime] = None,
+) -> WorkOrder:
     _check_transition(order, to_status)
     if to_status == "dispatched":
         if department not in DEPARTMENTS:
@@ -166,7 +184,8 @@ def record_follow_up(
     follow_up.called_by_id = user.id
     order = follow_up.work_order
     if result == "reached" and order.status == "done":
-        change_status(session, order, "followed_up", user, now, note="follow-up call")
+        # Whoever makes the follow-up call closes its loop, owner of the order or not.
+        _move(session, order, "followed_up", user, now, note="follow-up call")
     session.commit()
     return follow_up
 

@@ -70,10 +70,19 @@ def _prefill(form: WorkOrderForm, callid: str, part: dict) -> None:
     form.contact_phone.data = part.get("caller_number", "")
 
 
+def _household_without_call(form_or_args) -> bool:
+    """A household asked for outside any call: its record is opened only during one."""
+    return bool(form_or_args.get("household_id")) and not form_or_args.get("callid")
+
+
 @bp.get("/new")
 @login_required
 def new_order():
     callid = request.args.get("callid", "")
+    if _household_without_call(request.args):
+        log.warning("%s asked for household %r without a call", current_user.username,
+                    request.args.get("household_id"))
+        abort(403)
     part = call_part_or_404(callid) if callid else {}
     form = WorkOrderForm(formdata=None)
     _prefill(form, callid, part)
@@ -106,7 +115,12 @@ def create_order():
     form = WorkOrderForm()
     callid = form.callid.data or ""
     part = call_part_or_404(callid) if callid else {}
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if _household_without_call(request.form):
+        form.household_id.errors = [*form.household_id.errors,
+                                    _("A household can be linked only from a call.")]
+        valid = False
+    if not valid:
         return render_template("work_order_form.html", form=form, part=part), 400
     try:
         order, created = service.create_order(
@@ -184,6 +198,12 @@ def change_order_status(order_id: int):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
+    if not service.may_change(order, current_user):
+        log.warning("%s refused a change of work order %s", current_user.username, order.id)
+        flash(_("Only the agent who registered this work order or a supervisor may change it."),
+              "error")
+        return render_template("work_order.html", order=order, form=form,
+                               overdue=service.order_overdue(order, utcnow())), 403
     try:
         service.change_status(db(), order, form.to_status.data, current_user, utcnow(),
                               department=form.department.data or None,
