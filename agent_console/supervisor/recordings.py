@@ -1,8 +1,12 @@
 """Recordings played in the browser (HTTP Range) and the QA form.
 
 Supervisors may play any call; an agent only calls answered on their own phone.
-Every opening of a recording leaves an AuditLog row (a continuation Range request
-of the same playback does not).
+Every opening of a recording leaves an AuditLog row. A Range request counts as
+the continuation of a playback (no new row) only if every range it asks for starts
+after byte 0 and the same user opened the same recording within PLAYBACK_WINDOW_S;
+anything else - `bytes=0-` however spelt (`bytes=00-`, `BYTES = 0-`), a suffix
+range (`bytes=-N`, the last N bytes), several ranges, an unparsable header - is an
+opening.
 """
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ import logging
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.http import parse_range_header
 
-from agent_console.extensions import db, roles_required, settings
+from agent_console.extensions import db, redis_client, roles_required, settings
 from agent_console.supervisor import bp
 from agent_console.supervisor.sockets import SUPERVISOR_ROLES
 from call_queue import qa
@@ -21,6 +26,10 @@ from models.calls import Call
 from models.supervision import QaScore
 
 log = logging.getLogger(__name__)
+
+# A browser seeks within a recording for as long as the page is open.
+PLAYBACK_WINDOW_S = 3600
+PLAYBACK_KEY = "hotline:console:playback:{user_id}:{callid}"
 
 
 def _call_or_404(callid: str) -> Call:
@@ -36,10 +45,25 @@ def _may_hear(call: Call) -> bool:
     return bool(current_user.phone_interface) and call.agent_interface == current_user.phone_interface
 
 
-def _is_continuation() -> bool:
-    """A Range request that does not start at byte 0 continues a playback already logged."""
-    range_header = request.headers.get("Range", "")
-    return range_header.startswith("bytes=") and not range_header.startswith("bytes=0-")
+def _continues_a_playback(callid: str) -> bool:
+    """A Range request that only continues a playback this user opened lately."""
+    ranges = parse_range_header(request.headers.get("Range"))
+    if ranges is None or ranges.units != "bytes" or len(ranges.ranges) != 1:
+        return False
+    start, _stop = ranges.ranges[0]
+    if start <= 0:  # 0 is the start; a negative start is a suffix range (the last bytes)
+        return False
+    return bool(redis_client().exists(_playback_key(callid)))
+
+
+def _playback_key(callid: str) -> str:
+    return PLAYBACK_KEY.format(user_id=current_user.id, callid=callid)
+
+
+def _note_opening(callid: str, file_name: str) -> None:
+    qa.audit(db(), current_user, "recording_opened", callid, file_name)
+    db().commit()
+    redis_client().set(_playback_key(callid), 1, ex=PLAYBACK_WINDOW_S)
 
 
 @bp.get("/recordings/<callid>")
@@ -54,9 +78,8 @@ def recording(callid: str):
     except RecordingError as error:
         log.warning("recording of %s not served: %s", callid, error)
         abort(404)
-    if not _is_continuation():
-        qa.audit(db(), current_user, "recording_opened", callid, str(path.name))
-        db().commit()
+    if not _continues_a_playback(callid):
+        _note_opening(callid, str(path.name))
     return send_file(path, conditional=True, mimetype="audio/wav", max_age=0)
 
 
