@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from typing import Optional
 
 import redis
@@ -17,6 +18,7 @@ from flask_socketio import SocketIO
 from socketio import Manager, RedisManager
 
 from agent_console import labels
+from agent_console import proxy
 from agent_console.extensions import babel, csrf, login_manager, select_locale
 from agent_console.i18n import compiled_translations_dir
 
@@ -79,6 +81,7 @@ def create_app(settings=None, testing: bool = False) -> Flask:
     app.extensions["hotline_redis"] = redis.Redis.from_url(
         settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     app.extensions["hotline_sessions"] = _session_factory(settings.database_url)
+    app.extensions["hotline_clock"] = time.time  # the log-in back-off's clock (tests move it)
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -97,6 +100,7 @@ def create_app(settings=None, testing: bool = False) -> Flask:
                       client_manager=manager)
     for dotted, path in NAMESPACES:
         socketio.on_namespace(_load(dotted)(path))
+    proxy.init_app(app, settings.trusted_proxy_hops)  # outermost: Socket.IO's requests too
     return app
 
 

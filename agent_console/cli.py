@@ -108,4 +108,41 @@ def add_user_command(username, role, phone_interface, display_name, language,
     click.echo(f"user {username} ({role}{', ' + phone_interface if phone_interface else ''}) added")
 
 
+def _change_user(username: str, **changes) -> None:
+    """Store the changes, then end the user's open sockets: a socket keeps the
+    rights it was opened with (the wallboard's board, the agent's pops) until then."""
+    import redis
+
+    from agent_console.socket_sessions import disconnect_user
+    from models.console import User
+    from models.session import session_factory
+
+    settings = get_settings()
+    with session_factory(settings.database_url)() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise HotlineError(f"no user {username!r}")
+        for name, value in changes.items():
+            setattr(user, name, value)
+        session.commit()
+        user_id = user.id
+    ended = disconnect_user(redis.Redis.from_url(settings.redis_url), user_id)
+    click.echo(f"user {username} changed; {ended} open connection(s) ended")
+
+
+@users_group.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["agent", "supervisor", "admin"]))
+def set_role_command(username, role) -> None:
+    """Change a user's role (their open connections are ended: they reconnect with it)."""
+    _change_user(username, role=role)
+
+
+@users_group.command("disable")
+@click.argument("username")
+def disable_command(username) -> None:
+    """Disable an account: no more log-ins, its open connections ended."""
+    _change_user(username, active=False)
+
+
 commands = [console_group, users_group]

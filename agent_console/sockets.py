@@ -13,6 +13,7 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
+from agent_console import socket_sessions
 from agent_console.live import AgentLiveStore, room_for
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,17 @@ class AgentNamespace(Namespace):
         if not current_user.is_authenticated:
             log.info("refused /agent socket without a session from %s", request.remote_addr)
             raise ConnectionRefusedError("login required")
+        socket_sessions.register(current_app.extensions["hotline_redis"], current_user.id,
+                                 self.namespace, request.sid)
         interface = current_user.phone_interface
         if interface:
             join_room(room_for(interface))
         emit("snapshot", snapshot_for(interface))
+
+    def on_disconnect(self, _reason=None):
+        if current_user.is_authenticated:
+            socket_sessions.unregister(current_app.extensions["hotline_redis"], current_user.id,
+                                       self.namespace, request.sid)
 
     def on_snapshot(self, _data=None):
         """A browser may ask again (e.g. after its tab slept)."""

@@ -63,6 +63,8 @@ class Settings:
     ivr_db_timeout_s: float = 3.0
     ivr_input_timeout_s: float = 8.0
     sounds_dir: Path = Path("/var/cache/hotline/sid-root/usr/share/asterisk/sounds")
+    # Reverse proxies in front of the console whose X-Forwarded-* headers are believed.
+    trusted_proxy_hops: int = 0
     # FastAGI limits: a peer that is not Asterisk, a line or an environment
     # past these, or a connection beyond the worker pool is closed at once.
     fastagi_max_line_bytes: int = 8192
@@ -238,6 +240,7 @@ def load_settings() -> Settings:
         fcr_window_days=_int("HOTLINE_FCR_WINDOW_DAYS", 7, 1, 365),
         console_host=_text("HOTLINE_CONSOLE_HOST", "127.0.0.1"),
         console_port=_int("HOTLINE_CONSOLE_PORT", 5000, 1, 65535),
+        trusted_proxy_hops=_int("HOTLINE_TRUSTED_PROXY_HOPS", 0, 0, 5),
         secret_key_file=Path(_text("HOTLINE_SECRET_KEY_FILE", str(state_dir / "secret-key"))),
         hotline_number=_digits("HOTLINE_NUMBER", "4000"),
         ivr_number=_digits("HOTLINE_IVR_NUMBER", "4001"),

@@ -12,6 +12,7 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import Namespace, emit
 
+from agent_console import socket_sessions
 from call_queue.live import PUSH_EVENT, read_wallboard
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,15 @@ class WallboardNamespace(Namespace):
             log.info("refused /wallboard socket for %s from %s",
                      getattr(current_user, "username", "anonymous"), request.remote_addr)
             raise ConnectionRefusedError("supervisors only")
+        # Noted so that a supervisor who loses the role is cut off the board at once.
+        socket_sessions.register(current_app.extensions["hotline_redis"], current_user.id,
+                                 self.namespace, request.sid)
         emit(PUSH_EVENT, read_wallboard(current_app.extensions["hotline_redis"]))
+
+    def on_disconnect(self, _reason=None):
+        if current_user.is_authenticated:
+            socket_sessions.unregister(current_app.extensions["hotline_redis"], current_user.id,
+                                       self.namespace, request.sid)
 
     def on_snapshot(self, _data=None):
         if not may_watch():
