@@ -23,3 +23,4 @@ def translated(text: str) -> str:
     return flask_babel.gettext(text)
 
 from agent_console.supervisor import recordings, views  # noqa: E402,F401  (routes on bp)
+from agent_console.supervisor import ivr_lockouts  # noqa: E402,F401  (routes on bp)

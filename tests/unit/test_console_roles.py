@@ -14,7 +14,8 @@ from tests.unit.conftest import csrf_token_from, log_in
 PUBLIC = {"auth.login", "auth.set_language", "health.healthz", "static",
           "supervisor.static", "vendor.vendor_file", "agent.index"}
 SUPERVISOR_ONLY = {"supervisor.qa_form", "supervisor.spy", "supervisor.stats_page",
-                   "supervisor.stats_json", "supervisor.stats_excel", "supervisor.wallboard"}
+                   "supervisor.stats_json", "supervisor.stats_excel", "supervisor.wallboard",
+                   "supervisor.ivr_lockouts"}
 
 
 def _guarded_requests(app):
