@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 import click
@@ -40,6 +41,9 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
 def main(verbose: bool) -> None:
     """Hotline: the property-management service hotline on Asterisk 22."""
+    # Secrets, databases, spools and logs under the state folder: 0600 files, 0700
+    # folders (what must be readable by others, e.g. the lab's Asterisk tree, says so).
+    os.umask(0o077)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -2,9 +2,9 @@
 
 `load_settings()` checks every variable at start: a bad value raises
 `SettingsError` naming the variable, and the CLI prints that one line and exits.
-Secrets (the AMI secret, Flask's secret key) are never defaults in the repo: when
-their variable is unset they are generated once into 0600 files under the state
-folder, outside git.
+Secrets (the AMI secret, Flask's secret key, Redis's password, the command
+key) are never defaults in the repo: when their variable is unset they are
+generated once into 0600 files under the state folder, outside git.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from hotline.errors import SettingsError
 
@@ -24,7 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class Settings:
     state_dir: Path
     database_url: str
-    redis_url: str
+    # With the credential in it (see _with_credential): every client that builds
+    # its connection from this URL authenticates. Kept out of repr and logs.
+    redis_url: str = dataclasses.field(repr=False)
     ami_host: str
     ami_port: int
     ami_user: str
@@ -44,6 +46,12 @@ class Settings:
     console_host: str
     console_port: int
     secret_key_file: Path
+    redis_password_file: Path
+    command_key_file: Path
+    # A second AMI user with the rights tests need (DBPut, Command); the lab
+    # renders it, the bridge never uses it.
+    test_ami_user: str
+    test_ami_secret_file: Path
     hotline_number: str
     ivr_number: str
     queue_name: str
@@ -93,11 +101,39 @@ class Settings:
             return from_env
         return _read_or_create_secret(self.secret_key_file)
 
+    @property
+    def command_key(self) -> bytes:
+        """The HMAC key of console -> bridge commands: HOTLINE_COMMAND_KEY, or the file."""
+        from_env = os.environ.get("HOTLINE_COMMAND_KEY")
+        if from_env:
+            return from_env.encode()
+        return _read_or_create_secret(self.command_key_file).encode()
+
+    @property
+    def test_ami_secret(self) -> str:
+        """The test-only AMI user's secret (generated 0600 file)."""
+        return _read_or_create_secret(self.test_ami_secret_file)
+
+    @property
+    def redis_password(self) -> str | None:
+        """The password in redis_url (the one the lab's Redis requires)."""
+        password = urlsplit(self.redis_url).password
+        return None if password is None else unquote(password)
+
+    @property
+    def redis_url_redacted(self) -> str:
+        """redis_url as it may be printed: the password replaced by ***."""
+        parts = urlsplit(self.redis_url)
+        if parts.password is None:
+            return self.redis_url
+        user, _, host = parts.netloc.rpartition("@")
+        return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}"))
+
 
 def _read_or_create_secret(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     value = secrets.token_urlsafe(24)
     # O_EXCL: two processes starting at once must not both write a different secret.
     try:
@@ -107,6 +143,31 @@ def _read_or_create_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as secret_file:
         secret_file.write(value + "\n")
     return value
+
+
+def _with_credential(url: str, password: str) -> str:
+    """`url` logging in as Redis's default user with `password`, unless it has a
+    credential of its own. A Redis without a password (the private servers tests
+    and benchmarks start) accepts any password for its default user, so the
+    credential is added to every URL, not only the lab's."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        return url
+    credential = f"default:{quote(password, safe='')}@"
+    return urlunsplit(parts._replace(netloc=credential + parts.netloc))
+
+
+def _redis_password(state_dir: Path) -> tuple[Path, str]:
+    """(the password file, the password): HOTLINE_REDIS_PASSWORD or the generated file."""
+    path = Path(_text("HOTLINE_REDIS_PASSWORD_FILE", str(state_dir / "redis-secret")))
+    from_env = os.environ.get("HOTLINE_REDIS_PASSWORD")
+    if from_env:
+        return path, from_env
+    try:
+        return path, _read_or_create_secret(path)
+    except OSError as error:
+        raise SettingsError("HOTLINE_REDIS_PASSWORD_FILE",
+                            f"cannot read or create {path}: {error.strerror}") from None
 
 
 def _text(name: str, default: str) -> str:
@@ -211,13 +272,16 @@ def load_settings() -> Settings:
     state_dir = Path(_text("HOTLINE_STATE_DIR", str(REPO_ROOT / "var"))).resolve()
     lab_root = Path(_text("HOTLINE_LAB_ROOT", "/var/cache/hotline/sid-root"))
     fastagi_host, fastagi_port = _host_port("HOTLINE_FASTAGI_BIND", "127.0.0.1:4573")
+    redis_password_file, redis_password = _redis_password(state_dir)
     return Settings(
         state_dir=state_dir,
         database_url=_url(
             "HOTLINE_DATABASE_URL", f"sqlite:///{state_dir / 'hotline.sqlite3'}",
             ("sqlite", "postgresql"),
         ),
-        redis_url=_url("HOTLINE_REDIS_URL", "redis://127.0.0.1:6390/0", ("redis", "unix")),
+        redis_url=_with_credential(
+            _url("HOTLINE_REDIS_URL", "redis://127.0.0.1:6390/0", ("redis", "unix")),
+            redis_password),
         ami_host=_text("HOTLINE_AMI_HOST", "127.0.0.1"),
         ami_port=_int("HOTLINE_AMI_PORT", 5038, 1, 65535),
         ami_user=_text("HOTLINE_AMI_USER", "hotline"),
@@ -242,6 +306,11 @@ def load_settings() -> Settings:
         console_port=_int("HOTLINE_CONSOLE_PORT", 5000, 1, 65535),
         trusted_proxy_hops=_int("HOTLINE_TRUSTED_PROXY_HOPS", 0, 0, 5),
         secret_key_file=Path(_text("HOTLINE_SECRET_KEY_FILE", str(state_dir / "secret-key"))),
+        redis_password_file=redis_password_file,
+        command_key_file=Path(_text("HOTLINE_COMMAND_KEY_FILE", str(state_dir / "command-key"))),
+        test_ami_user=_text("HOTLINE_TEST_AMI_USER", "hotline-test"),
+        test_ami_secret_file=Path(_text(
+            "HOTLINE_TEST_AMI_SECRET_FILE", str(state_dir / "ami-test-secret"))),
         hotline_number=_digits("HOTLINE_NUMBER", "4000"),
         ivr_number=_digits("HOTLINE_IVR_NUMBER", "4001"),
         queue_name=_text("HOTLINE_QUEUE", "hotline"),
