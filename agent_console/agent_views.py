@@ -75,7 +75,7 @@ def change_state():
     name, arguments = state_command(form.action.data, interface, settings().queue_name,
                                     current_user.display_name or current_user.username,
                                     form.reason.data or "")
-    answer = run_command(settings().redis_url, name, **arguments)
+    answer = run_command(settings(), name, **arguments)
     db().add(AgentStateLog(user_id=current_user.id, interface=interface,
                            action=form.action.data, reason=form.reason.data or "",
                            ok=bool(answer.get("ok")), message=str(answer["message"])[:255]))

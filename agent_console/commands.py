@@ -12,15 +12,17 @@ log = logging.getLogger(__name__)
 COMMAND_TIMEOUT_S = 5
 
 
-def run_command(redis_url: str, name: str, **arguments) -> dict:
-    """Run one command; a failure to reach the bridge is an answer too, never an exception."""
+def run_command(settings, name: str, **arguments) -> dict:
+    """Run one command (signed with the settings' command key); a failure to reach
+    the bridge is an answer too, never an exception."""
     try:
         from telephony.commands import CommandClient
     except ImportError:
         log.error("telephony.commands is not installed; cannot run %s", name)
         return {"ok": False, "message": "command channel not available"}
     try:
-        answer = CommandClient(redis_url).call(name, timeout=COMMAND_TIMEOUT_S, **arguments)
+        client = CommandClient(settings.redis_url, command_key=settings.command_key)
+        answer = client.call(name, timeout=COMMAND_TIMEOUT_S, **arguments)
     except Exception as error:  # timeout, Redis down: shown to the agent as the result
         log.warning("command %s failed: %s", name, error)
         return {"ok": False, "message": f"{name} failed: {error}"}

@@ -47,7 +47,7 @@ def place_call(follow_up_id: int):
     number = "".join(ch for ch in follow_up.work_order.contact_phone if ch.isdigit())
     if not current_user.phone_interface or not number:
         return jsonify(ok=False, message=_("No phone bound, or no number to call.")), 400
-    answer = run_command(settings().redis_url, "originate_call",
+    answer = run_command(settings(), "originate_call",
                          agent_interface=current_user.phone_interface, number=number,
                          caller_id=settings().hotline_number)
     return jsonify(ok=bool(answer.get("ok")), message=str(answer.get("message", "")))

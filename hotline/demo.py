@@ -137,7 +137,7 @@ def start_agent_phones(processes: DemoProcesses) -> None:
 def log_agents_in(settings: Settings) -> None:
     from telephony.commands import CommandClient
 
-    client = CommandClient(settings.redis_url)
+    client = CommandClient(settings.redis_url, command_key=settings.command_key)
     for login, extension, _ in DEMO_AGENTS:
         result = client.call("queue_add", timeout=10, queue=settings.queue_name,
                              interface=f"PJSIP/{extension}", member_name=login)
@@ -148,7 +148,7 @@ def log_agents_out(settings: Settings) -> None:
     """Leave the lab's queue as the demo found it (members persist across restarts)."""
     from telephony.commands import CommandClient
 
-    client = CommandClient(settings.redis_url)
+    client = CommandClient(settings.redis_url, command_key=settings.command_key)
     for login, extension, _ in DEMO_AGENTS:
         client.call("queue_remove", timeout=5, queue=settings.queue_name,
                     interface=f"PJSIP/{extension}")

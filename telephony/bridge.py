@@ -304,7 +304,8 @@ def _command_executor(settings, connection):
         log.warning("telephony.commands not available: console commands are not executed")
         return None
     try:
-        executor = CommandExecutor(settings.redis_url, connection)
+        executor = CommandExecutor(settings.redis_url, connection,
+                                   command_key=settings.command_key)
         executor.start()
         return executor
     except Exception:  # noqa: BLE001 - the bridge follows calls even without commands

@@ -11,9 +11,14 @@ AMI headers and in ChanSpy's option string, so they are checked against strict
 patterns (no line breaks, no commas) rather than escaped. A request whose
 caller has already given up (past its deadline) is not executed: a pause the
 console reported as failed must not happen seconds later.
+
+Requests are signed (telephony.command_auth): the bridge runs only those signed
+with the command key it shares with the console, each once and within 30 s;
+anything else is refused, logged and never answered.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import logging
@@ -25,12 +30,14 @@ from typing import Any, Callable
 
 import redis
 
+from telephony.command_auth import RequestVerifier, signed
 from telephony.errors import (AmiConnectionError, AmiTimeoutError, CommandError,
                               TelephonyError)
 
 log = logging.getLogger(__name__)
 
 REPLY_TTL_S = 60
+REFUSALS_KEPT = 100
 NOT_ANSWERING = "bridge not answering"
 
 _INTERFACE = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+\-/]{1,80}$")
@@ -77,6 +84,14 @@ def _mode(value: Any) -> str:
     if value not in _SPY_OPTIONS:
         raise CommandError(f"mode {value!r} is not one of {', '.join(_SPY_OPTIONS)}")
     return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """A request the bridge would not run, kept for the audit (`executor.refusals`)."""
+    request_id: str
+    name: str
+    reason: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,8 +144,10 @@ def validate(name: Any, args: Any) -> dict:
 class CommandClient:
     """Used by the console: `call("queue_pause", interface=..., paused=True)`."""
 
-    def __init__(self, redis_url: str, bridge: str = "main", client: redis.Redis | None = None):
+    def __init__(self, redis_url: str, bridge: str = "main", client: redis.Redis | None = None,
+                 *, command_key: bytes):
         self.bridge = bridge
+        self.command_key = command_key
         self.redis = client or redis.Redis.from_url(redis_url, socket_timeout=30,
                                                     socket_connect_timeout=3)
 
@@ -140,8 +157,10 @@ class CommandClient:
         except CommandError as error:
             return {"ok": False, "message": str(error)}
         request_id = uuid.uuid4().hex
-        request = {"id": request_id, "name": name, "args": args,
-                   "deadline": time.time() + timeout}
+        now = time.time()
+        request = signed(self.command_key, {
+            "id": request_id, "bridge": self.bridge, "name": name, "args": args,
+            "issued": now, "deadline": now + timeout})
         try:
             self.redis.rpush(request_list_key(self.bridge), json.dumps(request))
             reply = self.redis.blpop([reply_key(request_id)], timeout=max(timeout, 0.01))
@@ -160,7 +179,8 @@ class CommandExecutor:
 
     def __init__(self, redis_url: str, ami_connection, bridge: str = "main",
                  default_queue: str | None = None, outbound_context: str = "agents",
-                 ami_timeout: float = 5.0, client: redis.Redis | None = None):
+                 ami_timeout: float = 5.0, client: redis.Redis | None = None,
+                 *, command_key: bytes):
         if default_queue is None:
             from hotline.settings import get_settings
             default_queue = get_settings().queue_name
@@ -171,6 +191,8 @@ class CommandExecutor:
         self.ami_timeout = ami_timeout
         self.redis = client or redis.Redis.from_url(redis_url, socket_timeout=10,
                                                     socket_connect_timeout=3)
+        self.verifier = RequestVerifier(command_key, bridge)
+        self.refusals: collections.deque[Refusal] = collections.deque(maxlen=REFUSALS_KEPT)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -209,6 +231,13 @@ class CommandExecutor:
                 raise ValueError("bad request id")
         except (ValueError, KeyError, TypeError) as error:
             log.warning("dropped a malformed command request %r: %s", raw[:200], error)
+            return None
+        refusal = self.verifier.refusal(request)
+        if refusal is not None:
+            # No reply either: a forged request gets nothing written on its behalf.
+            self.refusals.append(Refusal(request_id, str(request.get("name"))[:40], refusal))
+            log.warning("refused command %r %s: %s; not executed",
+                        str(request.get("name"))[:40], request_id, refusal)
             return None
         deadline = request.get("deadline")
         if isinstance(deadline, (int, float)) and time.time() > deadline:

@@ -34,7 +34,7 @@ def wallboard():
 def _command_client():
     from telephony.commands import CommandClient
 
-    return CommandClient(settings().redis_url)
+    return CommandClient(settings().redis_url, command_key=settings().command_key)
 
 
 @bp.post("/spy")

@@ -58,9 +58,10 @@ def spy_bridge(lab, tmp_path):
 @pytest.fixture
 def commands(lab, control):
     name = f"spy-lab-test-{os.getpid()}"
-    executor = CommandExecutor(lab.redis_url, control, bridge=name, default_queue=lab.queue)
+    executor = CommandExecutor(lab.redis_url, control, bridge=name, default_queue=lab.queue,
+                               command_key=lab.settings.command_key)
     executor.start()
-    yield CommandClient(lab.redis_url, bridge=name)
+    yield CommandClient(lab.redis_url, bridge=name, command_key=lab.settings.command_key)
     executor.stop()
 
 

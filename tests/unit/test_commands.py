@@ -1,20 +1,26 @@
-"""Console commands: validation, the AMI action each becomes, the Redis round trip."""
+"""Console commands: validation, the AMI action each becomes, the Redis round trip,
+and the signature without which the bridge runs nothing."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import threading
 import time
+import uuid
 
 import pytest
 import redis
 
 from telephony.ami_adapter import AmiResponse
 from telephony.ami_protocol import AmiMessage
+from telephony.command_auth import MAX_AGE_S, RequestVerifier, signed
 from telephony.commands import (NOT_ANSWERING, CommandClient, CommandExecutor,
                                 request_list_key, reply_key)
 from telephony.errors import AmiConnectionError, AmiTimeoutError
+
+KEY = b"unit-test-command-key"
 
 
 class FakeAmi:
@@ -62,7 +68,18 @@ def bridge_name():
 
 
 def executor(ami, redis_url="redis://127.0.0.1:1/0", **options):
-    return CommandExecutor(redis_url, ami, default_queue="hotline", **options)
+    return CommandExecutor(redis_url, ami, default_queue="hotline", command_key=KEY, **options)
+
+
+def client_of(redis_url, bridge="main", key=KEY):
+    return CommandClient(redis_url, bridge=bridge, command_key=key)
+
+
+def request_for(bridge, name="queue_remove", args=None, request_id=None, **fields):
+    now = time.time()
+    return {"id": request_id or uuid.uuid4().hex, "bridge": bridge, "name": name,
+            "args": {"interface": "PJSIP/8001"} if args is None else args,
+            "issued": now, "deadline": now + 5, **fields}
 
 
 @pytest.mark.parametrize("name, args, fields", [
@@ -155,13 +172,13 @@ def test_asterisk_error_response_is_not_ok():
 
 
 def test_client_refuses_bad_arguments_without_touching_redis():
-    client = CommandClient("redis://127.0.0.1:1/0")  # nothing listens there
+    client = client_of("redis://127.0.0.1:1/0")  # nothing listens there
     reply = client.call("queue_pause", interface="PJSIP/8001", paused="maybe")
     assert reply == {"ok": False, "message": "queue_pause: 'maybe' is not true/false"}
 
 
 def test_redis_down_is_a_clear_reply_not_an_exception():
-    reply = CommandClient("redis://127.0.0.1:1/0").call("queue_remove", interface="PJSIP/8001")
+    reply = client_of("redis://127.0.0.1:1/0").call("queue_remove", interface="PJSIP/8001")
     assert reply["ok"] is False and "Redis unavailable" in reply["message"]
 
 
@@ -175,7 +192,7 @@ def test_executor_survives_a_request_that_blows_up(redis_url, bridge_name):
     ami = ExplodingAmi()
     running = executor(ami, redis_url, bridge=bridge_name)
     running.start()
-    client = CommandClient(redis_url, bridge=bridge_name)
+    client = client_of(redis_url, bridge_name)
     try:
         first = client.call("queue_remove", timeout=1, interface="PJSIP/8666")
         second = client.call("queue_remove", interface="PJSIP/8001")
@@ -190,7 +207,7 @@ def test_round_trip_through_redis(redis_url, bridge_name):
     running = executor(ami, redis_url, bridge=bridge_name)
     running.start()
     try:
-        reply = CommandClient(redis_url, bridge=bridge_name).call(
+        reply = client_of(redis_url, bridge_name).call(
             "queue_pause", interface="PJSIP/8001", paused=True, reason="lunch")
     finally:
         running.stop()
@@ -200,15 +217,14 @@ def test_round_trip_through_redis(redis_url, bridge_name):
 
 def test_reply_key_expires(redis_url, bridge_name):
     client = redis.Redis.from_url(redis_url)
-    request = {"id": "a" * 32, "name": "queue_remove", "args": {"interface": "PJSIP/8001"},
-               "deadline": time.time() + 5}
+    request = signed(KEY, request_for(bridge_name, request_id="a" * 32))
     executor(FakeAmi(), redis_url, bridge=bridge_name).handle_raw(json.dumps(request))
     assert 0 < client.ttl(reply_key("a" * 32)) <= 60
 
 
 def test_no_bridge_means_bridge_not_answering(redis_url, bridge_name):
     started = time.monotonic()
-    reply = CommandClient(redis_url, bridge=bridge_name).call(
+    reply = client_of(redis_url, bridge_name).call(
         "queue_remove", timeout=0.3, interface="PJSIP/8001")
     assert reply == {"ok": False, "message": NOT_ANSWERING}
     assert time.monotonic() - started < 2
@@ -216,7 +232,7 @@ def test_no_bridge_means_bridge_not_answering(redis_url, bridge_name):
 
 def test_a_request_past_its_deadline_is_not_executed(redis_url, bridge_name):
     ami = FakeAmi()
-    CommandClient(redis_url, bridge=bridge_name).call(
+    client_of(redis_url, bridge_name).call(
         "queue_remove", timeout=0.1, interface="PJSIP/8001")
     running = executor(ami, redis_url, bridge=bridge_name)
     running.start()
@@ -233,7 +249,7 @@ def test_malformed_requests_are_dropped_and_the_executor_carries_on(redis_url, b
     running = executor(ami, redis_url, bridge=bridge_name)
     running.start()
     try:
-        reply = CommandClient(redis_url, bridge=bridge_name).call(
+        reply = client_of(redis_url, bridge_name).call(
             "queue_remove", interface="PJSIP/8001")
     finally:
         running.stop()
@@ -242,7 +258,7 @@ def test_malformed_requests_are_dropped_and_the_executor_carries_on(redis_url, b
 
 def test_unknown_command_reaching_the_executor_gets_an_answer(redis_url, bridge_name):
     client = redis.Redis.from_url(redis_url)
-    request = {"id": "b" * 32, "name": "format_disk", "args": {}, "deadline": time.time() + 5}
+    request = signed(KEY, request_for(bridge_name, "format_disk", {}, "b" * 32))
     ami = FakeAmi()
     executor(ami, redis_url, bridge=bridge_name).handle_raw(json.dumps(request))
     _, raw = client.blpop([reply_key("b" * 32)], timeout=1)
@@ -257,7 +273,7 @@ def test_concurrent_callers_each_get_their_own_reply(redis_url, bridge_name):
     interfaces = [f"PJSIP/80{n:02d}" for n in range(10)]
 
     def call(interface):
-        replies.append(CommandClient(redis_url, bridge=bridge_name).call(
+        replies.append(client_of(redis_url, bridge_name).call(
             "queue_remove", interface=interface))
 
     threads = [threading.Thread(target=call, args=(i,)) for i in interfaces]
@@ -268,3 +284,106 @@ def test_concurrent_callers_each_get_their_own_reply(redis_url, bridge_name):
     running.stop()
     assert len(replies) == 10 and all(reply["ok"] for reply in replies)
     assert sorted(f["Interface"] for f in ami.sent) == interfaces
+
+
+# ---- signatures: the bridge runs only what the console signed ----------------------
+
+def _forged(bridge):
+    return {**signed(b"not-the-key", request_for(bridge, "originate_call", {
+        "agent_interface": "PJSIP/8001", "number": "13800138000"}))}
+
+
+def _tampered(bridge):
+    request = signed(KEY, request_for(bridge, "queue_pause",
+                                      {"interface": "PJSIP/8001", "paused": False}))
+    request["args"]["interface"] = "PJSIP/8002"
+    return request
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda bridge: request_for(bridge, "spy", {"supervisor_interface": "PJSIP/9001",
+                                                "spyee_channel": "PJSIP/8001-00000001"}),
+     "unsigned"),
+    (_forged, "bad signature"),
+    (_tampered, "bad signature"),
+    (lambda bridge: signed(KEY, request_for("another-bridge")), "signed for bridge"),
+    (lambda bridge: signed(KEY, request_for(bridge, issued=time.time() - MAX_AGE_S - 1,
+                                            deadline=time.time() + 5)), "stale"),
+    (lambda bridge: signed(KEY, request_for(bridge, issued="now")), "stale"),
+])
+def test_unsigned_forged_or_stale_requests_do_nothing_and_are_logged(
+        redis_url, bridge_name, caplog, make, reason):
+    ami = FakeAmi()
+    running = executor(ami, redis_url, bridge=bridge_name)
+    request = make(bridge_name)
+    raw = json.dumps(request)
+    with caplog.at_level(logging.WARNING, logger="telephony.commands"):
+        assert running.handle_raw(raw) is None
+    assert ami.sent == []
+    [refusal] = running.refusals
+    assert refusal.reason.startswith(reason) and refusal.request_id == request["id"]
+    assert any("refused command" in r.getMessage() and reason in r.getMessage()
+               for r in caplog.records)
+    # Nothing is written on a refused request's behalf, not even a reply.
+    assert redis.Redis.from_url(redis_url).exists(reply_key(request["id"])) == 0
+
+
+def test_a_replayed_request_runs_once(redis_url, bridge_name, caplog):
+    ami = FakeAmi()
+    running = executor(ami, redis_url, bridge=bridge_name)
+    raw = json.dumps(signed(KEY, request_for(bridge_name, request_id="c" * 32)))
+    with caplog.at_level(logging.WARNING, logger="telephony.commands"):
+        assert running.handle_raw(raw)["ok"] is True
+        assert running.handle_raw(raw) is None
+    assert len(ami.sent) == 1
+    assert [r.reason for r in running.refusals] == ["replayed"]
+
+
+def test_a_forged_request_pushed_on_the_list_does_nothing_and_a_signed_one_runs(
+        redis_url, bridge_name):
+    ami = FakeAmi()
+    raw_client = redis.Redis.from_url(redis_url)
+    raw_client.rpush(request_list_key(bridge_name), json.dumps(_forged(bridge_name)))
+    running = executor(ami, redis_url, bridge=bridge_name)
+    running.start()
+    try:
+        wrong_key = client_of(redis_url, bridge_name, key=b"guessed").call(
+            "queue_remove", timeout=0.5, interface="PJSIP/8003")
+        reply = client_of(redis_url, bridge_name).call("queue_remove", interface="PJSIP/8001")
+    finally:
+        running.stop()
+    assert wrong_key == {"ok": False, "message": NOT_ANSWERING}
+    assert reply["ok"] is True
+    assert [fields["Interface"] for fields in ami.sent] == ["PJSIP/8001"]
+    assert [r.reason for r in running.refusals] == ["bad signature", "bad signature"]
+
+
+def test_verifier_forgets_ids_only_once_they_are_too_old_to_pass():
+    now = [1000.0]
+    verifier = RequestVerifier(KEY, "main", clock=lambda: now[0])
+    request = signed(KEY, {"id": "d" * 32, "bridge": "main", "name": "x", "args": {},
+                           "issued": 1000.0})
+    assert verifier.refusal(request) is None
+    now[0] = 1000.0 + MAX_AGE_S
+    assert verifier.refusal(request) == "replayed"
+    now[0] = 1000.0 + MAX_AGE_S + 1
+    assert verifier.refusal(request).startswith("stale")
+
+
+def test_signature_survives_non_ascii_arguments(redis_url, bridge_name):
+    ami = FakeAmi()
+    running = executor(ami, redis_url, bridge=bridge_name)
+    running.start()
+    try:
+        reply = client_of(redis_url, bridge_name).call(
+            "queue_add", interface="PJSIP/8001", member_name="张三 O'Brien")
+    finally:
+        running.stop()
+    assert reply["ok"] is True and ami.sent[0]["MemberName"] == "张三 O'Brien"
+    assert list(running.refusals) == []
+
+
+def test_an_empty_command_key_is_refused_at_start():
+    with pytest.raises(ValueError):
+        CommandExecutor("redis://127.0.0.1:1/0", FakeAmi(), default_queue="hotline",
+                        command_key=b"")

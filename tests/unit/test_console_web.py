@@ -211,7 +211,7 @@ def test_state_command_failure_is_shown_not_raised(agent_client, monkeypatch):
     import telephony
 
     fake_module = type("M", (), {"CommandClient": type("C", (), {
-        "__init__": lambda self, url: None, "call": timing_out})})
+        "__init__": lambda self, url, **keys: None, "call": timing_out})})
     monkeypatch.setitem(__import__("sys").modules, "telephony.commands", fake_module)
     monkeypatch.setattr(telephony, "commands", fake_module, raising=False)
     token = csrf_token_from(agent_client, "/console")
