@@ -4,6 +4,11 @@
 the rendered configuration, starts Asterisk and Redis, and returns when AMI says
 FullyBooted and Redis answers PING. What `up` started is written to a state
 file, so `down` stops only that, and `up` on a running lab changes nothing.
+
+Redis requires the password in settings.redis_url (`requirepass`, from a 0600
+config file: never on the command line, where every local process reads it).
+Files under the state folder are 0600 and its folders 0700; the configuration
+goes into the Asterisk root with its final mode before any content is written.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +35,9 @@ log = logging.getLogger(__name__)
 
 DEBOOTSTRAP_PACKAGES = "asterisk,asterisk-modules,asterisk-core-sounds-en-gsm"
 SIP_PORT = 5060
+# Asterisk writes recordings and queue_log, which the bridge and the console
+# read: group asterisk may read them, nobody else.
+ASTERISK_UMASK = 0o027
 
 
 @dataclasses.dataclass
@@ -51,8 +60,30 @@ def _read_state(settings: Settings) -> LabState | None:
 
 def _write_state(settings: Settings, state: LabState) -> None:
     path = _state_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(dataclasses.asdict(state)))
+    _private_dir(path.parent)
+    write_file(path, json.dumps(dataclasses.asdict(state)), 0o600)
+
+
+def _private_dir(path: Path) -> None:
+    """`path` as a folder only its owner can enter (one made before 0700 is tightened)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
+def write_file(path: Path, text: str, mode: int) -> None:
+    """Replace `path` by `text`, the file having `mode` before its first byte: a
+    new file made with that mode, then renamed over the old (never a secret in a
+    file that is still world-readable, nor a half-written one)."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)  # mkstemp makes 0600; the umask does not apply to fchmod
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _alive(pid: int | None) -> bool:
@@ -110,7 +141,8 @@ def build_root(settings: Settings) -> float:
     log.info("building the Asterisk root at %s (debootstrap, about a minute)", root)
     result = subprocess.run(
         ["debootstrap", "--variant=minbase", f"--include={DEBOOTSTRAP_PACKAGES}", "sid",
-         str(building)], capture_output=True, text=True)
+         str(building)], capture_output=True, text=True,
+        umask=0o022)  # a system tree: the CLI's private umask must not reach it
     if result.returncode != 0:
         shutil.rmtree(building, ignore_errors=True)
         tail = (result.stderr or result.stdout).strip().splitlines()[-1:]
@@ -142,18 +174,18 @@ def _unmount(state: LabState) -> None:
 def install_config(settings: Settings) -> None:
     root = settings.lab_root
     for name, text in render_all(settings).items():
-        target = root / "etc/asterisk" / name
-        target.write_text(text)
-        # manager.conf holds the AMI secret.
-        target.chmod(0o640 if name == "manager.conf" else 0o644)
+        # manager.conf holds the AMI secrets: only Asterisk (its owner) reads it.
+        write_file(root / "etc/asterisk" / name, text, 0o600 if name == "manager.conf" else 0o644)
     hosts = root / "etc/hosts"
     if not hosts.exists():
         # debootstrap writes none: Asterisk then asks DNS for this host's own name
         # several times a second (and waits for the answer on its SIP threads).
-        hosts.write_text(f"127.0.0.1 localhost\n127.0.1.1 {socket.gethostname()}\n")
+        write_file(hosts, f"127.0.0.1 localhost\n127.0.1.1 {socket.gethostname()}\n", 0o644)
     for folder in ("run/asterisk", "var/spool/asterisk/monitor", "var/log/asterisk",
                    "var/lib/asterisk", "usr/share/asterisk/sounds/zh"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
+        if not (root / folder).is_dir():
+            (root / folder).mkdir(parents=True)
+            (root / folder).chmod(0o755)  # Asterisk reads them; the umask would say 0700
     subprocess.run(["chroot", str(root), "chown", "-R", "asterisk:asterisk", "/run/asterisk",
                     "/var/spool/asterisk", "/var/log/asterisk", "/var/lib/asterisk",
                     "/etc/asterisk"], check=True)
@@ -164,20 +196,37 @@ def _start_asterisk(settings: Settings, log_dir: Path) -> int:
     process = subprocess.Popen(
         ["chroot", str(settings.lab_root), "asterisk", "-f", "-U", "asterisk", "-G", "asterisk"],
         stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        start_new_session=True, umask=ASTERISK_UMASK)
     return process.pid
+
+
+def _redis_conf_path(settings: Settings) -> Path:
+    return settings.state_dir / "lab" / "redis.conf"
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def redis_conf(settings: Settings) -> str:
+    """The lab Redis's configuration; `requirepass` is the password of redis_url."""
+    log_dir = settings.state_dir / "lab"
+    lines = ["bind 127.0.0.1", f"port {_redis_port(settings)}",
+             f"dir {_quoted(str(log_dir / 'redis'))}", 'save ""', "appendonly no",
+             f"logfile {_quoted(str(log_dir / 'redis.log'))}"]
+    if settings.redis_password:
+        lines.append(f"requirepass {_quoted(settings.redis_password)}")
+    return "\n".join(lines) + "\n"
 
 
 def _start_redis(settings: Settings, log_dir: Path) -> int:
     redis_binary = shutil.which("redis-server")
     if not redis_binary:
         raise LabError("redis-server is not installed: apt-get install redis-server")
-    data_dir = log_dir / "redis"
-    data_dir.mkdir(exist_ok=True)
+    _private_dir(log_dir / "redis")
+    write_file(_redis_conf_path(settings), redis_conf(settings), 0o600)
     process = subprocess.Popen(
-        [redis_binary, "--bind", "127.0.0.1", "--port", str(_redis_port(settings)),
-         "--dir", str(data_dir), "--save", "", "--appendonly", "no",
-         "--logfile", str(log_dir / "redis.log")],
+        [redis_binary, str(_redis_conf_path(settings))],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     return process.pid
@@ -190,9 +239,33 @@ def _wait_redis(settings: Settings, timeout_s: float = 15.0) -> None:
         try:
             if client.ping():
                 return
+        except redis.AuthenticationError as error:
+            raise LabError(f"Redis refused the password of {settings.redis_password_file} "
+                           f"({error})") from None
         except redis.RedisError:
             time.sleep(0.1)
     raise LabError(f"Redis did not answer PING within {timeout_s:.0f} s")
+
+
+def _apply_redis_password(settings: Settings) -> list[str]:
+    """Bring the running Redis to the password of redis_url, without a restart (the
+    live state stays, and clients connected with the password carry on)."""
+    write_file(_redis_conf_path(settings), redis_conf(settings), 0o600)
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+    wanted = settings.redis_password or ""
+    try:
+        if client.config_get("requirepass").get("requirepass", "") == wanted:
+            return []
+        client.config_set("requirepass", wanted)
+    except redis.AuthenticationError as error:
+        raise LabError(f"the running Redis has another password than "
+                       f"{settings.redis_password_file} ({error}): 'hotline lab down', "
+                       "then 'hotline lab up'") from None
+    except redis.RedisError as error:
+        raise LabError(f"the lab's Redis did not take its password: {error}") from None
+    finally:
+        client.close()
+    return ["redis requirepass"]
 
 
 def is_up(settings: Settings) -> bool:
@@ -205,7 +278,11 @@ def up(settings: Settings) -> dict:
     if is_up(settings):
         # A running lab is brought to the configuration rendered now (say, after a
         # benchmark that changed it was killed before it could put it back).
-        return {"changed": False, "reloaded": reload(settings), **endpoints(settings)}
+        _private_dir(settings.state_dir)
+        _private_dir(settings.state_dir / "lab")
+        _write_state(settings, _read_state(settings))  # one from before 0600: made 0600
+        reloaded = reload(settings) + _apply_redis_password(settings)
+        return {"changed": False, "reloaded": reloaded, **endpoints(settings)}
     leftover = _read_state(settings)
     if leftover:  # a lab that half-died: clear it before starting afresh
         _stop(settings, leftover)
@@ -213,7 +290,8 @@ def up(settings: Settings) -> dict:
     _check_can_start(settings)
     build_s = build_root(settings)
     log_dir = settings.state_dir / "lab"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    _private_dir(settings.state_dir)
+    _private_dir(log_dir)
     state = LabState()
     try:
         _mount_binds(settings, state)
@@ -265,7 +343,7 @@ def endpoints(settings: Settings) -> dict:
     return {
         "ami": f"{settings.ami_host}:{settings.ami_port}",
         "sip": f"127.0.0.1:{SIP_PORT}/udp",
-        "redis": settings.redis_url,
+        "redis": settings.redis_url_redacted,
         "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}",
         "queue_log": str(settings.queue_log_path),
         "recordings": str(settings.recordings_dir),

@@ -33,6 +33,8 @@ def template_values(settings: Settings) -> dict:
         "ami_port": settings.ami_port,
         "ami_user": settings.ami_user,
         "ami_secret": settings.ami_secret,
+        "test_ami_user": settings.test_ami_user,
+        "test_ami_secret": settings.test_ami_secret,
         "sip_bind": "127.0.0.1:5060",
         "trunk_match": "127.0.0.1",
         "agents": lab_agent_phones(settings.lab_shared_phone_port),

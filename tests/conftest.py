@@ -98,8 +98,13 @@ class Lab:
         self.settings = settings
         self.ami_host = settings.ami_host
         self.ami_port = settings.ami_port
-        self.ami_user = settings.ami_user
-        self.ami_secret = settings.ami_secret
+        # A test's own AMI sessions log in as the lab's test-only user (DBPut for
+        # the simulated phones, Command); a bridge under test uses `settings`,
+        # whose user has only the rights the bridge needs.
+        self.ami_user = settings.test_ami_user
+        self.ami_secret = settings.test_ami_secret
+        self.bridge_ami_user = settings.ami_user
+        self.bridge_ami_secret = settings.ami_secret
         self.redis_url = settings.redis_url
         self.queue_log_path = settings.queue_log_path
         self.recordings_dir = settings.recordings_dir

@@ -142,7 +142,7 @@ def stack(lab, stack_database, private_redis, tmp_path):
                HOTLINE_STATE_DIR=str(tmp_path / "state"), HOTLINE_CONSOLE_HOST="127.0.0.1",
                HOTLINE_CONSOLE_PORT=str(port), HOTLINE_SECRET_KEY_FILE=str(tmp_path / "key"),
                # the lab's own secret file lives in the repo's state folder
-               HOTLINE_AMI_SECRET=lab.ami_secret)
+               HOTLINE_AMI_SECRET=lab.bridge_ami_secret)
     bridge, bridge_log = start("bridge", ["bridge"], env)
     console, console_log = start("console", ["console"], env)
     base_url = f"http://127.0.0.1:{port}"

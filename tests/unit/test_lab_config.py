@@ -66,3 +66,28 @@ def test_write_timeout_is_set_where_asterisk_reads_it(rendered):
     manager = rendered["manager.conf"]
     assert "writetimeout" not in _section(manager, "general")
     assert "writetimeout = 1000" in _section(manager, "hotline")
+
+
+def test_agents_dial_filtered_digits_never_a_raw_exten(rendered):
+    agents = _section(rendered["extensions.conf"], "agents")
+    assert "Dial(Local/${FILTER(0-9*#+,${EXTEN})}@lab-residents,60)" in agents
+    dial_lines = [line for line in agents.splitlines()
+                  if "Dial(" in line and not line.startswith(";")]
+    assert dial_lines and all("${EXTEN}" not in line.replace("${FILTER(0-9*#+,${EXTEN})}", "")
+                              for line in dial_lines)
+
+
+def test_the_bridge_ami_user_has_no_system_or_command_rights(rendered):
+    bridge = _section(rendered["manager.conf"], "hotline")
+    rights = {line.split("=")[0].strip(): {r.strip() for r in line.split("=")[1].split(",")}
+              for line in bridge.splitlines() if line.startswith(("read ", "write "))}
+    assert rights == {"read": {"system", "call", "agent"},
+                      "write": {"call", "agent", "originate", "reporting"}}
+
+
+def test_a_separate_test_only_ami_user_with_its_own_secret(rendered, tmp_path):
+    tester = _section(rendered["manager.conf"], "hotline-test")
+    secret = (tmp_path / "ami-test-secret").read_text().strip()
+    assert f"secret = {secret}" in tester and secret != "s3cret-for-test"
+    assert "write = system,call,agent,user,reporting,command,originate" in tester
+    assert "permit = 127.0.0.1/255.255.255.255" in tester
