@@ -34,7 +34,7 @@ CATALOGUE: dict[str, dict[str, object]] = {
                       "other_means": _l("Other means (letter, visit, legal)")},
     # The screen-pop's balance record (households.fees.BalanceSummary) field by field.
     "balance": {"total_due": _l("Total due"), "outstanding": _l("Outstanding"),
-                "overdue": _l("Overdue"), "late_fee": _l("Late fee"),
+                "overdue": _l("Overdue amount"), "late_fee": _l("Late fee"),
                 "months_in_arrears": _l("Months in arrears"),
                 "arrears_days": _l("Days in arrears"),
                 "oldest_overdue_due_on": _l("Oldest overdue since"),

@@ -124,11 +124,15 @@
   }
 
   const AMOUNTS = ["total_due", "outstanding", "overdue", "late_fee", "total_paid", "credit"];
+  // In reading order (the catalogue arrives as JSON, whose keys are sorted).
+  const BALANCE_ORDER = ["total_due", "outstanding", "overdue", "late_fee", "months_in_arrears",
+    "arrears_days", "oldest_overdue_due_on", "dunning_stage", "formal_letter_due", "total_paid",
+    "last_payment_on", "credit"];
   function renderFees(container, balance) {
     container.replaceChildren();
     if (!balance) { container.append(el("p", ui("none"), "muted")); return; }
     const list = el("dl", undefined, "facts money-facts");
-    for (const key of Object.keys(catalogue.balance)) {
+    for (const key of BALANCE_ORDER) {
       if (!(key in balance)) continue;
       let value = balance[key];
       if (AMOUNTS.includes(key)) value = money(value);
@@ -476,6 +480,7 @@
       showPop(snap.wrapup); setPhase("wrapup", snap.wrapup.ended_at, snap.wrapup);
       wrapupUntil = snap.wrapup.wrapup_until;
     } else setPhase("idle", null, null);
+    tick();  // the timers show at once, not half a second later
   }
 
   const socket = io("/agent", {transports: ["websocket"]});
@@ -485,7 +490,9 @@
     window.HOTLINE.received.push({event: name, at: Date.now() / 1000, data: data});
   }
   socket.on("snapshot", (snap) => { record("snapshot", snap); applySnapshot(snap); });
-  socket.on("screen_pop", (call) => { record("screen_pop", call); showPop(call); setPhase("ringing", call.ringing_at, call); });
+  socket.on("screen_pop", (call) => {
+    record("screen_pop", call); showPop(call); setPhase("ringing", call.ringing_at, call); tick();
+  });
   socket.on("ring_ended", (data) => {
     record("ring_ended", data);
     if (current && current.callid === data.callid && phase === "ringing") setPhase("idle");
@@ -500,7 +507,7 @@
   });
   socket.on("agent_state", (state) => { record("agent_state", state); showState(state); });
 
-  setInterval(() => {
+  function tick() {
     if (stateSince) $("state-timer").textContent = fmt(now() - stateSince);
     if (phase === "talking" || phase === "ringing") $("call-timer").textContent = fmt(now() - phaseSince);
     if (phase === "wrapup") {
@@ -508,5 +515,6 @@
       $("call-timer").textContent = fmt(left);
       if (left <= 0) setPhase("idle");
     }
-  }, 500);
+  }
+  setInterval(tick, 500);
 })();

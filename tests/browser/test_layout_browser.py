@@ -1,0 +1,131 @@
+"""Every page in Debian's chromium at 1366×768 and 1920×1080, as each role sees it:
+no horizontal scroll at 1366×768, and screenshots of each for people to look at
+(test-artifacts/layout/). The agent's desk is shown on a live call, so the call
+bar, household card and work-order panel are filled; its script-rendered text is
+checked for raw codes and English as the server-rendered pages are.
+
+Run under the lab lock: `flock /tmp/hotline/lab.lock .venv/bin/pytest tests/browser`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.console_pages import (
+    codes_to_flag, english_ids_translated_in_zh, page_urls, problems,
+)
+from tests.support.console_stack import USERS, log_in, start_console_stack
+
+pytestmark = [pytest.mark.browser]
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "layout"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']
+SIZES = ((1366, 768), (1920, 1080))
+ROLES_SEEN = ("agent", "supervisor")
+# Form controls a screen reader could not name: no <label>, no aria-label.
+UNLABELLED = """[...document.querySelectorAll(
+  'input:not([type=hidden]):not([type=submit]), select, textarea')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .map(e => e.id || e.name)"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    yield from start_console_stack(tmp_path_factory.mktemp("layout"), ARTIFACTS)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _name(role: str, url: str, size) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "root"
+    return f"{role}-{slug}-{size[0]}x{size[1]}.png"
+
+
+def _overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("role", ROLES_SEEN)
+def test_no_page_scrolls_sideways_at_1366_and_every_input_is_labelled(stack, browser, role):
+    urls = page_urls(_app(stack), stack.seeded)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    log_in(page, stack.base_url, USERS[role][0])
+    wide = []
+    for _endpoint, url in urls:
+        for size in SIZES:
+            page.set_viewport_size({"width": size[0], "height": size[1]})
+            response = page.goto(stack.base_url + url)
+            if response is None or "text/html" not in response.headers.get("content-type", ""):
+                break
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(ARTIFACTS / _name(role, url, size)))
+            if size == SIZES[0] and _overflow(page) > 0:
+                wide.append(f"{url}: {_overflow(page)} px too wide")
+            if size == SIZES[0]:
+                wide += [f"{url}: no label for {name}" for name in page.evaluate(UNLABELLED)]
+    context.close()
+    assert not wide, "\n".join(wide)
+
+
+def _app(stack):
+    """An app on the stack's settings, for its URL map and catalogue (not served)."""
+    from agent_console import create_app
+    from hotline.settings import load_settings
+
+    return create_app(dataclasses.replace(load_settings(), database_url=stack.database_url,
+                                          redis_url=stack.redis_url), testing=True)
+
+
+def test_desk_on_a_call_shows_the_card_without_codes(stack, browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    log_in(page, stack.base_url, USERS["agent"][0])
+    page.wait_for_selector("#pop-household dd[data-field='rooms']", timeout=10_000)
+    page.wait_for_selector("#wo-work-order-form", timeout=10_000)
+    assert page.get_attribute("#call-phase", "data-phase") == "talking"
+    assert _overflow(page) <= 0
+    # The call bar stays on screen while the card scrolls.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    top = page.evaluate("document.getElementById('call-bar').getBoundingClientRect().top")
+    assert 0 <= top <= page.evaluate("document.querySelector('.topbar').offsetHeight")
+    english_ids, codes = english_ids_translated_in_zh(), codes_to_flag(_app(stack), "zh")
+    found = []
+    for index, tab in enumerate(("household", "fees", "orders", "calls", "ivr"), start=1):
+        page.keyboard.press(f"Alt+{index}")
+        assert page.get_attribute(f"#tab-{tab}", "aria-selected") == "true"
+        text = page.inner_text("main")
+        nodes = [line.strip() for line in text.splitlines() if line.strip()]
+        found += [f"tab {tab}: {p}" for p in problems(nodes, "zh", english_ids, codes)]
+        page.screenshot(path=str(ARTIFACTS / f"desk-call-tab-{tab}-1366x768.png"))
+    assert "¥" in page.evaluate("document.getElementById('panel-fees').innerText")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.keyboard.press("Alt+1")
+    page.screenshot(path=str(ARTIFACTS / "desk-call-1920x1080.png"))
+    # F3 puts the cursor in the work-order panel's first field, beside the card.
+    page.keyboard.press("F3")
+    assert page.evaluate("document.activeElement.id") == "wo-kind"
+    context.close()
+    assert not found, "\n".join(found)
