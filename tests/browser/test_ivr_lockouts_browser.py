@@ -1,0 +1,106 @@
+"""The supervisor's IVR lock-out list in Debian's chromium: a household locked by
+three failed identity checks shows up (household, room, since, until, attempts) in
+Chinese, reached from the menu; an agent has no such menu entry and is refused.
+
+The console runs as `hotline console` over its own SQLite database and a private
+redis-server. Run under the lab lock (Chromium is heavy on the shared machine):
+`flock /tmp/hotline/lab.lock .venv/bin/pytest tests/browser/test_ivr_lockouts_browser.py`.
+Screenshots go to test-artifacts/browser/.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+import models
+from bench.support import private_console, start_redis, stop_processes
+from households.demo import make_demo_data
+from hotline.settings import load_settings
+from models.console import User
+from models.households import Household, Room
+from models.session import make_engine, session_factory
+from telephony.ivr_identity import IdentityPolicy, record_failure
+
+pytestmark = [pytest.mark.browser]
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+PASSWORD = "browser test password"
+
+
+@pytest.fixture
+def console(tmp_path):
+    redis_process, redis_url = start_redis(tmp_path)
+    database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
+    models.Base.metadata.create_all(make_engine(database_url))
+    with session_factory(database_url)() as session:
+        for username, role in (("lock-supervisor", "supervisor"), ("lock-agent", "agent")):
+            session.add(User(username=username, role=role, display_name=username,
+                             language="zh", password_hash=generate_password_hash(PASSWORD)))
+        make_demo_data(session, households=5, seed=3)
+        session.flush()
+        household_id, room = session.execute(
+            select(Room.household_id, Room.code).where(Room.household_id.is_not(None))
+            .order_by(Room.code)).first()
+        for _ in range(3):
+            record_failure(session, household_id, IdentityPolicy(max_failures=3))
+        number = session.get(Household, household_id).number
+        session.commit()
+    console_process = None
+    try:
+        base = dataclasses.replace(load_settings(), state_dir=tmp_path)
+        _, base_url, console_process = private_console(base, database_url, redis_url, tmp_path)
+        yield base_url, number, room
+    finally:
+        stop_processes(console_process, redis_process)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 900})
+        finally:
+            browser.close()
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(base_url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(base_url + "/console")
+
+
+def test_a_supervisor_sees_the_locked_household_and_an_agent_does_not(console, page):
+    base_url, number, room = console
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log_in(page, base_url, "lock-supervisor")
+    page.click("text=语音查询锁定")
+    page.wait_for_selector("#ivr-lockouts")
+    page.screenshot(path=str(ARTIFACTS / "11-ivr-lockouts.png"), full_page=True)
+    headers = page.locator("#ivr-lockouts thead th").all_text_contents()
+    assert headers == ["住户", "房号", "锁定开始", "锁定至", "失败次数"], headers
+    cells = page.locator("#ivr-lockouts tbody tr").first.locator("td").all_text_contents()
+    assert cells[0] == number and room in cells[1] and cells[4] == "3"
+    assert cells[2] < cells[3]  # since before until, both as office time
+
+    page.context.clear_cookies()
+    log_in(page, base_url, "lock-agent")
+    assert page.locator("text=语音查询锁定").count() == 0
+    response = page.goto(base_url + "/supervisor/ivr-lockouts")
+    assert response.status == 403
