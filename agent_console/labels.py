@@ -102,6 +102,9 @@ CATALOGUE: dict[str, dict[str, object]] = {
                    "hotline/ivr-room-not-found": _l("Room not found"),
                    "hotline/ivr-enter-phone-suffix": _l("Asked for the phone's last 4 digits"),
                    "hotline/ivr-verify-failed": _l("Verification failed"),
+                   "hotline/ivr-enter-pin": _l("Asked for the household's PIN"),
+                   "hotline/ivr-identity-locked": _l("Locked out after failed checks: to an agent"),
+                   "hotline/ivr-cannot-verify": _l("Nothing on file to verify: to an agent"),
                    "hotline/ivr-no-arrears": _l("Told: nothing owed"),
                    "hotline/ivr-total-due": _l("Told the total due"),
                    "hotline/ivr-arrears": _l("Told the arrears"),
@@ -116,7 +119,8 @@ CATALOGUE: dict[str, dict[str, object]] = {
                    "hotline/ivr-sorry-timeout": _l("No input: to an agent"),
                    "hotline/ivr-sorry-error": _l("System error: to an agent")},
     "ivr_step": {"play": _l("Heard"), "say_number": _l("Heard the number"),
-                 "input": _l("Pressed"), "failed": _l("Could not play")},
+                 "input": _l("Pressed"), "failed": _l("Could not play"),
+                 "verified": _l("Household proven"), "locked_out": _l("Household locked out")},
     "bucket": {"halfhour": _l("Half hour"), "day": _l("Day"), "week": _l("Week"), "month": _l("Month")},
 }
 

@@ -54,3 +54,15 @@ def test_no_lockout_says_so(app, supervisor_client):
 def test_an_agent_is_refused(app, console_sessions, agent_client):
     lock_out(console_sessions)
     assert agent_client.get("/supervisor/ivr-lockouts").status_code == 403
+
+
+def test_every_ivr_prompt_and_step_kind_has_a_label_for_the_screen_pop():
+    """The screen-pop lists what the caller heard: a prompt or step without a label
+    would show as a dash."""
+    from agent_console.labels import CATALOGUE
+    from telephony.ivr_words import P
+
+    spoken_by_say_number = {P.ZERO}
+    assert set(P.all()) - spoken_by_say_number <= set(CATALOGUE["ivr_prompt"])
+    assert {"play", "say_number", "input", "failed", "verified", "locked_out"} <= \
+        set(CATALOGUE["ivr_step"])
