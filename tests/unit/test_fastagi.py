@@ -424,9 +424,7 @@ def test_a_peer_that_is_not_asterisk_is_closed_on_accept(server_with):
     server = server_with(script, limits=limits)
     stranger = socket.create_connection(("127.0.0.1", server.port), timeout=5,
                                         source_address=("127.0.0.2", 0))
-    for key, value in ENV.items():
-        stranger.sendall(f"{key}: {value}\n".encode())
-    stranger.sendall(b"\n")
+    flood(stranger, [f"{key}: {value}\n".encode() for key, value in ENV.items()] + [b"\n"])
     assert closed_by_server(stranger)
     assert not outcome.done.wait(0.3)
     assert server.foreign_peers.total == 1
