@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,44 @@ def test_desk_on_a_call_shows_the_card_without_codes(stack, browser):
     assert page.evaluate("document.activeElement.id") == "wo-kind"
     context.close()
     assert not found, "\n".join(found)
+
+
+def test_ringing_sounds_flashes_the_title_and_notifies_a_hidden_tab(stack, browser):
+    """A screen-pop pushed through the console's Redis message queue, as the bridge does."""
+    from agent_console import message_queue
+    from agent_console.live import room_for
+    from tests.support.console_stack import AGENT_INTERFACE
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context.grant_permissions(["notifications"], origin=stack.base_url)
+    page = context.new_page()
+    # Chromium shows no notification headless; the page's calls to the API are what we see.
+    page.add_init_script("""
+      window.__notices = [];
+      const Real = window.Notification;
+      window.Notification = function (title, options) { window.__notices.push([title, options.body]);
+        return new Real(title, options); };
+      window.Notification.permission = 'granted';
+      window.Notification.requestPermission = () => Promise.resolve('granted');
+      Object.defineProperty(document, 'hidden', {get: () => true});""")
+    ring_requests = []
+    page.on("response", lambda r: r.url.endswith("/assets/ring.wav") and ring_requests.append(r.status))
+    log_in(page, stack.base_url, USERS["agent"][0])
+    page.wait_for_function("window.HOTLINE && window.HOTLINE.received.some(r => r.event === 'snapshot')")
+    call = {"callid": "1700000200.1", "interface": AGENT_INTERFACE, "caller_number": "13912345678",
+            "caller_name": "", "ringing_at": time.time(), "pop": {"unknown": True,
+            "candidates": [], "household": None, "number": {"display": "139 1234 5678"}}}
+    message_queue(stack.redis_url, write_only=True).emit(
+        "screen_pop", call, namespace="/agent", room=room_for(AGENT_INTERFACE))
+    page.wait_for_selector('#call-phase[data-phase="ringing"]', timeout=10_000)
+    titles = set()
+    for _ in range(8):  # the title alternates every 0.7 s while it rings
+        titles.add(page.evaluate("document.title"))
+        page.wait_for_timeout(200)
+    assert any(title.startswith("☎") for title in titles) and len(titles) == 2, titles
+    assert page.evaluate("window.__notices") == [["来电", "13912345678"]]
+    page.wait_for_timeout(500)
+    assert ring_requests and set(ring_requests) <= {200, 206}, ring_requests
+    assert page.evaluate("window.HOTLINE.ringing") is True
+    page.screenshot(path=str(ARTIFACTS / "desk-ringing-1366x768.png"))
+    context.close()
