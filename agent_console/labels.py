@@ -154,6 +154,8 @@ UI_MESSAGES = {
     "identified": _l("Identified"), "spoken_total": _l("Total due it told"),
     "spoken_late_fee": _l("Late fee it told"), "spoken_months": _l("Months in arrears it told"),
     "timed_out": _l("nothing (timed out)"), "order_saved": _l("Work order saved:"),
+    "order_form_failed": _l("The work-order form could not be opened: use the link above."),
+    "choose_household": _l("Find the caller's household (above) to see its record."),
 }
 
 

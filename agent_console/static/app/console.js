@@ -100,7 +100,7 @@
 
   function renderResidents(container, record) {
     container.replaceChildren();
-    if (!record) return;
+    if (!record) { container.append(el("p", ui("choose_household"), "muted")); return; }
     const list = el("dl", undefined, "facts");
     const h = record.household || {};
     addRow(list, "rooms", ui("rooms"), (record.rooms || []).map((r) => r.code).join(", "));
@@ -305,7 +305,7 @@
     const form = doc.getElementById("work-order-form");
     const body = $("order-panel-body");
     body.replaceChildren();
-    if (!form) { body.append(el("p", catalogue.generic.failed, "flash error")); return null; }
+    if (!form) { body.append(el("p", ui("order_form_failed"), "flash error")); return null; }
     for (const error of doc.querySelectorAll("main .flash.error")) body.append(document.adoptNode(error));
     for (const node of form.querySelectorAll("[id]")) node.id = "wo-" + node.id;
     for (const node of form.querySelectorAll("label[for]")) node.htmlFor = "wo-" + node.htmlFor;
@@ -321,7 +321,7 @@
     const response = await fetch(orderUrl(callid, householdId), {credentials: "same-origin"});
     if (orderFor.callid !== callid) return;  // a newer call came meanwhile
     if (!response.ok) {
-      $("order-panel-body").replaceChildren(el("p", catalogue.generic.failed, "flash error"));
+      $("order-panel-body").replaceChildren(el("p", ui("order_form_failed"), "flash error"));
       return;
     }
     adoptForm(await response.text(), response.status);
