@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, abort, send_file
 from flask_login import login_required
 
-from agent_console.errors import ConsoleError
+from agent_console.errors import AssetBuildError
 from agent_console.extensions import settings
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,6 @@ RING_SOX_EFFECTS = ["synth", "0.8", "sine", "440", "synth", "0.8", "sine", "mix"
                     "gain", "-8", "fade", "0.02", "0.8", "0.02", "pad", "0", "0.2",
                     "repeat", "1", "pad", "0", "1.2"]
 SOX_TIMEOUT_S = 30
-
-
-class AssetBuildError(ConsoleError):
-    """sox is missing or failed."""
 
 
 def assets_dir(state_dir: Path) -> Path:

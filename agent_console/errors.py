@@ -24,3 +24,7 @@ class CommandUnavailable(ConsoleError):
 
 class NotPermitted(ConsoleError):
     """The user may not change that work order (agents: only orders they created)."""
+
+
+class AssetBuildError(ConsoleError):
+    """A build product of the console (the ring sound) could not be made: sox missing or failed."""
