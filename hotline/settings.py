@@ -84,6 +84,8 @@ class Settings:
     ivr_trust_caller_id: bool = False
     ivr_verify_max_failures: int = 3
     ivr_lockout_s: int = 900
+    # The console refuses "ready" after an answered call until its wrap-up is saved.
+    wrapup_required: bool = True
 
     @property
     def ami_secret(self) -> str:
@@ -343,6 +345,7 @@ def load_settings() -> Settings:
         ivr_trust_caller_id=_bool("HOTLINE_IVR_TRUST_CALLER_ID", False),
         ivr_verify_max_failures=_int("HOTLINE_IVR_VERIFY_MAX_FAILURES", 3, 1, 20),
         ivr_lockout_s=_int("HOTLINE_IVR_LOCKOUT_S", 900, 10, 86400),
+        wrapup_required=_bool("HOTLINE_WRAPUP_REQUIRED", True),
     )
 
 
