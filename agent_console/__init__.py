@@ -25,8 +25,8 @@ from agent_console.i18n import compiled_translations_dir
 log = logging.getLogger(__name__)
 
 socketio = SocketIO()
-# Flask-SocketIO's default channel: emitters in other processes publish here.
-MESSAGE_QUEUE_CHANNEL = "flask-socketio"
+# Emitters in other processes (the bridge) publish here: one constant for both.
+from call_queue.live_schema import MESSAGE_QUEUE_CHANNEL  # noqa: E402
 
 BLUEPRINTS = [
     "agent_console.health:bp",

@@ -1,8 +1,9 @@
-"""Each agent's current pop, call, after-call work and queue state, in Redis.
+"""Each agent's current pop, call, after-call work and queue state, as the console reads it.
 
-The screen-pop sink (in the bridge process) writes it as events arrive; the
-console reads it to give a (re)connecting browser its snapshot and to decide
-whether an agent is on a call with a household (access to its record).
+The bridge's live sink (call_queue.live) writes it from the one projection
+(call_queue.projection.agent_parts), in the schema of call_queue.live_schema;
+the console reads it to give a (re)connecting browser its snapshot and to
+decide whether an agent is on a call with a household (access to its record).
 One hash per phone interface; each field is one JSON document.
 """
 from __future__ import annotations
@@ -12,15 +13,10 @@ from typing import Optional
 
 import redis
 
-KEY_PREFIX = "hotline:console:agent:"
-PARTS = ("ringing", "call", "wrapup", "state")
-# A stale pop must not outlive a day even if its end event was lost.
-TTL_S = 24 * 3600
-
-
-def room_for(interface: str) -> str:
-    """The Socket.IO room of one phone in namespace /agent."""
-    return f"agent:{interface}"
+from call_queue.live_schema import AGENT_KEY_PREFIX as KEY_PREFIX
+from call_queue.live_schema import AGENT_PARTS as PARTS
+from call_queue.live_schema import AGENT_TTL_S as TTL_S
+from call_queue.live_schema import room_for  # noqa: F401 - the console's rooms are these
 
 
 class AgentLiveStore:
@@ -32,7 +28,8 @@ class AgentLiveStore:
         return {_text(name): json.loads(value) for name, value in raw.items()}
 
     def put(self, interface: str, pipe=None, **parts: dict) -> None:
-        """Store parts now, or into the caller's pipeline (executed by the caller)."""
+        """Store parts now, or into the caller's pipeline (tests seed a live call with it;
+        in production only the bridge's live sink writes)."""
         key = KEY_PREFIX + interface
         target = pipe if pipe is not None else self._redis.pipeline(transaction=False)
         target.hset(key, mapping={name: json.dumps(value) for name, value in parts.items()})

@@ -14,7 +14,8 @@ from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
 from agent_console import socket_sessions
-from agent_console.live import AgentLiveStore, room_for
+from agent_console.live import AgentLiveStore
+from call_queue.live_schema import room_for
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,21 @@
-"""Live queue and agent state in Redis, pushed to the `/wallboard` namespace.
+"""The bridge's one sink of live state: the projection in Redis, pushed to every screen.
 
-`LiveStateSink(settings)` runs inside the bridge (loaded from
-`telephony.bridge.EXTRA_SINKS`). Each event changes the board (see
-`call_queue.live_state`); only when the stored board really changed is it
-written to Redis and pushed to browsers, through Flask-SocketIO's Redis message
-queue (the bridge has no Flask app). Redis pub/sub stores nothing, so browsers
-read the stored board on (re)connect: `read_wallboard(redis)`.
+`LiveStateSink` applies each event to the projection (call_queue.projection),
+then writes what changed in one Redis pipeline (call_queue.live_schema): the
+board the wallboard renders, each changed agent's record the console reads on
+(re)connect, and the Socket.IO messages that describe the change (the board to
+/wallboard; screen_pop, call_answered, ring_ended, call_ended, agent_state,
+snapshot to the agent's room in /agent), published through Socket.IO's Redis
+message queue in the same round trip. Redis pub/sub stores nothing, so
+browsers read the stored state on (re)connect: `read_wallboard(redis)`,
+`agent_console.live.AgentLiveStore`.
 
-The board is rebuildable: QueueSnapshotTaken (Asterisk's QueueStatus after a
-reconnect) replaces callers and agents, and between BridgeConnected /
-BridgeDisconnected and BridgeResynced the board says it is not current.
+`handle_batch(events)` takes whatever queued up (the bridge runs the sink on a
+thread of its own, telephony.sink_thread): fifty rings at once are one round
+trip. Screen-pop content comes from `pops` (screen_pop.HouseholdPops: looked
+up from the moment the call joins the queue, `on_arrival`). Spy sessions and
+agent state spans go to the database through GuardedWrites, after the push:
+the database never delays the screens, nor keeps anything off them.
 """
 from __future__ import annotations
 
@@ -20,133 +26,281 @@ import time
 from typing import Callable, Optional
 
 import redis as redis_lib
+from socketio import RedisManager
 
-from call_queue import live_state
+from call_queue import projection
+from call_queue.guarded_writes import GuardedWrites
+from call_queue.live_schema import (
+    AGENT_KEY_PREFIX, AGENT_NAMESPACE, AGENT_TTL_S, BOARD_KEY, MESSAGE_QUEUE_CHANNEL,
+    WALLBOARD_EVENT, WALLBOARD_NAMESPACE, room_for)
 from telephony import events as ev
 
 log = logging.getLogger(__name__)
 
-BOARD_KEY = "hotline:live:board"
-NAMESPACE = "/wallboard"
-PUSH_EVENT = "board"
-MESSAGE_QUEUE_CHANNEL = "flask-socketio"  # Flask-SocketIO's default channel
+# Kept for readers that import them from here.
+NAMESPACE = WALLBOARD_NAMESPACE
+PUSH_EVENT = WALLBOARD_EVENT
+_CALL_MESSAGES = {ev.AgentRinging: ("screen_pop", "ringing"),
+                  ev.CallAnswered: ("call_answered", "call"),
+                  ev.CallEnded: ("call_ended", "wrapup")}
 
 
-def _default_emitter(redis_url: str) -> Callable[[dict], None]:
-    """Publish on Flask-SocketIO's Redis channel, as `SocketIO(message_queue=...)` would,
-    but also for unix:// Redis URLs (which Flask-SocketIO would hand to Kombu)."""
-    from socketio import RedisManager
+class BatchedEmitter(RedisManager):
+    """A write-only Socket.IO emitter whose messages the sink publishes itself,
+    in the same Redis pipeline as the state they describe."""
 
-    manager = RedisManager(redis_url, channel=MESSAGE_QUEUE_CHANNEL, write_only=True)
+    def __init__(self, redis_url: str, channel: str = MESSAGE_QUEUE_CHANNEL):
+        super().__init__(redis_url, channel=channel, write_only=True)
+        self._published: list[str] = []
 
-    def emit(payload: dict) -> None:
-        manager.emit(PUSH_EVENT, payload, namespace=NAMESPACE)
+    def _publish(self, data) -> None:
+        self._published.append(self.json.dumps(data))
 
-    return emit
+    def take_published(self) -> list[str]:
+        published, self._published = self._published, []
+        return published
 
 
 class LiveStateSink:
-    """Bridge sink: keeps the board in Redis and pushes it when it changes."""
-
     def __init__(self, settings, redis_client: Optional[redis_lib.Redis] = None,
-                 emit: Optional[Callable[[dict], None]] = None,
+                 emit: Optional[Callable[[dict], None]] = None, emitter=None,
                  clock: Callable[[], float] = time.time, spy_recorder=None,
-                 span_recorder=None):
+                 span_recorder=None, pops=None, database: Optional[GuardedWrites] = None):
+        """emit: where the board goes (default: the emitter, namespace /wallboard);
+        emitter: a Socket.IO server or manager (default: BatchedEmitter on Redis);
+        spy_recorder / span_recorder: None builds the database ones, False none."""
         self.settings = settings
         self.redis = redis_client or redis_lib.Redis.from_url(settings.redis_url)
-        self.emit = emit or _default_emitter(settings.redis_url)
+        self.emitter = emitter or BatchedEmitter(settings.redis_url)
+        self.emit = emit
         self.clock = clock
+        self.pops = pops
         self.spy_recorder = spy_recorder if spy_recorder is not None else _spy_recorder(settings)
         self.span_recorder = (span_recorder if span_recorder is not None
                               else _span_recorder(settings))
+        self.database = database or GuardedWrites("live-state")
         self._lock = threading.Lock()
+        self._outbox: list[tuple[str, dict, str, Optional[str]]] = []
+        self._written: dict[str, str] = {}
         self.board = self._load_board()
-        self._stored = _serialize(self.board)
+        self._stored = _serialize(self.board, without_time=True)
         self.pushes = 0
 
-    def _load_board(self) -> live_state.Board:
+    # ---- loading
+    def _load_board(self) -> projection.Board:
         """Start from what Redis holds (today's counters survive a bridge restart).
 
         Redis down at start must not keep the sink out of the bridge: the board
         starts empty and loading is tried once more at the first event.
         """
-        board = live_state.empty_board(self.clock(),
+        board = projection.empty_board(self.clock(),
                                        getattr(self.settings, "office_timezone", "UTC"))
         try:
             raw = self.redis.get(BOARD_KEY)
+            stored = json.loads(raw) if raw else {}
+            if stored and not _is_projection(stored):
+                log.warning("live board in Redis is of an older layout; starting empty")
+                stored = {}
+            board.update(stored)
+            board["pops"] = self._stored_pops(board)
         except redis_lib.RedisError as error:
             log.warning("cannot read the live board from Redis (%s); will retry", error)
             self._loaded = False
             return board
+        except ValueError:
+            log.warning("live board in Redis is not JSON; starting empty")
         self._loaded = True
-        if raw:
-            try:
-                board.update(json.loads(raw))
-            except ValueError:
-                log.warning("live board in Redis is not JSON; starting empty")
         # Until the bridge says it resynced, what we hold is not known to be current.
         board["current"] = False
         board["note"] = "waiting for the bridge"
         return board
 
+    def _stored_pops(self, board: projection.Board) -> dict:
+        """The pops of calls still on agents' screens (they are not in the board key)."""
+        pops = {}
+        for interface in board["agents"]:
+            for value in self.redis.hgetall(AGENT_KEY_PREFIX + interface).values():
+                part = json.loads(value)
+                if part.get("pop") is not None and part.get("callid"):
+                    pops[part["callid"]] = part["pop"]
+        return pops
+
+    # ---- events
+    def on_arrival(self, event: ev.CallEvent) -> None:
+        """On the bridge's thread, before queuing: start the caller's lookup at once."""
+        if self.pops is not None and type(event) is ev.CallQueued:
+            self.pops.prepare(event.callid, event.caller_number)
+
     def handle(self, event: ev.CallEvent) -> None:
-        if self.spy_recorder is not None and isinstance(event, (ev.SpyStarted, ev.SpyStopped)):
-            self.spy_recorder.record(event)
+        self.handle_batch([event])
+
+    def handle_batch(self, events: list) -> None:
+        received_at = time.time()
         with self._lock:
             if not self._loaded:
                 self.board = self._load_board()
-                # From the first event on, what this sink holds is the newest state.
-                self._loaded = True
+                self._loaded = True  # from the first event on, this sink holds the newest
             before = _agent_states(self.board)
-            if not live_state.apply(self.board, event, self.settings):
-                return
-            self.board["updated_at"] = event.at
-            serialized = _serialize(self.board, without_time=True)
-            if serialized == self._stored:
-                return  # nothing a viewer could see changed: no write, no push
-            self._stored = serialized
-            self.redis.set(BOARD_KEY, _serialize(self.board))
-            payload = live_state.render(self.board, self.clock())
+            touched: set[str] = set()
+            for event in events:
+                touched |= self._apply(event, received_at)
+            self._write(touched)
             after = _agent_states(self.board)
-        self.emit(payload)
-        self.pushes += 1
-        if self.span_recorder:
-            self._record_spans(before, after, event.at)
+        self._record(events, before, after)
 
-    def _record_spans(self, before: dict, after: dict, at: float) -> None:
-        """After the push: the database never delays the board."""
+    def _apply(self, event: ev.CallEvent, received_at: float) -> set:
+        self.on_arrival(event)
+        pop = None
+        if self.pops is not None and type(event) is ev.AgentRinging:
+            pop = self.pops.get(event.callid, event.caller_number)
+        if not projection.apply(self.board, event, self.settings, pop):
+            return set()
+        self.board["updated_at"] = event.at
+        if self.pops is not None and type(event) in (ev.CallAbandoned, ev.CallEnded):
+            self.pops.forget(event.callid)
+        if type(event) is ev.QueueSnapshotTaken:
+            return self._snapshot_messages(event, received_at)
+        interface = getattr(event, "interface", None)
+        if not interface:
+            return set()
+        self._agent_message(event, interface, received_at)
+        return {interface}
+
+    def _agent_message(self, event, interface: str, received_at: float) -> None:
+        parts = projection.agent_parts(self.board, interface)
+        if type(event) in _CALL_MESSAGES:
+            name, part = _CALL_MESSAGES[type(event)]
+            if part in parts:
+                self._queue_message(name, parts[part], event, interface, received_at)
+        elif type(event) is ev.RingEnded and event.outcome != "answered":
+            self._queue_message("ring_ended", {"callid": event.callid, "interface": interface,
+                                               "outcome": event.outcome},
+                                event, interface, received_at)
+        elif type(event) in (ev.MemberPaused, ev.MemberStatusChanged):
+            self._queue_message("agent_state", parts["state"], event, interface, received_at)
+
+    def _snapshot_messages(self, event, received_at: float) -> set:
+        """Browsers that stayed connected through an outage get a fresh snapshot too."""
+        for interface in self.board["agents"]:
+            self._queue_message("snapshot", dict(
+                projection.agent_parts(self.board, interface), interface=interface,
+                server_time=time.time(), wrapup_s=self.settings.wrapup_s),
+                event, interface, received_at)
+        return set(self.board["agents"])
+
+    def _queue_message(self, name, payload, event, interface, received_at) -> None:
+        message = dict(payload, event_at=event.at, received_at=received_at)
+        self._outbox.append((name, message, AGENT_NAMESPACE, room_for(interface)))
+
+    # ---- Redis
+    def _write(self, touched: set) -> None:
+        """Changed state and its messages in one pipeline (state first for direct emitters)."""
+        outbox, self._outbox = self._outbox, []
+        pipe = self.redis.pipeline(transaction=False)
+        records = self._changed_records(touched, pipe)
+        serialized = _serialize(self.board, without_time=True)
+        board_changed = serialized != self._stored
+        if board_changed:
+            pipe.set(BOARD_KEY, _serialize(self.board))
+        board = projection.render(self.board, self.clock()) if board_changed else None
+        if board is not None and self.emit is None:
+            outbox.append((WALLBOARD_EVENT, board, WALLBOARD_NAMESPACE, None))
+        batched = isinstance(self.emitter, BatchedEmitter)
+        if batched:
+            self._send(outbox)
+            for payload in self.emitter.take_published():
+                pipe.publish(self.emitter.channel, payload)
+        try:
+            pipe.execute()
+        except redis_lib.RedisError:
+            self._written.clear()  # write everything again once Redis is back
+            raise
+        self._written.update(records)
+        self._stored = serialized if board_changed else self._stored
+        if not batched:
+            self._send(outbox)
+        if board is not None:
+            if self.emit is not None:
+                self.emit(board)
+            self.pushes += 1
+
+    def _changed_records(self, touched: set, pipe) -> dict:
+        records = {}
+        for interface in touched:
+            parts = projection.agent_parts(self.board, interface)
+            text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
+            if self._written.get(interface) == text:
+                continue
+            key = AGENT_KEY_PREFIX + interface
+            pipe.delete(key)
+            if parts:
+                pipe.hset(key, mapping={name: json.dumps(part, ensure_ascii=False)
+                                        for name, part in parts.items()})
+                pipe.expire(key, AGENT_TTL_S)
+            records[interface] = text
+        return records
+
+    def _send(self, outbox) -> None:
+        for name, message, namespace, room in outbox:
+            message["sent_at"] = time.time()
+            self.emitter.emit(name, message, namespace=namespace, room=room)
+
+    # ---- the database, after the screens
+    def _record(self, events: list, before: dict, after: dict) -> None:
+        if self.spy_recorder:
+            for event in events:
+                if isinstance(event, (ev.SpyStarted, ev.SpyStopped)):
+                    self.database.submit(self.spy_recorder.record, event)
+        if not self.span_recorder or before == after:
+            return
+        at = events[-1].at
         for interface in before.keys() | after.keys():
             old, new = before.get(interface), after.get(interface)
             if old is not None and new is not None and old["since"] == new["since"]:
                 continue
-            try:
-                self.span_recorder.changed(interface, old, new, at)
-            except Exception:  # noqa: BLE001 - the board must go on without the spans
-                log.exception("could not store the state span of %s", interface)
+            self.database.submit(self.span_recorder.changed, interface, old, new, at)
+
+    def drain(self, timeout_s: float = 5.0) -> bool:
+        """Wait for the database writes queued so far (tests, shutdown)."""
+        return self.database.drain(timeout_s)
+
+    def close(self) -> None:
+        self.database.close()
+        if self.pops is not None:
+            self.pops.close()
 
 
-def _serialize(board: live_state.Board, without_time: bool = False) -> str:
-    if without_time:
-        board = {key: value for key, value in board.items() if key != "updated_at"}
-    return json.dumps(board, sort_keys=True, ensure_ascii=False)
+def _is_projection(stored: dict) -> bool:
+    agents = stored.get("agents") or {}
+    return all("availability" in agent for agent in agents.values())
 
 
-def _agent_states(board: live_state.Board) -> dict:
+def _serialize(board: projection.Board, without_time: bool = False) -> str:
+    skip = {"pops", "updated_at"} if without_time else {"pops"}
+    return json.dumps({key: value for key, value in board.items() if key not in skip},
+                      sort_keys=True, ensure_ascii=False)
+
+
+def _agent_states(board: projection.Board) -> dict:
     return {interface: {"state": agent["state"], "since": agent["state_since"],
-                        "wrapup_until": agent["wrapup_until"]}
-            for interface, agent in board["agents"].items()}
+                        "wrapup_until": projection.wrapup_until(agent)}
+            for interface, agent in board["agents"].items() if agent["present"]}
+
+
+def read_board(redis_client: redis_lib.Redis, now: float) -> projection.Board:
+    raw = redis_client.get(BOARD_KEY)
+    board = projection.empty_board(now)
+    if raw:
+        board.update(json.loads(raw))
+    else:
+        board["note"] = "no live state yet: is the bridge running?"
+    return board
 
 
 def read_wallboard(redis_client: redis_lib.Redis, now: Optional[float] = None) -> dict:
     """The board as browsers see it, for a snapshot on (re)connect."""
     now = time.time() if now is None else now
-    raw = redis_client.get(BOARD_KEY)
-    board = live_state.empty_board(now)
-    if raw:
-        board.update(json.loads(raw))
-    else:
-        board["note"] = "no live state yet: is the bridge running?"
-    return live_state.render(board, now)
+    return projection.render(read_board(redis_client, now), now)
 
 
 def _span_recorder(settings):

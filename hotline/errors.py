@@ -16,3 +16,7 @@ class SettingsError(HotlineError):
 
 class LabError(HotlineError):
     """The lab (Asterisk in its chroot, Redis) cannot be brought up or down."""
+
+
+class BridgeStartError(HotlineError):
+    """A part of the bridge process (a sink) cannot be built: the bridge does not start."""

@@ -2,10 +2,9 @@
 
 Messages from `AmiConnection` (one dispatch thread, in order) go through the
 normalizer and the state machine; the changed call records go to the database
-writer first, then each published event to the sinks of EXTRA_SINKS (dotted
-`module:Class` paths, each built as `Sink(settings)` with `handle(event)`, each
-fed on a thread of its own). A sink that cannot be loaded or raises is logged
-and never stops the bridge.
+writer first, then each published event to its sinks (built and handed in by
+the composition root, hotline.bridge_root; each has `handle(event)` and runs on
+a thread of its own). A sink that raises is logged and never stops the bridge.
 
 On every (re)connect the bridge resyncs (telephony.resync): QueueStatus,
 QueueSummary and CoreShowChannels become a QueueSnapshotTaken event, and calls
@@ -20,9 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import heapq
-import importlib
 import logging
-import signal
 import threading
 import time
 from typing import Callable, Optional
@@ -34,13 +31,11 @@ from telephony.errors import SpoolError
 from telephony.normalizer import HANDLERS, normalize
 from telephony.queue_log import QueueLogFollower
 from telephony.recordings import recording_record
-from telephony.sink_thread import ThreadedSink
 from telephony.spool import Spool, spool_path
 from telephony.state_machine import CallStateMachine
 
 log = logging.getLogger(__name__)
 
-EXTRA_SINKS = ["call_queue.live:LiveStateSink", "agent_console.push:ScreenPopSink"]
 # Events the parser keeps; the rest are skipped before they become messages.
 FOLLOWED_EVENTS = frozenset(HANDLERS) | {"FullyBooted"}
 # Seconds after a call closed to read its recording (MixMonitor closes the file
@@ -50,25 +45,6 @@ FINISH_DELAYS_S = (2.0, 15.0)
 SINK_ERROR_LOG_INTERVAL_S = 10.0
 RESYNC_RETRY_S = 5.0
 BOOT_WAIT_S = 10.0
-
-
-def load_sinks(settings, paths) -> list:
-    """Instantiate each `module:Class`; one that fails to load is logged and left out.
-
-    A sink runs on a thread of its own (ThreadedSink) unless its class says it
-    already queues (`OWN_THREAD = True`): no sink may hold the dispatch thread.
-    """
-    sinks = []
-    for path in paths:
-        module_name, _, class_name = path.partition(":")
-        try:
-            sink_class = getattr(importlib.import_module(module_name), class_name)
-            sink = sink_class(settings)
-            sinks.append(sink if getattr(sink_class, "OWN_THREAD", False)
-                         else ThreadedSink(sink, class_name))
-        except Exception:  # noqa: BLE001 - a missing or broken sink must not stop the bridge
-            log.exception("sink %s not loaded; the bridge runs without it", path)
-    return sinks
 
 
 def open_spool(settings, engine) -> Optional[Spool]:
@@ -97,7 +73,7 @@ class Bridge:
         self.clock = clock
         self.machine = CallStateMachine(settings.ring_cadence_s, settings.wrapup_s)
         self.writer = CallWriter(engine, spool=open_spool(settings, engine))
-        self.sinks = load_sinks(settings, EXTRA_SINKS) if sinks is None else sinks
+        self.sinks = list(sinks or [])
         self.queue_log = QueueLogFollower(settings.queue_log_path)
         self.connection = None
         self.connection_factory = connection_factory or _ami_connection
@@ -294,53 +270,3 @@ def _ami_connection(settings, on_event, on_connected, on_disconnected):
     return AmiConnection(settings.ami_host, settings.ami_port, settings.ami_user,
                          settings.ami_secret, on_event, on_connected, on_disconnected,
                          events=FOLLOWED_EVENTS)
-
-
-def _command_executor(settings, connection):
-    """H1a's executor of console commands (Redis -> AMI), when present."""
-    try:
-        from telephony.commands import CommandExecutor
-    except ImportError:
-        log.warning("telephony.commands not available: console commands are not executed")
-        return None
-    try:
-        executor = CommandExecutor(settings.redis_url, connection,
-                                   command_key=settings.command_key)
-        executor.start()
-        return executor
-    except Exception:  # noqa: BLE001 - the bridge follows calls even without commands
-        log.exception("console command executor not started")
-        return None
-
-
-def _fastagi_server(settings):
-    """The IVR's FastAGI server runs inside the bridge process (telephony.fastagi)."""
-    try:
-        from telephony.fastagi import start_fastagi_server
-
-        return start_fastagi_server(settings)
-    except Exception:  # noqa: BLE001 - calls are followed even when the IVR cannot serve
-        log.exception("FastAGI server not started; the IVR will not answer")
-        return None
-
-
-def run_bridge(settings, engine) -> None:
-    """Run until SIGTERM or SIGINT; stop cleanly (pending records are committed)."""
-    bridge = Bridge(settings, engine)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    bridge.start()
-    executor = _command_executor(settings, bridge.connection)
-    fastagi = _fastagi_server(settings)
-    log.info("bridge running: AMI %s:%s, database %s, sinks %s", settings.ami_host,
-             settings.ami_port, engine.url.render_as_string(hide_password=True),
-             [type(sink).__name__ for sink in bridge.sinks])
-    while not stop.wait(1.0):
-        pass
-    log.info("stopping the bridge")
-    if executor is not None:
-        executor.stop()
-    if fastagi is not None:
-        fastagi.stop()
-    bridge.stop()

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def bridge_command() -> None:
     """Follow Asterisk over AMI: store calls, feed the live board and screen-pops."""
     from models.session import engine_for
-    from telephony.bridge import run_bridge
+    from hotline.bridge_root import run_bridge
 
     settings = get_settings()
     run_bridge(settings, engine_for(settings.database_url))

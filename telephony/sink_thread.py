@@ -5,7 +5,10 @@ order; one slow sink (the live board serializes the whole board, writes Redis
 and stores agents' state spans in the database) would hold every later event
 back, the screen-pop of the next ring among them. `ThreadedSink` gives such a
 sink its own worker: `handle` only queues, the worker feeds the sink the same
-events in the same order.
+events in the same order. A sink with `handle_batch(events)` is given whatever
+queued up meanwhile in one call (the live sink writes a batch in one Redis
+round trip); one with `on_arrival(event)` sees each event on the bridge's
+thread before it is queued (it must only start work, never wait).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import time
 log = logging.getLogger(__name__)
 
 ERROR_LOG_INTERVAL_S = 10.0
+MAX_BATCH = 500
 _STOP = object()
 
 
@@ -27,11 +31,15 @@ class ThreadedSink:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._last_error_logged = 0.0
         self.errors = 0
+        self._on_arrival = getattr(sink, "on_arrival", None)
+        self._batched = callable(getattr(sink, "handle_batch", None))
         self._worker = threading.Thread(target=self._run, name=f"sink-{self.name}",
                                         daemon=True)
         self._worker.start()
 
     def handle(self, event) -> None:
+        if self._on_arrival is not None:
+            self._on_arrival(event)
         self._queue.put(event)
 
     def drain(self, timeout_s: float = 5.0) -> bool:
@@ -50,17 +58,35 @@ class ThreadedSink:
             close()
 
     def _run(self) -> None:
+        pending = None
         while True:
-            item = self._queue.get()
+            item = pending if pending is not None else self._queue.get()
+            pending = None
             if item is _STOP:
                 return
             if isinstance(item, threading.Event):
                 item.set()
                 continue
-            try:
-                self.sink.handle(item)
-            except Exception:  # noqa: BLE001 - one bad event must not end the worker
-                self._log_error(item)
+            if not self._batched:
+                self._feed(self.sink.handle, item, item)
+                continue
+            batch = [item]
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP or isinstance(item, threading.Event):
+                    pending = item  # markers wait until the events before them are done
+                    break
+                batch.append(item)
+            self._feed(self.sink.handle_batch, batch, batch[-1])
+
+    def _feed(self, handle, argument, event) -> None:
+        try:
+            handle(argument)
+        except Exception:  # noqa: BLE001 - one bad event must not end the worker
+            self._log_error(event)
 
     def _log_error(self, event) -> None:
         self.errors += 1

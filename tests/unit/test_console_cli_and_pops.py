@@ -8,8 +8,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from agent_console.pop_cache import PopCache
-from agent_console.push import ScreenPopSink
+from call_queue.live import LiveStateSink
+from screen_pop.households import HouseholdPops
+from screen_pop.pop_cache import PopCache
+from telephony.sink_thread import ThreadedSink
 from models.console import User
 from telephony import events
 
@@ -79,9 +81,11 @@ class RecordingEmitter:
 def test_sink_starts_the_lookup_when_the_call_queues(console_settings, console_redis):
     lookups = []
     emitter = RecordingEmitter()
-    sink = ScreenPopSink(console_settings, emitter=emitter, redis_client=console_redis)
-    sink._pops = PopCache(lambda number, callid: lookups.append((time.time(), callid)) or
-                          {"unknown": True, "candidates": []})
+    pops = HouseholdPops(console_settings.database_url, build=lambda number, callid: (
+        lookups.append((time.time(), callid)) or {"unknown": True, "candidates": []}))
+    sink = ThreadedSink(LiveStateSink(console_settings, emitter=emitter, emit=lambda b: None,
+                                      redis_client=console_redis, pops=pops,
+                                      spy_recorder=False, span_recorder=False))
     queued_at = time.time()
     sink.handle(events.CallQueued(at=queued_at, callid="q1", linkedid="q1", queue="hotline",
                                   channel="PJSIP/trunk-1", caller_number="138",
@@ -107,7 +111,9 @@ def test_sink_survives_a_broken_emitter(console_settings, console_redis):
         def emit(self, *args, **kwargs):
             raise ConnectionError("redis gone")
 
-    sink = ScreenPopSink(console_settings, emitter=Broken(), redis_client=console_redis)
+    sink = ThreadedSink(LiveStateSink(console_settings, emitter=Broken(),
+                                      redis_client=console_redis, spy_recorder=False,
+                                      span_recorder=False))
     for _ in range(2):
         sink.handle(events.MemberPaused(at=1.0, queue="hotline", interface="PJSIP/8001",
                                         member_name="A", paused=True, reason="lunch"))

@@ -1,4 +1,4 @@
-"""Namespace /agent with Flask-SocketIO's test client and the real screen-pop sink.
+"""Namespace /agent with Flask-SocketIO's test client and the bridge's real live sink.
 
 Flask-SocketIO's test client cannot run behind a message queue, so here the sink
 emits straight into the app's server (its Redis live state is real); the path
@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from agent_console import socketio
-from agent_console.push import ScreenPopSink
+from call_queue.live import LiveStateSink
 from models.households import Phone
+from screen_pop.households import HouseholdPops
 from telephony import events
 
 CALLID = "1763900000.101"
@@ -41,9 +42,16 @@ def connect(app, flask_client, _console_redis=None):
     return socketio.test_client(app, namespace="/agent", flask_test_client=flask_client)
 
 
+def live_sink(settings, redis_client, pops):
+    return LiveStateSink(settings, redis_client=redis_client, emitter=socketio,
+                         emit=lambda board: None, spy_recorder=False, span_recorder=False,
+                         pops=pops)
+
+
 @pytest.fixture
 def sink(console_settings, console_redis):
-    sink = ScreenPopSink(console_settings, emitter=socketio, redis_client=console_redis)
+    sink = live_sink(console_settings, console_redis,
+                     HouseholdPops(console_settings.database_url))
     yield sink
     sink.close()
 
@@ -135,10 +143,10 @@ def test_state_changes_from_asterisk_reach_the_agent(app, agent_client, console_
 
 def test_known_caller_pops_the_household(app, agent_client, console_redis, sink,
                                          console_sessions):
-    from households.demo import make_demo_data
+    from tests.support.demo import demo_data
 
     with console_sessions() as session:
-        make_demo_data(session, 3)
+        demo_data(session, 3)
         session.commit()
         phone = session.scalars(select(Phone).order_by(Phone.id)).first()
     client = connect(app, agent_client, console_redis)
@@ -155,7 +163,9 @@ def test_a_failing_lookup_still_pops_with_a_search_box(app, agent_client, consol
     def broken_sessions():
         raise RuntimeError("database down")
 
-    sink = ScreenPopSink(console_settings, emitter=socketio, sessions=lambda: broken_sessions())
+    sink = live_sink(console_settings, console_redis,
+                     HouseholdPops(console_settings.database_url,
+                                   sessions=lambda: broken_sessions()))
     client = connect(app, agent_client, console_redis)
     sink.handle(ringing())
     pop = wait_for(client, "screen_pop")["pop"]

@@ -26,17 +26,6 @@ class FakeSettings:
     fcr_window_days: int = 7
 
 
-class MemoryRedis:
-    def __init__(self):
-        self.values = {}
-
-    def get(self, key):
-        return self.values.get(key)
-
-    def set(self, key, value):
-        self.values[key] = value
-
-
 def spans(session_factory) -> list[tuple]:
     with session_factory() as session:
         rows = session.scalars(select(AgentStateSpan).order_by(AgentStateSpan.started_at,
@@ -53,9 +42,9 @@ def test_split_at_midnight():
                                                                         ("paused", 3600)]
 
 
-def test_sink_writes_spans_and_occupancy_follows(db_url, session_factory):
+def test_sink_writes_spans_and_occupancy_follows(db_url, session_factory, console_redis):
     settings = FakeSettings(database_url=db_url)
-    sink = live.LiveStateSink(settings, redis_client=MemoryRedis(), emit=lambda board: None,
+    sink = live.LiveStateSink(settings, redis_client=console_redis, emit=lambda board: None,
                               clock=lambda: T0, spy_recorder=False,
                               span_recorder=AgentSpanRecorder(db_url))
     member = dict(queue="hotline", interface="PJSIP/8001", member_name="8001", paused=False,
@@ -69,6 +58,7 @@ def test_sink_writes_spans_and_occupancy_follows(db_url, session_factory):
     # Wrap-up (30 s) ran out long before the agent paused at +1200.
     sink.handle(ev.MemberPaused(at=T0 + 1200, queue="hotline", interface="PJSIP/8001",
                                 member_name="8001", paused=True, reason="lunch"))
+    assert sink.drain()  # the spans are written after the push, off the sink's path
     assert spans(session_factory) == [("idle", 0, 600), ("talking", 600, 900),
                                       ("wrapup", 900, 930), ("idle", 930, 1200),
                                       ("paused", 1200, None)]
@@ -82,13 +72,14 @@ def test_sink_writes_spans_and_occupancy_follows(db_url, session_factory):
     assert abs(total["logged_in_s"] - 1800) < 1e-3
 
 
-def test_agent_leaving_the_queue_closes_the_span(db_url, session_factory):
+def test_agent_leaving_the_queue_closes_the_span(db_url, session_factory, console_redis):
     settings = FakeSettings(database_url=db_url)
-    sink = live.LiveStateSink(settings, redis_client=MemoryRedis(), emit=lambda board: None,
+    sink = live.LiveStateSink(settings, redis_client=console_redis, emit=lambda board: None,
                               clock=lambda: T0, spy_recorder=False,
                               span_recorder=AgentSpanRecorder(db_url))
     member = dict(queue="hotline", interface="PJSIP/8001", member_name="8001", status="not_in_use",
                   paused=False, paused_reason="", in_call=False)
     sink.handle(ev.MemberStatusChanged(at=T0, **member))
     sink.handle(ev.MemberStatusChanged(at=T0 + 60, **(member | {"present": False})))
+    assert sink.drain()
     assert spans(session_factory) == [("idle", 0, 60)]

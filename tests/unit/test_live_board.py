@@ -8,7 +8,7 @@ import time
 import pytest
 import redis as redis_lib
 
-from call_queue import live, live_state
+from call_queue import live, projection as live_state
 from telephony import events as ev
 
 T0 = 1_795_445_475.0

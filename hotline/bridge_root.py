@@ -1,0 +1,99 @@
+"""The bridge process, put together: the one place that says what runs in it.
+
+`build_sinks(settings)` imports and builds every sink explicitly with its
+settings (the live projection with its screen-pop content, on a thread of its
+own); one that cannot be built stops start-up with one line saying which and
+why (`BridgeStartError`), instead of a bridge that runs on without pops.
+`run_bridge` wires the bridge (telephony.bridge: normalizer, state machine,
+call writer), those sinks, the console command executor and the FastAGI
+server, and runs until SIGTERM or SIGINT. Nothing here imports agent_console:
+the web package is not part of the bridge process.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from call_queue.agent_time import AgentSpanRecorder
+from call_queue.live import LiveStateSink
+from call_queue.supervision import SpyRecorder
+from hotline.errors import BridgeStartError
+from screen_pop.households import HouseholdPops
+from telephony.bridge import Bridge
+from telephony.commands import CommandExecutor
+from telephony.fastagi import start_fastagi_server
+from telephony.sink_thread import ThreadedSink
+
+log = logging.getLogger(__name__)
+
+
+def live_sink(settings) -> LiveStateSink:
+    """The projection of live state: wallboard, agent consoles and screen-pops."""
+    return LiveStateSink(settings, pops=HouseholdPops(settings.database_url),
+                         spy_recorder=SpyRecorder(settings.database_url),
+                         span_recorder=AgentSpanRecorder(settings.database_url))
+
+
+SINK_BUILDERS = (("live state", live_sink),)
+
+
+def build_sinks(settings, builders=SINK_BUILDERS) -> list:
+    """Every sink, each on a thread of its own; BridgeStartError if one cannot be built."""
+    sinks = []
+    for name, build in builders:
+        try:
+            sinks.append(ThreadedSink(build(settings), name))
+        except Exception as error:
+            for sink in sinks:
+                sink.close()
+            raise BridgeStartError(f"bridge not started: the {name} sink cannot be built: "
+                                   f"{type(error).__name__}: {error}") from error
+    return sinks
+
+
+def build_bridge(settings, engine, builders=SINK_BUILDERS) -> Bridge:
+    return Bridge(settings, engine, sinks=build_sinks(settings, builders))
+
+
+def _command_executor(settings, connection):
+    """The executor of console commands (Redis -> AMI)."""
+    try:
+        executor = CommandExecutor(settings.redis_url, connection,
+                                   command_key=settings.command_key)
+        executor.start()
+        return executor
+    except Exception:  # noqa: BLE001 - the bridge follows calls even without commands
+        log.exception("console command executor not started")
+        return None
+
+
+def _fastagi_server(settings):
+    """The IVR's FastAGI server runs inside the bridge process (telephony.fastagi)."""
+    try:
+        return start_fastagi_server(settings)
+    except Exception:  # noqa: BLE001 - calls are followed even when the IVR cannot serve
+        log.exception("FastAGI server not started; the IVR will not answer")
+        return None
+
+
+def run_bridge(settings, engine) -> None:
+    """Run until SIGTERM or SIGINT; stop cleanly (pending records are committed)."""
+    bridge = build_bridge(settings, engine)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    bridge.start()
+    executor = _command_executor(settings, bridge.connection)
+    fastagi = _fastagi_server(settings)
+    log.info("bridge running: AMI %s:%s, database %s, sinks %s", settings.ami_host,
+             settings.ami_port, engine.url.render_as_string(hide_password=True),
+             [sink.name for sink in bridge.sinks])
+    while not stop.wait(1.0):
+        pass
+    log.info("stopping the bridge")
+    if executor is not None:
+        executor.stop()
+    if fastagi is not None:
+        fastagi.stop()
+    bridge.stop()
