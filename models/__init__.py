@@ -7,3 +7,4 @@ from models.base import Base  # noqa: F401
 from models import calls, households, fees, console, supervision  # noqa: F401
 from models import ivr  # noqa: F401,E402
 from models import dead_letters  # noqa: F401,E402
+from models import wrapup  # noqa: F401,E402
