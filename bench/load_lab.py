@@ -23,6 +23,7 @@ from werkzeug.security import generate_password_hash
 
 import models
 from households.demo import make_demo_data
+from households.terms import HouseholdTerms
 from models.console import User
 from models.households import Person, Phone
 from models.session import make_engine, session_factory
@@ -99,12 +100,14 @@ def start_redis(children: Children, folder: Path) -> str:
     raise SystemExit("bench: redis-server did not start")
 
 
-def prepare_database(url: str, agents: int, households: int) -> list[tuple[str, str]]:
+def prepare_database(url: str, agents: int, households: int,
+                     terms: HouseholdTerms) -> list[tuple[str, str]]:
     """Schema, demo households and one agent user per phone; returns callers (number, name)."""
     models.Base.metadata.create_all(make_engine(url))
     with session_factory(url)() as session:
         if session.scalar(select(User.id).limit(1)) is None:
-            make_demo_data(session, households)
+            make_demo_data(session, households, as_of=terms.today(),
+                           local_area_code=terms.local_area_code)
             for index in range(1, agents + 1):
                 session.add(User(username=f"agent{index:02d}", role="agent",
                                  phone_interface=f"PJSIP/80{index:02d}",
@@ -188,13 +191,14 @@ def start_callers(children: Children, folder: Path, mix: CallerMix, rate: float,
 def hotline_argv(*args: str, switch_interval_ms: float | None = None,
                  pop_sink_first: bool = False) -> list[str]:
     """`hotline ARGS...`, optionally as an experiment on the bridge: another GIL
-    switch interval, or the screen-pop sink before the live board's sink."""
+    switch interval. (`pop_sink_first` is refused: since the screen-pops and the
+    live board are one sink, call_queue.live, there is no order to change.)"""
     prelude = []
     if switch_interval_ms is not None:
         prelude.append(f"import sys; sys.setswitchinterval({switch_interval_ms / 1000!r})")
     if pop_sink_first:
-        prelude.append("import telephony.bridge as b; "
-                       "b.EXTRA_SINKS.sort(key=lambda path: 'ScreenPopSink' not in path)")
+        raise SystemExit("--pop-sink-first is gone: screen-pops and the live board are one "
+                         "sink (call_queue.live), in one Redis pipeline")
     if not prelude:
         return [sys.executable, "-m", "hotline.cli", *args]
     return [sys.executable, "-c", "; ".join(prelude) + "; import sys; sys.argv[0] = 'hotline'; "

@@ -3,8 +3,8 @@
 Everything real except Asterisk: a private redis-server, a SQLite database with
 demo households, the console (`hotline console`) as its own process, 50 agents
 logged in with python-socketio clients (websocket), and the bridge's pipeline
-(`telephony.bridge.Bridge`: normalizer, state machine, call writer, then
-`agent_console.push.ScreenPopSink`) fed AMI AgentCalled messages shaped like
+(`telephony.bridge.Bridge`: normalizer, state machine, call writer, then the
+sinks of `hotline.bridge_root`: the live projection with its screen-pops) fed AMI AgentCalled messages shaped like
 Asterisk 22's (tests/fixtures/ami). Latency is measured from the moment the
 message is handed to `Bridge.on_message` to the client's receipt; the share
 spent in the sink (handle() to emit) is printed beside it. In a burst every
@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import models  # noqa: E402
-from agent_console.push import ScreenPopSink  # noqa: E402
+from hotline.bridge_root import build_sinks  # noqa: E402
 from hotline.settings import load_settings  # noqa: E402
 from households.demo import make_demo_data  # noqa: E402
 from models.console import User  # noqa: E402
@@ -238,7 +238,7 @@ def main() -> None:
                     raise SystemExit("the agents' clients did not connect")
             receipts = Receipts(queue)
             bridge = Bridge(settings, engine_for(database_url),
-                            sinks=[ScreenPopSink(settings)],
+                            sinks=build_sinks(settings),
                             connection_factory=lambda *args: None)
             run(bridge, receipts, rows, 1, "queued", options.queue_wait, tag="warm-up")
             print(f"screen-pop latency, {options.agents} agents in "

@@ -93,8 +93,8 @@ def wrapup_until(agent: dict) -> float:
 def _derive_state(agent: dict, at: float) -> str:
     if agent["call"]:
         return "on_hold" if agent["device"] == "on_hold" else "talking"
-    if agent["ringing"]:
-        return "ringing"
+    if agent["ringing"] or agent["device"] == "ringing":
+        return "ringing"  # QueueStatus after a reconnect knows the ring by the device alone
     available = agent["availability"]
     if available in ("paused", "unavailable"):
         return available

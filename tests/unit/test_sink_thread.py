@@ -2,7 +2,10 @@
 import threading
 import time
 
-from telephony.bridge import load_sinks
+import pytest
+
+from hotline.bridge_root import build_sinks
+from hotline.errors import BridgeStartError
 from telephony.sink_thread import ThreadedSink
 
 
@@ -62,10 +65,48 @@ def test_close_delivers_what_was_queued_then_closes_the_sink():
     assert inner.seen == ["last"] and inner.closed
 
 
-def test_the_bridge_threads_every_sink_but_one_that_queues_itself(monkeypatch):
-    sinks = load_sinks(None, ["tests.unit.test_sink_thread:GatedSink",
-                              "tests.unit.test_sink_thread:QueuesItself"])
-    assert isinstance(sinks[0], ThreadedSink) and isinstance(sinks[0].sink, GatedSink)
-    assert type(sinks[1]) is QueuesItself
-    sinks[0].sink.gate.set()
-    sinks[0].close()
+def test_the_root_threads_every_sink():
+    [sink] = build_sinks(None, [("gated", lambda settings: GatedSink(settings))])
+    assert isinstance(sink, ThreadedSink) and isinstance(sink.sink, GatedSink)
+    sink.sink.gate.set()
+    sink.close()
+
+
+def test_a_sink_that_cannot_be_built_stops_start_up_with_one_line():
+    def broken(settings):
+        raise ValueError("no Redis URL")
+
+    built = []
+    with pytest.raises(BridgeStartError) as refused:
+        build_sinks(None, [("gated", lambda s: built.append(GatedSink(s)) or built[-1]),
+                           ("live state", broken)])
+    assert str(refused.value) == ("bridge not started: the live state sink cannot be built: "
+                                  "ValueError: no Redis URL")
+    assert built[0].closed  # the one built before it is closed again
+
+
+class BatchSink:
+    def __init__(self):
+        self.batches: list = []
+        self.arrived: list = []
+        self.gate = threading.Event()
+
+    def on_arrival(self, event):
+        self.arrived.append(event)
+
+    def handle_batch(self, events):
+        self.gate.wait(5)
+        self.batches.append(list(events))
+
+
+def test_a_batching_sink_gets_what_queued_up_in_order():
+    inner = BatchSink()
+    sink = ThreadedSink(inner)
+    for event in range(5):
+        sink.handle(event)
+    assert inner.arrived == [0, 1, 2, 3, 4]  # seen on the caller's thread at once
+    inner.gate.set()
+    assert sink.drain()
+    assert [e for batch in inner.batches for e in batch] == [0, 1, 2, 3, 4]
+    assert len(inner.batches) < 5
+    sink.close()
