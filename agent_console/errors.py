@@ -28,3 +28,12 @@ class NotPermitted(ConsoleError):
 
 class AssetBuildError(ConsoleError):
     """A build product of the console (the ring sound) could not be made: sox missing or failed."""
+
+
+class InvalidCallFilter(ConsoleError):
+    """A filter of the supervisor's call list has a value it cannot use."""
+
+    def __init__(self, field: str, value: str):
+        super().__init__(f"{field}: {value!r} cannot be used")
+        self.field = field
+        self.value = value

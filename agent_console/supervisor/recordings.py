@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.http import parse_range_header
@@ -93,12 +94,21 @@ def qa_form(callid: str):
             scores = qa.parse_criteria(request.form)
             qa.save_score(db(), callid, scores, current_user.id, request.form.get("comment", ""))
             db().commit()
-            flash(f"QA score saved for {callid}", "info")
-            return redirect(url_for("supervisor.qa_form", callid=callid))
+            flash(_("QA score saved for call %(callid)s.", callid=callid), "info")
+            return redirect(_back_to_list() or url_for("supervisor.qa_form", callid=callid))
         except QaError as error_:
             error = str(error_)
     scores = db().scalars(select(QaScore).where(QaScore.callid == callid)
                           .order_by(QaScore.scored_at.desc())).all()
     return render_template("supervisor/qa.html", call=call, criteria=qa.CRITERIA,
                            max_total=qa.MAX_TOTAL, scores=scores, error=error,
-                           form=request.form), 400 if error else 200
+                           form=request.form, back=_back_to_list()), 400 if error else 200
+
+
+def _back_to_list() -> str | None:
+    """The call list page the form was opened from; only that page, never another site."""
+    back = request.values.get("back", "")
+    list_path = url_for("supervisor.call_list")
+    if back == list_path or back.startswith(list_path + "?"):
+        return back
+    return None
