@@ -29,6 +29,7 @@ import redis
 from hotline.errors import LabError
 from hotline.lab_config import render_all
 from hotline.settings import Settings
+from telephony import hold_music
 from telephony.ami_probe import AmiProbeError, wait_fully_booted
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,7 @@ def install_config(settings: Settings) -> None:
         if not (root / folder).is_dir():
             (root / folder).mkdir(parents=True)
             (root / folder).chmod(0o755)  # Asterisk reads them; the umask would say 0700
+    hold_music.build(root)  # musiconhold.conf's files, made with sox
     subprocess.run(["chroot", str(root), "chown", "-R", "asterisk:asterisk", "/run/asterisk",
                     "/var/spool/asterisk", "/var/log/asterisk", "/var/lib/asterisk",
                     "/etc/asterisk"], check=True)

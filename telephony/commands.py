@@ -3,7 +3,8 @@
 `CommandClient.call(name, **args)` pushes a JSON request on the bridge's Redis
 list and waits (BLPOP) on a reply key of its own, which the bridge writes with
 an expiry so an abandoned reply never lingers. `CommandExecutor`, run by the
-bridge in a thread, validates each request and maps it to one AMI action.
+bridge in a thread, validates each request and maps it to one AMI action (a
+call control, telephony.call_control, to one or a few).
 
 Both sides validate: an unknown name or a bad argument is answered
 `{"ok": False, "message": ...}` and nothing reaches Asterisk. Values end up in
@@ -30,6 +31,7 @@ from typing import Any, Callable
 
 import redis
 
+from telephony import call_control
 from telephony.command_auth import RequestVerifier, signed
 from telephony.errors import (AmiConnectionError, AmiTimeoutError, CommandError,
                               TelephonyError)
@@ -116,6 +118,9 @@ COMMANDS: dict[str, CommandSpec] = {
     "spy": CommandSpec(
         {"supervisor_interface": _interface, "spyee_channel": _pattern(_CHANNEL, "channel")},
         {"mode": _mode}),
+    # hangup, hold, retrieve, transfers, DTMF on the agent's own channel
+    **{name: CommandSpec(required, optional)
+       for name, (required, optional) in call_control.SPECS.items()},
 }
 
 
@@ -254,9 +259,22 @@ class CommandExecutor:
     def execute(self, name: Any, args: Any) -> dict:
         """Validate, send the AMI action, and describe the outcome."""
         try:
-            fields = self.ami_action(name, validate(name, args))
+            checked = validate(name, args)
+            if name in call_control.SPECS:
+                # Some controls are several actions (DTMF codes digit by digit):
+                # all but the last must succeed for the next to be sent.
+                *first, fields = call_control.actions(name, checked)
+                for earlier in first:
+                    refused = self._send(name, earlier)
+                    if not refused["ok"]:
+                        return refused
+            else:
+                fields = self.ami_action(name, checked)
         except CommandError as error:
             return {"ok": False, "message": str(error)}
+        return self._send(name, fields)
+
+    def _send(self, name: str, fields: dict) -> dict:
         try:
             response = self.ami.send_action(fields, timeout=self.ami_timeout)
         except AmiTimeoutError as error:

@@ -387,3 +387,67 @@ def test_an_empty_command_key_is_refused_at_start():
     with pytest.raises(ValueError):
         CommandExecutor("redis://127.0.0.1:1/0", FakeAmi(), default_queue="hotline",
                         command_key=b"")
+
+
+# ---- call controls (telephony.call_control) -------------------------------------------
+
+AGENT_CHANNEL = "PJSIP/8001-0000002a"
+
+
+@pytest.mark.parametrize("name, extra, sent", [
+    ("hangup", {}, [{"Action": "Hangup", "Channel": AGENT_CHANNEL, "Cause": 16}]),
+    ("hold", {}, [{"Action": "PlayDTMF", "Channel": AGENT_CHANNEL, "Digit": "C",
+                   "Receive": "yes"}]),
+    ("retrieve", {}, [{"Action": "Setvar", "Channel": AGENT_CHANNEL,
+                       "Variable": "SHARED(HOTLINE_HOLD)", "Value": "no"}]),
+    ("blind_transfer", {"exten": "8047"},
+     [{"Action": "BlindTransfer", "Channel": AGENT_CHANNEL, "Context": "hotline-transfer",
+       "Exten": "8047"}]),
+    ("attended_transfer", {"exten": "62001234"},
+     [{"Action": "Atxfer", "Channel": AGENT_CHANNEL, "Context": "hotline-transfer",
+       "Exten": "62001234"}]),
+    ("attended_complete", {}, [
+        {"Action": "PlayDTMF", "Channel": AGENT_CHANNEL, "Digit": "D", "Receive": "yes"},
+        {"Action": "PlayDTMF", "Channel": AGENT_CHANNEL, "Digit": "B", "Receive": "yes"}]),
+    ("attended_cancel", {}, [
+        {"Action": "PlayDTMF", "Channel": AGENT_CHANNEL, "Digit": "D", "Receive": "yes"},
+        {"Action": "PlayDTMF", "Channel": AGENT_CHANNEL, "Digit": "A", "Receive": "yes"}]),
+    ("dtmf", {"digits": "1*#"}, [
+        {"Action": "PlayDTMF", "Channel": AGENT_CHANNEL, "Digit": digit, "Receive": "yes"}
+        for digit in "1*#"]),
+])
+def test_each_call_control_becomes_its_ami_actions(name, extra, sent):
+    ami = FakeAmi()
+    reply = executor(ami).execute(name, {"channel": AGENT_CHANNEL, **extra})
+    assert reply["ok"] is True
+    assert ami.sent == sent
+
+
+@pytest.mark.parametrize("name, args, complaint", [
+    ("hangup", {}, "missing ['channel']"),
+    ("hangup", {"channel": "PJSIP/8001-1\r\nAction: Logoff"}, "channel"),
+    ("hold", {"channel": "/^PJSIP/.*/"}, "channel"),  # AMI treats /.../ as a regex
+    ("blind_transfer", {"channel": AGENT_CHANNEL, "exten": "8047&PJSIP/8048"},
+     "transfer number"),
+    ("blind_transfer", {"channel": AGENT_CHANNEL, "exten": "+8613800138000"},
+     "transfer number"),
+    ("blind_transfer", {"channel": AGENT_CHANNEL}, "missing ['exten']"),
+    ("attended_transfer", {"channel": AGENT_CHANNEL, "exten": "8"}, "transfer number"),
+    ("dtmf", {"channel": AGENT_CHANNEL, "digits": "C"}, "DTMF digits"),  # the hold code
+    ("dtmf", {"channel": AGENT_CHANNEL, "digits": "D" + "A"}, "DTMF digits"),
+    ("dtmf", {"channel": AGENT_CHANNEL, "digits": "1" * 21}, "DTMF digits"),
+    ("dtmf", {"channel": AGENT_CHANNEL, "digits": 5}, "DTMF digits"),
+    ("retrieve", {"channel": AGENT_CHANNEL, "value": "yes"}, "unexpected ['value']"),
+])
+def test_bad_call_controls_are_refused_and_nothing_is_sent(name, args, complaint):
+    ami = FakeAmi()
+    reply = executor(ami).execute(name, args)
+    assert reply["ok"] is False and complaint in reply["message"], reply
+    assert ami.sent == []
+
+
+def test_a_refused_first_digit_stops_the_sequence():
+    ami = FakeAmi(response="Error")
+    reply = executor(ami).execute("attended_cancel", {"channel": AGENT_CHANNEL})
+    assert reply["ok"] is False
+    assert [fields["Digit"] for fields in ami.sent] == ["D"]
