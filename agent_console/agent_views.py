@@ -11,10 +11,15 @@ from agent_console.commands import run_command, state_command
 from agent_console.extensions import db, redis_client, settings
 from agent_console.forms import PAUSE_REASONS, AgentStateForm, EmptyForm
 from agent_console.live import AgentLiveStore
+from agent_console import card, wrapup
+from models.base import utcnow
 from models.console import AccessAuditEntry, AgentStateLog
+from models.wrapup import WRAPUP_REASONS
 
 log = logging.getLogger(__name__)
 bp = Blueprint("agent", __name__)
+bp.register_blueprint(wrapup.bp)
+bp.register_blueprint(card.bp)
 
 SEARCH_MAX_CHARS = 60
 SEARCH_MAX_RESULTS = 20
@@ -58,7 +63,9 @@ def index():
 @login_required
 def console():
     return render_template("console.html", state_form=AgentStateForm(), empty_form=EmptyForm(),
-                           wrapup_s=settings().wrapup_s)
+                           wrapup_s=settings().wrapup_s, wrapup_form=wrapup.WrapupForm(),
+                           wrapup_required=settings().wrapup_required,
+                           wrapup_reasons=WRAPUP_REASONS)
 
 
 @bp.post("/agent/state")
@@ -72,6 +79,12 @@ def change_state():
         return jsonify(ok=False, message=_("No phone is bound to your account.")), 400
     if form.action.data == "pause" and form.reason.data not in PAUSE_REASONS:
         return jsonify(ok=False, message=_("Choose a pause reason.")), 400
+    if form.action.data == "ready" and settings().wrapup_required:
+        missing = wrapup.pending_wrapup(db(), live_store(), interface, utcnow())
+        if missing is not None:
+            text = _("Save the wrap-up of your last call (reason and summary) before going ready.")
+            return jsonify(ok=False, message=text, console_message=text,
+                           wrapup_callid=missing.callid), 409
     name, arguments = state_command(form.action.data, interface, settings().queue_name,
                                     current_user.display_name or current_user.username,
                                     form.reason.data or "")

@@ -122,6 +122,13 @@ CATALOGUE: dict[str, dict[str, object]] = {
                  "input": _l("Pressed"), "failed": _l("Could not play"),
                  "verified": _l("Household proven"), "locked_out": _l("Household locked out")},
     "bucket": {"halfhour": _l("Half hour"), "day": _l("Day"), "week": _l("Week"), "month": _l("Month")},
+    # The wrap-up's call reasons (models.wrapup.WRAPUP_REASONS).
+    "wrapup_reason": {"repair": _l("Repair request"), "complaint": _l("Complaint"),
+                      "fee_enquiry": _l("Fee question"), "enquiry": _l("Enquiry"),
+                      "praise": _l("Praise"), "wrong_number": _l("Wrong number"),
+                      "other": _l("Other")},
+    # How a resident reached the office without a call (agent_console.card.CHANNELS).
+    "contact_channel": {"walk_in": _l("Walk-in"), "letter": _l("Letter")},
 }
 
 # Asterisk's own answers to the state commands (AMI Response Message) and the
@@ -156,6 +163,16 @@ UI_MESSAGES = {
     "timed_out": _l("nothing (timed out)"), "order_saved": _l("Work order saved:"),
     "order_form_failed": _l("The work-order form could not be opened: use the link above."),
     "choose_household": _l("Find the caller's household (above) to see its record."),
+    "fee_by_kind": _l("Balance by fee kind"), "fee_kind": _l("Fee kind"), "ledger": _l("Ledger"),
+    "period": _l("Period"), "due_by": _l("Due by"), "billed": _l("Billed"),
+    "still_owed": _l("Still owed"), "last_payments": _l("Last payments"),
+    "paid_on": _l("Paid on"), "amount": _l("Amount"), "receipt": _l("Receipt"),
+    "nothing_billed": _l("Nothing billed yet."), "no_payments": _l("No payments yet."),
+    "col_reason": _l("Call reason"), "col_summary": _l("Summary"),
+    "col_recording": _l("Recording"), "listen": _l("Play recording"),
+    "linked_by_hand": _l("linked by hand"), "detail_failed": _l("The details could not be loaded."),
+    "loading": _l("Loading…"), "wrapup_saved": _l("Wrap-up saved."),
+    "wrapup_left": _l("after-call work left"), "wrapup_for": _l("Wrap-up of call"),
 }
 
 

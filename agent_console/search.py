@@ -102,4 +102,10 @@ def household_card(household_id: int):
         abort(404)
     _audit("household_open_no_call", f"household:{household_id}")
     log.info("%s opened household %s without a call", current_user.username, household_id)
-    return render_template("household_card.html", record=record)
+    from agent_console import card
+
+    card.remember_opened(household_id)
+    fees, calls = card.card_detail(household_id)
+    return render_template("household_card.html", record=record, fees=fees,
+                           calls=card.history_json(calls), link_choices=card.link_choices(),
+                           channels=card.CHANNELS)

@@ -57,6 +57,9 @@
     return node;
   }
   function badge(text, cls) { return el("span", text, "badge " + cls); }
+  // Shared with card.js and wrapup.js (loaded after this file).
+  window.HOTLINE.format = {L: L, ui: ui, money: money, duration: duration, localTime: localTime,
+    el: el, badge: badge};
 
   // ---- phase and state --------------------------------------------------
   let clockSkew = 0;            // server time minus browser time, seconds
@@ -221,6 +224,8 @@
     if (b.dunning_stage && b.dunning_stage !== "none") badges.append(badge(L("dunning_stage", b.dunning_stage), "dunning"));
     const complaints = ((record && record.open_work_orders) || []).filter((o) => o.kind === "complaint").length;
     if (complaints) badges.append(badge(L("order_kind", "complaint") + " × " + complaints, "tier-major"));
+    // card.js fetches the fee detail and the call history on demand (the pop stays small).
+    document.dispatchEvent(new CustomEvent("hotline:household", {detail: {record: record, callid: $("pop").dataset.callid}}));
   }
 
   // Tabs: click, arrow keys inside the list, Alt+1..5 anywhere.
@@ -370,6 +375,7 @@
   // Asterisk's or the bridge's English answer never reaches the screen as it is.
   function answerText(answer) {
     if (answer.unreachable) return catalogue.generic.unreachable;
+    if (answer.console_message) return answer.console_message;  // the console's own, translated
     return (catalogue.asterisk || {})[String(answer.message || "").trim()]
       || catalogue.generic[answer.ok ? "ok" : "failed"];
   }
@@ -405,6 +411,7 @@
     const data = {csrf_token: csrf, action: action};
     if (action === "pause") data.reason = $("pause-reason").value;
     const answer = await post($("state-form").action, data);
+    document.dispatchEvent(new CustomEvent("hotline:state-answer", {detail: answer}));
     $("state-result").textContent = answerText(answer);
     $("state-result").dataset.ok = answer.ok ? "yes" : "no";
   }
