@@ -11,6 +11,7 @@ from agent_console.commands import run_command, state_command
 from agent_console.extensions import db, redis_client, settings
 from agent_console.forms import PAUSE_REASONS, AgentStateForm, EmptyForm
 from agent_console.live import AgentLiveStore
+from households.terms import HouseholdTerms
 from agent_console import card, wrapup
 from models.base import utcnow
 from models.console import AccessAuditEntry, AgentStateLog
@@ -108,7 +109,8 @@ def household_search():
         return jsonify(error=_("Search text is too long.")), 400
     from households.lookup import search_households
 
-    results = search_households(db(), text)[:SEARCH_MAX_RESULTS]
+    results = search_households(db(), text, local_area_code=settings().local_area_code
+                                )[:SEARCH_MAX_RESULTS]
     audit("household_search", text, callid)
     return jsonify(results=[_json_ready(result) for result in results])
 
@@ -122,7 +124,8 @@ def household_pop(household_id: int):
     from households.screen_pop import build_screen_pop
 
     try:
-        pop = build_screen_pop(db(), household_id, callid)
+        pop = build_screen_pop(db(), household_id, callid,
+                               terms=HouseholdTerms.from_settings(settings()))
     except HouseholdNotFound:
         abort(404)
     audit("household_open", f"household:{household_id}", callid)

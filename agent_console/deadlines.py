@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 DISPATCH_WITHIN = dt.timedelta(minutes=3)
 MAJOR_ANSWER_WITHIN = dt.timedelta(days=2)
@@ -32,9 +31,6 @@ FOLLOW_UP_TARGET = dt.timedelta(hours=24)
 SAFETY_REPAIR_FOLLOW_UP = dt.timedelta(days=2)
 LEAK_REPAIR_FOLLOW_UP = dt.timedelta(days=3)
 OTHER_REPAIR_FOLLOW_UP = dt.timedelta(days=2)
-
-# The office's clock decides "the same day"; the seeds describe a mainland office.
-DEFAULT_TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 KINDS_DISPATCHED = frozenset({"repair", "complaint"})
 KINDS_FOLLOWED_UP = frozenset({"repair", "complaint"})
@@ -63,8 +59,8 @@ def _require_aware(value: dt.datetime, name: str) -> None:
         raise ValueError(f"{name} must be timezone-aware")
 
 
-def end_of_local_day(moment: dt.datetime, tz: dt.tzinfo = DEFAULT_TIMEZONE) -> dt.datetime:
-    """The last instant of `moment`'s calendar day in the office's zone, in UTC."""
+def end_of_local_day(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """The last instant of `moment`'s calendar day in the office's zone `tz`, in UTC."""
     local = moment.astimezone(tz)
     next_midnight = dt.datetime.combine(
         local.date() + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
@@ -76,9 +72,13 @@ def order_deadlines(
     call_at: dt.datetime,
     complaint_tier: Optional[str] = None,
     resident_deadline: Optional[dt.datetime] = None,
-    tz: dt.tzinfo = DEFAULT_TIMEZONE,
+    *,
+    tz: dt.tzinfo,
 ) -> OrderDeadlines:
-    """The deadlines a new order carries, counted from the call that raised it."""
+    """The deadlines a new order carries, counted from the call that raised it.
+
+    `tz` is the office's zone (settings.office_timezone): its clock decides "the same day".
+    """
     _require_aware(call_at, "call_at")
     dispatch_due = call_at + DISPATCH_WITHIN if kind in KINDS_DISPATCHED else None
     if kind != "complaint":

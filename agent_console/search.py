@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from agent_console.extensions import db
+from agent_console.extensions import db, settings
+from households.terms import HouseholdTerms
 from models.console import AccessAuditEntry
 
 log = logging.getLogger(__name__)
@@ -62,11 +63,13 @@ def find_households(text: str) -> list[SearchResult]:
     from households.fees import balance_summary
     from households.lookup import search_households
 
-    found = _by_household_number(text) + search_households(db(), text)
+    terms = HouseholdTerms.from_settings(settings())
+    found = _by_household_number(text) + search_households(
+        db(), text, local_area_code=terms.local_area_code)
     unique = list({row["household_id"]: row for row in found}.values())[:SEARCH_MAX_RESULTS]
-    results = []
+    results, today = [], terms.today()
     for row in unique:
-        balance = balance_summary(db(), row["household_id"])
+        balance = balance_summary(db(), row["household_id"], today, terms.late_fee_daily_rate)
         results.append(SearchResult(
             household_id=row["household_id"], household_number=row.get("household_number"),
             owner=row.get("owner", ""), rooms=row.get("rooms", []), overdue=balance.overdue,
@@ -97,7 +100,8 @@ def household_card(household_id: int):
     from households.screen_pop import build_screen_pop
 
     try:
-        record = build_screen_pop(db(), household_id, None)
+        record = build_screen_pop(db(), household_id, None,
+                                  terms=HouseholdTerms.from_settings(settings()))
     except HouseholdNotFound:
         abort(404)
     _audit("household_open_no_call", f"household:{household_id}")

@@ -73,15 +73,19 @@ def find_by_token(session: Session, token: str) -> Optional[WorkOrder]:
 
 def create_order(
     session: Session, user: User, data: OrderInput, token: str, now: dt.datetime,
+    *, office_zone: dt.tzinfo,
 ) -> tuple[WorkOrder, bool]:
-    """Store the order once per form token; returns (order, created)."""
+    """Store the order once per form token; returns (order, created).
+
+    `office_zone` is settings.office_timezone (the day a major complaint escalates by)."""
     existing = find_by_token(session, token)
     if existing is not None:
         return existing, False
     _check_input(data)
     call_at = data.call_at or now
     due = deadlines.order_deadlines(
-        data.kind, call_at, data.complaint_tier or None, data.resident_deadline)
+        data.kind, call_at, data.complaint_tier or None, data.resident_deadline,
+        tz=office_zone)
     order = WorkOrder(
         idempotency_token=token, kind=data.kind, category=data.category or "other",
         description=data.description, address=data.address,

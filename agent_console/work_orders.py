@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from agent_console.extensions import db, settings
 from agent_console.forms import StatusForm, WorkOrderForm
 from agent_console.live import room_for
 from models.base import utcnow
+from households.terms import HouseholdTerms
 from models.console import WorkOrder
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,8 @@ def _household_pop(household_id: int, callid: str) -> dict:
     try:
         from households.screen_pop import build_screen_pop
 
-        return build_screen_pop(db(), household_id, callid) or {}
+        return build_screen_pop(db(), household_id, callid,
+                                terms=HouseholdTerms.from_settings(settings())) or {}
     except Exception:  # pre-filling is a help; the agent can type the address
         log.exception("could not pre-fill household %s", household_id)
         return {}
@@ -124,7 +127,8 @@ def create_order():
         return render_template("work_order_form.html", form=form, part=part), 400
     try:
         order, created = service.create_order(
-            db(), current_user, _order_input(form, part), form.token.data, utcnow())
+            db(), current_user, _order_input(form, part), form.token.data, utcnow(),
+            office_zone=_office_zone())
     except ConsoleError as error:
         flash(str(error), "error")
         return render_template("work_order_form.html", form=form, part=part), 400
@@ -162,13 +166,15 @@ def list_orders():
     return render_template("work_orders.html", orders=orders, overdue=overdue, status=status)
 
 
+def _office_zone() -> ZoneInfo:
+    return ZoneInfo(settings().office_timezone)
+
+
 def _office_time(moment):
     """A wall-clock time typed in the form, read on the office's clock."""
     if moment is None:
         return None
-    from agent_console.deadlines import DEFAULT_TIMEZONE
-
-    return moment.replace(tzinfo=DEFAULT_TIMEZONE).astimezone(dt.timezone.utc)
+    return moment.replace(tzinfo=_office_zone()).astimezone(dt.timezone.utc)
 
 
 def _order_or_404(order_id: int) -> WorkOrder:

@@ -100,9 +100,12 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--parallel", type=int, default=20)
     args = parser.parse_args()
+    terms = HouseholdTerms.from_settings(load_settings())
 
     import models
+    from hotline.settings import load_settings
     from households.demo import make_demo_data
+    from households.terms import HouseholdTerms
     from models.session import make_engine, session_factory
     from telephony.fastagi import FastAgiServer
     from telephony.ivr import FeeBalanceScript
@@ -113,11 +116,12 @@ def main() -> None:
     models.Base.metadata.create_all(make_engine(url))
     factory = session_factory(url)
     with factory() as session:
-        make_demo_data(session, households=args.households, seed=7)
+        make_demo_data(session, households=args.households, seed=7, as_of=terms.today(),
+                       local_area_code=terms.local_area_code)
         session.commit()
     calls = demo_calls(factory, args.calls, seed=11)
 
-    ivr = FeeBalanceScript(DatabaseIvrBackend(factory, timeout_s=30), 8000)
+    ivr = FeeBalanceScript(DatabaseIvrBackend(factory, timeout_s=30, terms=terms), 8000)
     ivr_server = FastAgiServer(("127.0.0.1", 0), {"fee_balance": ivr})
     ivr_server.start()
     ivr_seconds, ivr_steps, db_steps = run_calls(ivr_server.port, calls, args.parallel)

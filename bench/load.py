@@ -38,6 +38,7 @@ from bench import load_lab as parts
 from call_queue.live import BOARD_KEY
 from hotline import lab as lab_module
 from hotline.settings import load_settings
+from households.terms import HouseholdTerms
 from models.calls import Call
 from models.session import make_engine
 from telephony.ami_client import AmiConnection
@@ -215,7 +216,8 @@ def percentile(values: list[float], share: float) -> float:
 def start_stack(options, settings, folder: Path, children):
     redis_url = parts.start_redis(children, folder)
     database_url = options.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
-    callers = parts.prepare_database(database_url, options.agents, options.households)
+    callers = parts.prepare_database(database_url, options.agents, options.households,
+                                     HouseholdTerms.from_settings(settings))
     port = parts.free_tcp_port()
     env = dict(os.environ, HOTLINE_DATABASE_URL=database_url, HOTLINE_REDIS_URL=redis_url,
                HOTLINE_STATE_DIR=str(folder), HOTLINE_AMI_SECRET_FILE=str(

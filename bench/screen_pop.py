@@ -40,6 +40,7 @@ import models  # noqa: E402
 from hotline.bridge_root import build_sinks  # noqa: E402
 from hotline.settings import load_settings  # noqa: E402
 from households.demo import make_demo_data  # noqa: E402
+from households.terms import office_today  # noqa: E402
 from models.console import User  # noqa: E402
 from models.households import Phone  # noqa: E402
 from models.session import engine_for, session_factory  # noqa: E402
@@ -55,7 +56,9 @@ def prepare_database(url: str, agents: int) -> list[tuple[str, str, str]]:
     """Demo households and one agent per phone; (username, interface, caller number)."""
     models.Base.metadata.create_all(engine_for(url))
     with session_factory(url)() as session:
-        make_demo_data(session, max(200, agents * 4))
+        settings = load_settings()
+        make_demo_data(session, max(200, agents * 4), as_of=office_today(settings.office_timezone),
+                       local_area_code=settings.local_area_code)
         session.commit()
         numbers = [p.raw for p in session.scalars(select(Phone).order_by(Phone.id)
                                                   .limit(agents * 3))][::3]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from decimal import Decimal
 import os
 import random
 import statistics
@@ -34,6 +35,7 @@ from households.demo import make_demo_data  # noqa: E402
 from households.matching import match_caller  # noqa: E402
 from households.queries import analyze  # noqa: E402
 from households.screen_pop import screen_pop_for_number  # noqa: E402
+from households.terms import HouseholdTerms  # noqa: E402
 from models.calls import Call  # noqa: E402
 from models.console import User, WorkOrder  # noqa: E402
 from models.households import Household, Phone  # noqa: E402
@@ -42,6 +44,8 @@ from models.session import (  # noqa: E402
     create_postgres_database, drop_postgres_database, make_engine)
 
 AS_OF = dt.date(2026, 11, 23)
+# The default settings' terms (area 010), fixed so that figures compare across runs.
+TERMS = HouseholdTerms("010", "Asia/Shanghai", Decimal("0.0003"))
 BENCH_DB = "hotline_bench_screen_pop"
 PHONE_INDEX = "ix_phones_normalized_household"
 
@@ -73,7 +77,7 @@ def load(url: str, households: int, rng: random.Random) -> float:
     models.Base.metadata.create_all(engine)
     started = time.perf_counter()
     with Session(engine) as session:
-        make_demo_data(session, households, seed=1, as_of=AS_OF)
+        make_demo_data(session, households, seed=1, as_of=AS_OF, local_area_code=TERMS.local_area_code)
         session.commit()
     demo_s = time.perf_counter() - started
     with Session(engine) as session:
@@ -142,22 +146,22 @@ def measure(url: str, numbers: list[str], label: str) -> dict:
     with Session(engine) as session:
         ids = session.scalars(select(Household.id).limit(len(numbers))).all()
         for warm in numbers[:200]:
-            screen_pop_for_number(session, warm, as_of=AS_OF)
+            screen_pop_for_number(session, warm, as_of=AS_OF, terms=TERMS)
         pairs = list(zip(numbers, ids * (len(numbers) // max(len(ids), 1) + 1)))
         results = interleaved({
             "pk fetch (baseline)": lambda pair: session.execute(
                 select(Household.number).where(Household.id == pair[1])).one(),
-            "match_caller": lambda pair: match_caller(session, pair[0], "010"),
+            "match_caller": lambda pair: match_caller(session, pair[0], TERMS.local_area_code),
             # Each lookup carries a call id, so the IVR-session query runs too.
             "screen_pop_for_number": lambda pair: screen_pop_for_number(
-                session, pair[0], callid=f"bench-{pair[1]}", as_of=AS_OF),
+                session, pair[0], callid=f"bench-{pair[1]}", as_of=AS_OF, terms=TERMS),
         }, pairs)
         session.rollback()
     with engine.begin() as connection:
         connection.execute(text(f"DROP INDEX {PHONE_INDEX}"))
     with Session(engine) as session:
         results.update(interleaved({"match_caller without phone index": lambda n: match_caller(
-            session, n, "010")}, numbers[:50]))
+            session, n, TERMS.local_area_code)}, numbers[:50]))
     engine.dispose()
     print(f"\n{label} (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
     for name, (wall, cpu) in results.items():

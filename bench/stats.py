@@ -54,7 +54,7 @@ def second_month(url: str, zone: str) -> tuple[dt.datetime, dt.datetime]:
 
 def time_page(url: str, settings, start, end, runs: int) -> tuple[float, list[float], int]:
     """Seconds of each run of the whole page (4 groupings x all source tables)."""
-    period = stats.make_period(start, end, "day", zone=stats.office_zone(settings))
+    period = stats.make_period(start, end, "day", zone=settings.office_timezone)
     sessions = session_factory(url)
     timings = []
     for _ in range(runs):
@@ -68,14 +68,14 @@ def time_page(url: str, settings, start, end, runs: int) -> tuple[float, list[fl
 
 def bench_queries(urls: dict, settings, runs: int) -> None:
     for name, url in urls.items():
-        start, end = second_month(url, stats.office_zone(settings))
+        start, end = second_month(url, settings.office_timezone)
         cold, warm, received = time_page(url, settings, start, end, runs)
         one_day_cold, one_day, _ = time_page(url, settings, start, start + dt.timedelta(days=1),
                                              runs)
         target = 1.0 if name == "postgresql" else 2.0
         best, median = min(warm), statistics.median(warm)
-        month = start.astimezone(ZoneInfo(stats.office_zone(settings)))
-        print(f"{name}: month {month:%Y-%m} ({stats.office_zone(settings)}; {received} calls "
+        month = start.astimezone(ZoneInfo(settings.office_timezone))
+        print(f"{name}: month {month:%Y-%m} ({settings.office_timezone}; {received} calls "
               f"in it), page by day + total + per queue + per agent: cold {cold:.3f} s, "
               f"warm best {best:.3f} s, median {median:.3f} s (target < {target} s: "
               f"{'met' if median < target else 'MISSED'})")

@@ -35,7 +35,7 @@ def stats_group(ctx, start, end, by, queue, agent, as_json, excel) -> None:
     if not start or not end:
         raise click.UsageError("--from and --to are required")
     settings = get_settings()
-    zone = stats.office_zone(settings)
+    zone = settings.office_timezone
     period = stats.make_period(stats.parse_day(start, "--from", zone),
                                stats.parse_day(end, "--to", zone), by, queue, agent, zone)
     with session_factory(settings.database_url)() as session:
@@ -57,7 +57,7 @@ def verify_command(queue_log, start, end, queue) -> None:
     """Recompute the queue measures from queue_log and compare with the database."""
     settings = get_settings()
     queue_log = queue_log or settings.queue_log_path
-    zone = stats.office_zone(settings)
+    zone = settings.office_timezone
     start = stats.parse_day(start, "--from", zone) if start else None
     end = stats.parse_day(end, "--to", zone) if end else None
     with session_factory(settings.database_url)() as session:

@@ -38,10 +38,6 @@ def parse_day(text: str, option: str, zone: str = "UTC") -> dt.datetime:
     return value.astimezone(dt.timezone.utc)
 
 
-def office_zone(settings) -> str:
-    return getattr(settings, "office_timezone", "UTC")
-
-
 def make_period(start: dt.datetime, end: dt.datetime, by: str, queue=None, agent=None,
                 zone: str = "UTC"):
     if by not in BUCKETS:

@@ -55,12 +55,14 @@ def import_group() -> None:
               help="Community code the rooms belong to (created if new).")
 def import_households_command(file: Path, community_code: str) -> None:
     """Household list: one row per room (building, unit, room, area, owner, phones…)."""
+    from hotline.settings import get_settings
     from households.importing import import_households_file
 
     with _session() as session:
         try:
-            report = import_households_file(session, file, community_code,
-                                            _progress("households"), _limits())
+            report = import_households_file(
+                session, file, community_code, _progress("households"), _limits(),
+                local_area_code=get_settings().local_area_code)
         except ImportRejected as error:
             _report_rejection(error)
             raise SystemExit(1)
@@ -123,16 +125,20 @@ def export_statement_command(quarter: str, out: Path | None, as_of) -> None:
               help="Last day of the year of ledgers (default: today).")
 def demo_data_command(count: int, seed: int, community_code: str, as_of) -> None:
     """A believable community with a year of fee ledgers (same seed, same data)."""
+    from hotline.settings import get_settings
     from households.demo import make_demo_data
-    from households.fees import office_today
     from households.queries import analyze
+    from households.terms import HouseholdTerms
+
+    terms = HouseholdTerms.from_settings(get_settings())
 
     started = time.perf_counter()
     with _session() as session:
         with click.progressbar(length=count, label="households",
                                file=sys.stderr) as bar:
             result = make_demo_data(session, count, seed=seed, community_code=community_code,
-                                    as_of=as_of.date() if as_of else office_today(),
+                                    as_of=as_of.date() if as_of else terms.today(),
+                                    local_area_code=terms.local_area_code,
                                     progress=bar.update)
         session.commit()
         analyze(session)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from households import demo_people
 from households.errors import HouseholdsError
 from households.fees import (
-    Quarter, management_fee_factor, management_fee_for_period, office_today,
+    Quarter, management_fee_factor, management_fee_for_period,
 )
 from households.numbers import normalize_number
 from households.reference import ensure_fee_kinds
@@ -65,16 +65,18 @@ class _Ids:
         return value
 
 
-def make_demo_data(session: Session, households: int, seed: int = 1,
-                   as_of: dt.date | None = None, community_code: str = "DEMO",
+def make_demo_data(session: Session, households: int, *, as_of: dt.date, local_area_code: str,
+                   seed: int = 1, community_code: str = "DEMO",
                    community_name: str = "翠湖花园", progress=None) -> DemoResult:
-    """Insert a community of `households` households (the caller commits)."""
+    """Insert a community of `households` households (the caller commits).
+
+    `as_of` ends the year of ledgers (the office's today from the caller);
+    `local_area_code` is settings.local_area_code, the landlines' area."""
     if households < 1:
         raise HouseholdsError("--households must be at least 1")
     if session.scalar(select(Community.id).where(Community.code == community_code)):
         raise HouseholdsError(f"community {community_code!r} already exists: "
                               "pass another --community-code or use a fresh database")
-    as_of = as_of or office_today()
     rng = random.Random(seed)
     kinds = ensure_fee_kinds(session)
     ids = _Ids(session, (Community, Building, Unit, Room, Household, Person, Phone,
@@ -86,7 +88,8 @@ def make_demo_data(session: Session, households: int, seed: int = 1,
         "id": ids.take(FeeRate), "fee_kind_id": kinds["management"],
         "community_id": community_id, "amount": MANAGEMENT_RATE, "per_square_metre": True,
         "valid_from": dt.date(2015, 1, 1)}])
-    builder = _Builder(rng, ids, community_id, community_code, as_of, kinds["management"])
+    builder = _Builder(rng, ids, community_id, community_code, as_of, kinds["management"],
+                       local_area_code)
     result = DemoResult(community_id, 0, 0, 0, 0, 0, 0)
     for rows in builder.chunks(households):
         for model, batch in rows.items():
@@ -106,7 +109,7 @@ def make_demo_data(session: Session, households: int, seed: int = 1,
 
 class _Builder:
     def __init__(self, rng: random.Random, ids: _Ids, community_id: int, code: str,
-                 as_of: dt.date, management_kind_id: int):
+                 as_of: dt.date, management_kind_id: int, local_area_code: str):
         self.rng = rng
         self.ids = ids
         self.community_id = community_id
@@ -114,7 +117,8 @@ class _Builder:
         self.as_of = as_of
         self.kind_id = management_kind_id
         self.quarters = _year_of_quarters(as_of)
-        self.phones = demo_people.PhoneBook(rng, _local_area_code())
+        self.local_area_code = local_area_code
+        self.phones = demo_people.PhoneBook(rng, local_area_code)
         self.people = demo_people.NameMaker(rng)
         self.rooms = self._room_stream()
         self.agent_numbers: list[str] = []
@@ -229,7 +233,7 @@ class _Builder:
                              "name": name, "identity_number": identity_number})
         seen = set()
         for raw in raw_phones:
-            number = normalize_number(raw)
+            number = normalize_number(raw, self.local_area_code)
             if number.key is None or number.key in seen:
                 continue
             seen.add(number.key)
@@ -284,9 +288,3 @@ def _year_of_quarters(as_of: dt.date) -> list[Quarter]:
         quarter = quarter.previous()
         quarters.append(quarter)
     return sorted(quarters)
-
-
-def _local_area_code() -> str:
-    from hotline.settings import get_settings
-
-    return get_settings().local_area_code

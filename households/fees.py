@@ -262,23 +262,10 @@ def summarize(household_id: int, charges: list[LedgerCharge], paid: Decimal,
         credit=money(max(Decimal(0), paid - sum((c.amount for c in billed), Decimal(0)))))
 
 
-def office_today() -> dt.date:
-    """Today in the office's time zone (a UTC server is a day behind Beijing at 16:00 UTC)."""
-    from zoneinfo import ZoneInfo
-
-    from hotline.settings import get_settings
-
-    return dt.datetime.now(ZoneInfo(get_settings().office_timezone)).date()
-
-
-def balance_summary(session: Session, household_id: int, as_of: dt.date | None = None,
-                    daily_rate: Decimal | None = None) -> BalanceSummary:
-    """The household's balance today (or on `as_of`), from its charges and payments."""
-    as_of = as_of or office_today()
-    if daily_rate is None:
-        from hotline.settings import get_settings
-
-        daily_rate = Decimal(str(get_settings().late_fee_daily_rate))
+def balance_summary(session: Session, household_id: int, as_of: dt.date,
+                    daily_rate: Decimal) -> BalanceSummary:
+    """The household's balance on `as_of` (the office's today, from the caller), from its
+    charges and payments; `daily_rate` is settings.late_fee_daily_rate."""
     charges, paid, last_paid = [], Decimal(0), None
     for kind, start, end, due_on, amount in queries.run(
             session, queries.LEDGER, household_id=household_id, as_of=as_of):

@@ -87,14 +87,14 @@ def community_code_problem(community_code: str) -> Problem | None:
     return None
 
 
-def parse_rows(table: Table, community_code: str = "MAIN"
+def parse_rows(table: Table, community_code: str, local_area_code: str
                ) -> tuple[list[HouseholdRow], list[Problem]]:
     problems = list(table.problems)
     rows: list[HouseholdRow] = []
     seen_rooms: dict[str, int] = {}
     for number, raw in table.rows:
         before = len(problems)
-        row = _parse_row(number, raw, table.columns, problems)
+        row = _parse_row(number, raw, table.columns, problems, local_area_code)
         if row is not None and len(problems) == before:
             _check_derived_texts(row, community_code, problems)
         if row is None or len(problems) > before:
@@ -125,7 +125,7 @@ def _check_derived_texts(row: HouseholdRow, community_code: str,
 
 
 def _parse_row(number: int, raw: dict, present: list[str],
-               problems: list[Problem]) -> HouseholdRow | None:
+               problems: list[Problem], local_area_code: str) -> HouseholdRow | None:
     cells = RowCells(number, raw, problems)
     fields = {
         "building": cells.get("building", values.code_for(Building.number), required=True),
@@ -144,7 +144,8 @@ def _parse_row(number: int, raw: dict, present: list[str],
         if name_column not in present and role != "owner":
             continue
         name = cells.get(name_column, values.fitting(Person.name), required=role == "owner")
-        phones = cells.get(phones_column, values.parse_phones, required=role == "owner" or
+        phones = cells.get(phones_column, lambda text: values.parse_phones(text, local_area_code),
+                           required=role == "owner" or
                            bool(name))
         identity = (cells.get(id_column, values.fitting(Person.identity_number))
                     if id_column else None)

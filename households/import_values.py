@@ -70,13 +70,14 @@ def fitting(attribute):
     return lambda text: bounded(text, attribute)
 
 
-def parse_phones(text: str) -> list[NormalizedNumber]:
-    """'138 1234 5678; 010-62345678' → normalised numbers, every one matchable."""
+def parse_phones(text: str, local_area_code: str) -> list[NormalizedNumber]:
+    """'138 1234 5678; 010-62345678' → normalised numbers, every one matchable
+    (a local number gets `local_area_code`, settings.local_area_code)."""
     numbers = []
     for part in _PHONE_SEPARATORS.split(text):
         if not part.strip():
             continue
-        number = normalize_number(part)
+        number = normalize_number(part, local_area_code)
         if not number.matchable:
             raise ValueError(f"{part.strip()[:30]!r} is not a phone number ({number.kind.value})")
         bounded(number.raw.strip(), Phone.raw)

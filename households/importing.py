@@ -43,12 +43,14 @@ def _write_all_or_nothing(session: Session, write):
 
 def import_households_file(session: Session, path: Path, community_code: str = "MAIN",
                            progress_factory=None,
-                           limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
+                           limits: ImportLimits = DEFAULT_LIMITS, *,
+                           local_area_code: str) -> ImportReport:
+    """`local_area_code` is settings.local_area_code: a local phone cell gets it."""
     community_problem = import_households.community_code_problem(community_code)
     if community_problem:
         raise ImportRejected(str(path), [community_problem])
     table = _read(Path(path), import_households.COLUMNS, limits)
-    rows, problems = import_households.parse_rows(table, community_code)
+    rows, problems = import_households.parse_rows(table, community_code, local_area_code)
     if problems:
         raise ImportRejected(str(path), problems)
     result = _write_all_or_nothing(session, lambda: _with_progress(

@@ -44,8 +44,10 @@ def parse_room_text(text: str) -> tuple[str, str, str] | None:
     return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
-def search_households(session: Session, text: str, limit: int = SEARCH_LIMIT) -> list[dict]:
-    """Households whose room, person name or phone number matches `text`."""
+def search_households(session: Session, text: str, limit: int = SEARCH_LIMIT,
+                      local_area_code: str | None = None) -> list[dict]:
+    """Households whose room, person name or phone number matches `text`
+    (a local number gets `local_area_code`, settings.local_area_code)."""
     text = (text or "").strip()
     if not text:
         return []
@@ -56,7 +58,7 @@ def search_households(session: Session, text: str, limit: int = SEARCH_LIMIT) ->
     digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) >= 4 and len(digits) == len(text.replace(" ", "").replace("-", "")
                                                  .lstrip("+")):
-        key = normalize_number(text).key
+        key = normalize_number(text, local_area_code).key
         ids += _ids(session, select(Phone.household_id).where(
             Phone.normalized.contains(key if key and len(key) > len(digits) else digits,
                                       autoescape=True)))

@@ -92,14 +92,14 @@ def _recent_first(candidate: Candidate):
 
 
 def record_call(session: Session, raw_number: str | None, household_id: int | None = None,
-                called_at: dt.datetime | None = None) -> None:
+                called_at: dt.datetime | None = None, local_area_code: str | None = None) -> None:
     """Note a call: the number's phones, and the household once it is known.
 
     The caller's session commits; the bridge calls this on CallQueued (number only)
     and the IVR or the console once the household is identified.
     """
     called_at = called_at or utcnow()
-    number = normalize_number(raw_number)
+    number = normalize_number(raw_number, local_area_code)
     if number.matchable:
         session.execute(update(Phone).where(Phone.normalized == number.key)
                         .values(last_called_at=called_at))

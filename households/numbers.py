@@ -43,7 +43,11 @@ class NormalizedNumber:
 
 
 def normalize_number(raw: str | None, local_area_code: str | None = None) -> NormalizedNumber:
-    """Classify and normalise a caller number; never raises."""
+    """Classify and normalise a caller number; never raises.
+
+    `local_area_code` is settings.local_area_code (a local "62345678" gets it);
+    None only from telephony.call_state until it passes the code (issue 12).
+    """
     text = "" if raw is None else str(raw)
     raw_kept = text[:MAX_RAW_LENGTH]
     stripped = text.strip().strip('"').strip()
@@ -71,9 +75,9 @@ def normalize_number(raw: str | None, local_area_code: str | None = None) -> Nor
 
 
 def _default_area_code() -> str:
-    from hotline.settings import get_settings
+    from households.terms import transitional_terms
 
-    return get_settings().local_area_code
+    return transitional_terms().local_area_code
 
 
 def _split_extension(text: str) -> tuple[str, str | None]:

@@ -21,6 +21,10 @@ from models.households import (
     Room, Unit,
 )
 
+# The samples' local numbers ("62345678") are Beijing landlines, as the default
+# setting (HOTLINE_LOCAL_AREA_CODE=010) reads them.
+SAMPLE_AREA_CODE = "010"
+
 
 def _get_or_add(session: Session, model, **key):
     row = session.scalar(select(model).filter_by(**key))
@@ -38,7 +42,8 @@ def add_household(session: Session, room_code: str, owner: str = "王伟",
                   renovation_registered_on: dt.date | None = dt.date(2020, 2, 1),
                   move_in_on: dt.date | None = dt.date(2020, 6, 1),
                   identity_number: str | None = None, community: str = "MAIN",
-                  others: list[tuple[str, str, list[str]]] = ()) -> Household:
+                  others: list[tuple[str, str, list[str]]] = (),
+                  local_area_code: str = SAMPLE_AREA_CODE) -> Household:
     """others: (role, name, phones) for family, tenant and agent."""
     community_row = _get_or_add(session, Community, code=community, name=community)
     building_number, unit_number, room_number = room_code.split("-")
@@ -62,7 +67,7 @@ def add_household(session: Session, room_code: str, owner: str = "王伟",
         session.add(person)
         session.flush()
         for raw in numbers:
-            number = normalize_number(raw)
+            number = normalize_number(raw, local_area_code)
             session.add(Phone(person_id=person.id, household_id=household.id, raw=raw,
                               normalized=number.key, kind=number.kind))
     session.flush()

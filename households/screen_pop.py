@@ -18,6 +18,7 @@ from households.fees import balance_summary
 from households.masking import mask_identity_number
 from households.matching import match_caller
 from households.numbers import format_number
+from households.terms import HouseholdTerms, transitional_terms
 
 MOBILE_PREFIXED = "86"
 
@@ -27,13 +28,15 @@ def _iso(value):
 
 
 def build_screen_pop(session: Session, household_id: int, callid: str | None = None,
-                     as_of: dt.date | None = None) -> dict:
-    return _record(session, household_id, callid, as_of,
+                     as_of: dt.date | None = None, terms: HouseholdTerms | None = None) -> dict:
+    """`terms` from the caller's settings (None only until agent_console.push passes them)."""
+    terms = terms or transitional_terms()
+    return _record(session, household_id, callid, as_of or terms.today(), terms,
                    history.ivr_session_for_call(session, callid))
 
 
-def _record(session: Session, household_id: int, callid: str | None, as_of: dt.date | None,
-            ivr_session: dict | None) -> dict:
+def _record(session: Session, household_id: int, callid: str | None, as_of: dt.date,
+            terms: HouseholdTerms, ivr_session: dict | None) -> dict:
     rows = queries.run(session, queries.HOUSEHOLD_RECORD, household_id=household_id).all()
     if not rows:
         raise HouseholdNotFound(f"no household {household_id}")
@@ -43,7 +46,8 @@ def _record(session: Session, household_id: int, callid: str | None, as_of: dt.d
         "household": _household(rows[0], rooms),
         "rooms": rooms,
         "people": people,
-        "balance": balance_summary(session, household_id, as_of=as_of).as_dict(),
+        "balance": balance_summary(session, household_id, as_of,
+                                   terms.late_fee_daily_rate).as_dict(),
         "open_work_orders": history.open_work_orders(session, household_id),
         "last_calls": history.last_calls(session, _call_number_forms(number_keys)),
         "ivr_session": ivr_session,
@@ -107,10 +111,14 @@ def _call_number_forms(keys: list[str]) -> list[str]:
 
 
 def screen_pop_for_number(session: Session, raw_number: str | None,
-                          callid: str | None = None, as_of: dt.date | None = None) -> dict:
+                          callid: str | None = None, as_of: dt.date | None = None,
+                          terms: HouseholdTerms | None = None) -> dict:
     """One household's record, the candidates when several share the number, or
-    an unknown caller (the console then searches by room or name)."""
-    match = match_caller(session, raw_number)
+    an unknown caller (the console then searches by room or name).
+
+    `terms` from the caller's settings (None only until agent_console.push passes them)."""
+    terms = terms or transitional_terms()
+    match = match_caller(session, raw_number, terms.local_area_code)
     result = {
         "number": {"raw": match.number.raw, "kind": match.number.kind.value,
                    "normalized": match.number.key, "display": format_number(match.number.key),
@@ -127,6 +135,6 @@ def screen_pop_for_number(session: Session, raw_number: str | None,
     result["identified_by"] = ("ivr" if ivr and ivr.get("household_id")
                                else "caller_number" if household_id else None)
     if household_id is not None:
-        result["household"] = _record(session, household_id, callid, as_of, ivr)
+        result["household"] = _record(session, household_id, callid, as_of or terms.today(), terms, ivr)
     result["ivr_session"] = ivr
     return result

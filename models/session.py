@@ -36,12 +36,6 @@ def session_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine_for(url), expire_on_commit=False)
 
 
-def default_session_factory() -> sessionmaker[Session]:
-    from hotline.settings import get_settings
-
-    return session_factory(get_settings().database_url)
-
-
 def create_postgres_database(server_url: str, name: str) -> str:
     """(Re)create database `name` on the server of `server_url`; return its URL.
 

@@ -187,6 +187,8 @@ class CommandExecutor:
                  ami_timeout: float = 5.0, client: redis.Redis | None = None,
                  *, command_key: bytes):
         if default_queue is None:
+            # TRANSITIONAL (issue 12): telephony.bridge._command_executor does not pass
+            # default_queue=settings.queue_name yet; then make it a required argument.
             from hotline.settings import get_settings
             default_queue = get_settings().queue_name
         self.ami = ami_connection

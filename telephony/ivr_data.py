@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utcnow
 from models.ivr import IvrCallbackRequest, IvrSession
+from households.terms import HouseholdTerms
 from telephony import ivr_identity
 from telephony.errors import TelephonyError
 from telephony.ivr_identity import HouseholdIdentity, IdentityPolicy, Lockout
@@ -106,12 +107,12 @@ class DatabaseIvrBackend:
     """The IVR's reads and writes on the hotline database, each within a time limit."""
 
     def __init__(self, session_factory: sessionmaker[Session], timeout_s: float,
-                 local_area_code: str | None = None, workers: int = 8,
+                 terms: HouseholdTerms, workers: int = 8,
                  policy: IdentityPolicy = IdentityPolicy()):
         self._session_factory = session_factory
         self._policy = policy
         self._timeout_s = timeout_s
-        self._local_area_code = local_area_code
+        self._terms = terms
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="ivr-db")
 
@@ -120,7 +121,8 @@ class DatabaseIvrBackend:
         from models.session import session_factory
 
         return cls(session_factory(settings.database_url), settings.ivr_db_timeout_s,
-                   settings.local_area_code, policy=IdentityPolicy.from_settings(settings))
+                   HouseholdTerms.from_settings(settings),
+                   policy=IdentityPolicy.from_settings(settings))
 
     def _run(self, work: Callable[[Session], object]):
         future = self._executor.submit(self._in_session, work)
@@ -154,7 +156,7 @@ class DatabaseIvrBackend:
         from households.matching import match_caller
 
         return self._run(lambda session: match_caller(
-            session, caller_number, self._local_area_code).household_id)
+            session, caller_number, self._terms.local_area_code).household_id)
 
     def household_for_room(self, entry: RoomEntry) -> Optional[int]:
         from households.lookup import find_household_by_room
@@ -181,7 +183,8 @@ class DatabaseIvrBackend:
         from households.fees import balance_summary
 
         def work(session: Session) -> Balance:
-            summary = balance_summary(session, household_id)
+            summary = balance_summary(session, household_id, self._terms.today(),
+                                      self._terms.late_fee_daily_rate)
             return Balance(money_to_fen(summary.total_due), int(summary.months_in_arrears),
                            money_to_fen(summary.late_fee))
         return self._run(work)
@@ -189,7 +192,8 @@ class DatabaseIvrBackend:
     def note_identified(self, caller_number: str, household_id: int) -> None:
         from households.matching import record_call
 
-        self._run(lambda session: record_call(session, caller_number, household_id))
+        self._run(lambda session: record_call(session, caller_number, household_id,
+                                                      local_area_code=self._terms.local_area_code))
 
     def request_callback(self, session_id: int, record: SessionRecord) -> int:
         def work(session: Session) -> int:

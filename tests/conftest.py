@@ -91,6 +91,20 @@ def shared_ami_dir() -> Path:
     return SHARED_AMI_DIR
 
 
+@pytest.fixture
+def make_settings():
+    """make_settings(**overrides) -> a real Settings (tests.support.settings): no stand-ins."""
+    from tests.support.settings import make_settings
+
+    return make_settings
+
+
+@pytest.fixture
+def settings(make_settings):
+    """The test run's Settings as load_settings() reads them, no overrides."""
+    return make_settings()
+
+
 class Lab:
     """The running lab, as tests see it."""
 

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def wallboard():
     now = dt.datetime.now(dt.timezone.utc)
     return render_template("supervisor/wallboard.html", board=read_wallboard(redis_client()),
-                           qa_counts=scored_this_month(db(), now, stats.office_zone(settings())))
+                           qa_counts=scored_this_month(db(), now, settings().office_timezone))
 
 
 def _command_client():
@@ -61,7 +61,7 @@ def spy():
 
 def _period_from_request() -> Period:
     """The query's period; by default this month up to today, in the office's days."""
-    zone = stats.office_zone(settings())
+    zone = settings().office_timezone
     today = dt.datetime.now(ZoneInfo(zone)).date()
     start = request.args.get("from") or today.replace(day=1).isoformat()
     end = request.args.get("to") or (today + dt.timedelta(days=1)).isoformat()

@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 
 import models
 from bench.support import private_console, start_redis, stop_processes
-from households.demo import make_demo_data
+from tests.support.demo import demo_data
 from hotline.settings import load_settings
 from models.console import User
 from models.households import Household, Room
@@ -47,7 +47,7 @@ def console(tmp_path):
         for username, role in (("lock-supervisor", "supervisor"), ("lock-agent", "agent")):
             session.add(User(username=username, role=role, display_name=username,
                              language="zh", password_hash=generate_password_hash(PASSWORD)))
-        make_demo_data(session, households=5, seed=3)
+        demo_data(session, households=5, seed=3)
         session.flush()
         household_id, room = session.execute(
             select(Room.household_id, Room.code).where(Room.household_id.is_not(None))

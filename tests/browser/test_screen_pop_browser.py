@@ -71,12 +71,12 @@ def _pings(client) -> bool:
 @pytest.fixture
 def stack_database(tmp_path):
     """Schema, a few demo households, and the agent bound to the lab phone."""
-    from households.demo import make_demo_data
+    from tests.support.demo import demo_data
 
     url = f"sqlite:///{tmp_path / 'stack.sqlite3'}"
     models.Base.metadata.create_all(make_engine(url))
     with session_factory(url)() as session:
-        make_demo_data(session, 12)
+        demo_data(session, 12)
         session.add(User(username="browser-agent", role="agent", phone_interface=INTERFACE,
                          display_name="Browser Agent", language="en",
                          password_hash=generate_password_hash(PASSWORD)))

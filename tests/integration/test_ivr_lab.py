@@ -24,7 +24,6 @@ import time
 import pytest
 from sqlalchemy import select
 
-from households.demo import make_demo_data
 from households.fees import balance_summary
 from households.matching import match_caller
 from models.households import Person, PersonRole, Phone, Room
@@ -36,6 +35,14 @@ from telephony.ivr import P, FeeBalanceScript, balance_words
 from telephony.ivr_identity import IdentityPolicy
 from telephony.ivr_data import Balance, DatabaseIvrBackend, money_to_fen
 from tests import labtools
+from tests.support.demo import demo_data, household_terms
+
+TERMS = household_terms()
+
+
+def _balance(session, household_id: int):
+    return balance_summary(session, household_id, TERMS.today(), TERMS.late_fee_daily_rate)
+
 
 pytestmark = pytest.mark.lab
 
@@ -96,7 +103,7 @@ def demo_db(tmp_path):
     models.Base.metadata.create_all(make_engine(url))
     factory = session_factory(url)
     with factory() as session:
-        make_demo_data(session, households=60, seed=4)
+        demo_data(session, households=60, seed=4)
         session.commit()
     return factory
 
@@ -105,11 +112,11 @@ def owed_household(factory):
     with factory() as session:
         rooms = session.execute(select(Room.household_id, Room.code)
                                 .where(Room.household_id.is_not(None))).all()
-        household_id, code = max(rooms, key=lambda r: balance_summary(session, r[0]).total_due)
+        household_id, code = max(rooms, key=lambda r: _balance(session, r[0]).total_due)
         phone = session.scalars(
             select(Phone.normalized).join(Person, Person.id == Phone.person_id)
             .where(Phone.household_id == household_id, Person.role == PersonRole.OWNER)).first()
-        summary = balance_summary(session, household_id)
+        summary = _balance(session, household_id)
         assert match_caller(session, UNKNOWN_CALLER).unknown
     balance = Balance(money_to_fen(summary.total_due), summary.months_in_arrears,
                       money_to_fen(summary.late_fee))
@@ -123,7 +130,7 @@ def fastagi(lab_ivr_ready, demo_db):
                                    ivr_max_session_s=120)
     watch = StepWatch()
     policy = IdentityPolicy.from_settings(settings)
-    backend = DatabaseIvrBackend(demo_db, timeout_s=5, policy=policy)
+    backend = DatabaseIvrBackend(demo_db, timeout_s=5, terms=TERMS, policy=policy)
     try:
         server = start_fastagi_server(
             settings, {"fee_balance": FeeBalanceScript(backend, 8000, watch, policy)})
@@ -252,7 +259,7 @@ def known_caller(factory) -> tuple[str, int, str]:
         for number in owners:
             household_id = match_caller(session, number).household_id
             if (number.isdigit() and household_id is not None
-                    and balance_summary(session, household_id).total_due > 0
+                    and _balance(session, household_id).total_due > 0
                     and phone_suffixes(session, household_id) == {number[-4:]}):
                 return number, household_id, number[-4:]
     raise AssertionError("the demo community has no known caller who owes money")

@@ -14,11 +14,14 @@ import re
 import time
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from agent_console.labels import CATALOGUE
+
+OFFICE_ZONE = ZoneInfo("Asia/Shanghai")  # the default office_timezone
 
 CALLID = "1700000000.1"
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "agent_console" / "translations"
@@ -50,7 +53,7 @@ def seed_console(sessions, users_by_role: dict, redis_client) -> Seeded:
     follow-up), a handover note, a finished call, and a live board with a talking agent."""
     from agent_console import work_order_service as service
     from call_queue.live import BOARD_KEY
-    from households.demo import make_demo_data
+    from tests.support.demo import demo_data
     from models.base import utcnow
     from models.calls import Call
     from models.console import HandoverNote, User
@@ -58,7 +61,7 @@ def seed_console(sessions, users_by_role: dict, redis_client) -> Seeded:
 
     now = utcnow()
     with sessions() as session:
-        make_demo_data(session, 3)
+        demo_data(session, 3)
         session.commit()
         household_id, room = session.execute(
             select(Room.household_id, Room.code).where(Room.household_id.is_not(None))
@@ -67,13 +70,13 @@ def seed_console(sessions, users_by_role: dict, redis_client) -> Seeded:
         order, _ = service.create_order(session, agent, service.OrderInput(
             kind="repair", category="leak", description="卫生间顶棚漏水",
             contact_phone="13800138000", household_id=household_id,
-            call_at=now - dt.timedelta(hours=3)), "tok-repair", now - dt.timedelta(hours=3))
+            call_at=now - dt.timedelta(hours=3)), "tok-repair", now - dt.timedelta(hours=3), office_zone=OFFICE_ZONE)
         for step in ("dispatched", "in_progress", "done"):
             service.change_status(session, order, step, agent, now, department="engineering")
         complaint, _ = service.create_order(session, agent, service.OrderInput(
             kind="complaint", category="noise", description="楼上夜间噪音",
             complaint_tier="major", household_id=household_id,
-            call_at=now - dt.timedelta(hours=5)), "tok-complaint", now - dt.timedelta(hours=5))
+            call_at=now - dt.timedelta(hours=5)), "tok-complaint", now - dt.timedelta(hours=5), office_zone=OFFICE_ZONE)
         note = HandoverNote(author_id=agent.id, shift="night", notes="3号电梯困人两次",
                             open_items="早上8点联系工程部")
         session.add(note)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -11,6 +12,8 @@ from models.base import utcnow
 from models.console import FollowUp, User, WorkOrder
 from tests.unit.conftest import csrf_token_from
 
+OFFICE_ZONE = ZoneInfo("Asia/Shanghai")  # the default office_timezone
+
 
 def done_repair(console_sessions, username="alice", phone="13800138000") -> int:
     now = utcnow()
@@ -18,7 +21,7 @@ def done_repair(console_sessions, username="alice", phone="13800138000") -> int:
         user = session.scalar(select(User).where(User.username == username))
         order, _ = service.create_order(session, user, service.OrderInput(
             kind="repair", category="leak", description="bathroom ceiling leaks",
-            contact_phone=phone, call_at=now - dt.timedelta(hours=2)), "tok-" + phone, now)
+            contact_phone=phone, call_at=now - dt.timedelta(hours=2)), "tok-" + phone, now, office_zone=OFFICE_ZONE)
         for step in ("dispatched", "in_progress", "done"):
             service.change_status(session, order, step, user, now, department="engineering")
         return order.follow_up.id
@@ -71,7 +74,7 @@ def test_overdue_orders_stand_out(agent_client, console_sessions):
         user = session.scalar(select(User).where(User.username == "alice"))
         long_ago = utcnow() - dt.timedelta(minutes=10)
         service.create_order(session, user, service.OrderInput(
-            kind="repair", description="lift stuck", call_at=long_ago), "late", long_ago)
+            kind="repair", description="lift stuck", call_at=long_ago), "late", long_ago, office_zone=OFFICE_ZONE)
     page = agent_client.get("/work-orders").get_data(as_text=True)
     assert re.search(r'<tr class="overdue" data-order="\d+">', page)
     assert "dispatch" in page

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from households.demo import make_demo_data
+from tests.support.demo import demo_data
 from models.households import Household, Room
 from telephony.ivr_identity import IdentityPolicy, record_failure
 from tests.unit.conftest import csrf_token_from
@@ -12,7 +12,7 @@ from tests.unit.conftest import csrf_token_from
 def lock_out(console_sessions) -> tuple[str, str]:
     """Three failed checks on one household of a small demo community."""
     with console_sessions() as session:
-        make_demo_data(session, households=5, seed=3)
+        demo_data(session, households=5, seed=3)
         session.flush()
         household_id, room = session.execute(
             select(Room.household_id, Room.code).where(Room.household_id.is_not(None))

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import re
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -25,6 +26,8 @@ from models.session import session_factory as make_session_factory
 from models.supervision import AuditLog
 from tests.unit.conftest import PASSWORD, csrf_token_from, log_in
 
+OFFICE_ZONE = ZoneInfo("Asia/Shanghai")  # the default office_timezone
+
 CALLID = "1763900000.777"
 TOKEN_RE = re.compile(r'id="token" name="token" type="hidden" value="([^"]+)"')
 
@@ -37,10 +40,10 @@ def put_part(console_redis, key_interface="PJSIP/8001", part="call", **fields):
 
 @pytest.fixture
 def households(console_sessions):
-    from households.demo import make_demo_data
+    from tests.support.demo import demo_data
 
     with console_sessions() as session:
-        make_demo_data(session, 2)
+        demo_data(session, 2)
         session.commit()
 
 
@@ -159,7 +162,7 @@ def alices_order(console_sessions) -> int:
     with console_sessions() as session:
         alice = session.scalar(select(User).where(User.username == "alice"))
         order, _ = service.create_order(session, alice, service.OrderInput(
-            kind="repair", category="leak", description="ceiling drips"), "tok-a", utcnow())
+            kind="repair", category="leak", description="ceiling drips"), "tok-a", utcnow(), office_zone=OFFICE_ZONE)
         return order.id
 
 

@@ -129,10 +129,10 @@ def test_agent_cannot_use_another_agents_call(agent_client, supervisor_client, c
 
 def test_household_record_only_during_own_call_and_audited(agent_client, console_redis,
                                                            console_sessions):
-    from households.demo import make_demo_data
+    from tests.support.demo import demo_data
 
     with console_sessions() as session:
-        make_demo_data(session, 2)
+        demo_data(session, 2)
         session.commit()
     assert agent_client.get(f"/api/households/1/pop?callid={CALLID}").status_code == 404
     put_call(console_redis)
@@ -147,10 +147,10 @@ def test_household_record_only_during_own_call_and_audited(agent_client, console
 
 def test_order_form_prefills_the_chosen_household(agent_client, console_redis,
                                                   console_sessions):
-    from households.demo import make_demo_data
+    from tests.support.demo import demo_data
 
     with console_sessions() as session:
-        make_demo_data(session, 2)
+        demo_data(session, 2)
         session.commit()
     put_call(console_redis)
     token = csrf_token_from(agent_client, "/console")
@@ -265,11 +265,11 @@ def test_supervisors_see_the_supervisor_pages_in_the_menu(agent_client, supervis
 
 def test_search_during_own_call_finds_the_household_by_room(agent_client, console_redis,
                                                             console_sessions):
-    from households.demo import make_demo_data
+    from tests.support.demo import demo_data
     from models.households import Room
 
     with console_sessions() as session:
-        make_demo_data(session, 3)
+        demo_data(session, 3)
         session.commit()
         room = session.scalars(select(Room).where(Room.household_id.is_not(None))).first()
     put_call(console_redis)

@@ -17,10 +17,12 @@ from households.fees import balance_summary
 from households.matching import match_caller
 from households.numbers import normalize_number
 from models.fees import Charge, Payment
-from models.households import Household, Person, Phone, Room
+from models.households import Household, Person, Phone, PhoneKind, Room
 from models.session import make_engine
 
 AS_OF = dt.date(2026, 11, 23)
+RATE = Decimal("0.0003")
+AREA = "010"
 
 
 def snapshot(session) -> list:
@@ -36,7 +38,7 @@ def snapshot(session) -> list:
 
 def test_demo_data_is_believable(session_factory):
     with session_factory() as session:
-        result = make_demo_data(session, 600, seed=5, as_of=AS_OF)
+        result = make_demo_data(session, 600, seed=5, as_of=AS_OF, local_area_code="021")
         session.commit()
         assert result.households == 600
         assert session.scalar(select(func.count()).select_from(Household)) == 600
@@ -47,15 +49,19 @@ def test_demo_data_is_believable(session_factory):
         assert kinds == {"mobile", "landline"}
         # Every stored number is its own normal form, and some are shared between households.
         for raw, key in session.execute(select(Phone.raw, Phone.normalized).limit(200)):
-            assert normalize_number(raw).key == key
+            assert normalize_number(raw, "021").key == key
+        # Most landlines are local: in the area passed in (Shanghai here, not the default 010).
+        landlines = session.scalars(select(Phone.normalized).where(
+            Phone.kind == PhoneKind.LANDLINE)).all()
+        assert sum(key.startswith("021") for key in landlines) > 0.7 * len(landlines) > 0
         shared = session.execute(select(Phone.normalized).group_by(Phone.normalized)
                                  .having(func.count(Phone.household_id.distinct()) > 1)).all()
         assert shared
-        assert len(match_caller(session, shared[0][0]).candidates) > 1
+        assert len(match_caller(session, shared[0][0], "021").candidates) > 1
         codes = session.scalars(select(Room.code).limit(5)).all()
         assert all(code.count("-") == 2 for code in codes)
         # A year of ledgers leaves some households in arrears, most not.
-        owing = [balance_summary(session, household_id, as_of=AS_OF).months_in_arrears
+        owing = [balance_summary(session, household_id, AS_OF, RATE).months_in_arrears
                  for household_id in session.scalars(select(Household.id))]
         assert 0 < sum(1 for months in owing if months) < len(owing) // 2
 
@@ -64,12 +70,12 @@ def test_same_seed_same_data_other_seed_other_data(session_factory, tmp_path):
     other = make_engine(f"sqlite:///{tmp_path / 'second.sqlite3'}")
     models.Base.metadata.create_all(other)
     with session_factory() as first, sessionmaker(other)() as second:
-        make_demo_data(first, 150, seed=9, as_of=AS_OF)
-        make_demo_data(second, 150, seed=9, as_of=AS_OF)
+        make_demo_data(first, 150, seed=9, as_of=AS_OF, local_area_code=AREA)
+        make_demo_data(second, 150, seed=9, as_of=AS_OF, local_area_code=AREA)
         first.commit()
         second.commit()
         assert snapshot(first) == snapshot(second)
-        make_demo_data(second, 150, seed=10, as_of=AS_OF, community_code="OTHER")
+        make_demo_data(second, 150, seed=10, as_of=AS_OF, community_code="OTHER", local_area_code=AREA)
         second.commit()
         names = second.scalars(select(Person.name).order_by(Person.id)).all()
         assert names[:150] != names[-150:]
@@ -77,14 +83,14 @@ def test_same_seed_same_data_other_seed_other_data(session_factory, tmp_path):
 
 def test_demo_data_refuses_to_load_a_community_twice(session_factory):
     with session_factory() as session:
-        make_demo_data(session, 5, seed=1, as_of=AS_OF)
+        make_demo_data(session, 5, seed=1, as_of=AS_OF, local_area_code=AREA)
         with pytest.raises(HouseholdsError, match="already exists"):
-            make_demo_data(session, 5, seed=1, as_of=AS_OF)
+            make_demo_data(session, 5, seed=1, as_of=AS_OF, local_area_code=AREA)
 
 
 def test_demo_charges_follow_the_fee_rules(session_factory):
     with session_factory() as session:
-        make_demo_data(session, 300, seed=2, as_of=AS_OF)
+        make_demo_data(session, 300, seed=2, as_of=AS_OF, local_area_code=AREA)
         session.commit()
         rows = session.execute(
             select(Charge.amount, Charge.floor_area, Charge.rate, Household.occupancy,

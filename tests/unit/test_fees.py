@@ -170,32 +170,25 @@ def test_balance_summary_from_the_database(session_factory):
     assert summary.as_dict()["dunning_stage"] == "first_notice"
 
 
-def test_balance_summary_uses_the_late_fee_setting(session_factory, monkeypatch):
-    from hotline.settings import get_settings
+def test_balance_summary_uses_the_late_fee_setting(session_factory, make_settings):
+    from households.terms import HouseholdTerms
 
-    monkeypatch.setenv("HOTLINE_LATE_FEE_DAILY_RATE", "0.001")
-    get_settings.cache_clear()
-    try:
-        with session_factory() as session:
-            household = add_household(session, "1-1-101")
-            add_charge(session, household.id, "2026Q4", D("1000"))
-            session.commit()
-            summary = balance_summary(session, household.id, as_of=dt.date(2026, 10, 20))
-    finally:
-        get_settings.cache_clear()
+    terms = HouseholdTerms.from_settings(make_settings(late_fee_daily_rate=0.001))
+    with session_factory() as session:
+        household = add_household(session, "1-1-101")
+        add_charge(session, household.id, "2026Q4", D("1000"))
+        session.commit()
+        summary = balance_summary(session, household.id, as_of=dt.date(2026, 10, 20),
+                                  daily_rate=terms.late_fee_daily_rate)
     assert summary.late_fee == D("10.00")
 
 
-def test_today_is_the_office_calendar_day(monkeypatch):
-    from households.fees import office_today
-    from hotline.settings import get_settings
+def test_today_is_the_office_calendar_day(make_settings):
+    from households.terms import HouseholdTerms
 
     moments = {}
     for zone in ("Asia/Shanghai", "Pacific/Kiritimati", "Pacific/Pago_Pago"):
-        monkeypatch.setenv("HOTLINE_OFFICE_TIMEZONE", zone)
-        get_settings.cache_clear()
-        moments[zone] = office_today()
-    get_settings.cache_clear()
+        moments[zone] = HouseholdTerms.from_settings(make_settings(office_timezone=zone)).today()
     # UTC+14 and UTC-11 are always on different calendar days.
     assert moments["Pacific/Kiritimati"] != moments["Pacific/Pago_Pago"]
     # Shanghai (UTC+8) is six hours behind Kiritimati: the same day or the day before.

@@ -18,6 +18,7 @@ from households.errors import ImportRejected
 from households.import_values import column_length
 from households.importing import import_households_file
 from households.matching import match_caller, record_call
+from households.samples import SAMPLE_AREA_CODE
 from households.sheet_files import MAX_CELL_CHARS
 from models.households import (
     Building, Community, Household, Occupancy, Person, Phone, Room, Unit,
@@ -53,7 +54,7 @@ def rejected(session, path: Path) -> list[str]:
     """Import a file that must fail; return its problems and check nothing changed."""
     before = counts(session)
     with pytest.raises(ImportRejected) as caught:
-        import_households_file(session, path)
+        import_households_file(session, path, local_area_code=SAMPLE_AREA_CODE)
     assert counts(session) == before
     assert caught.value.problems
     return [str(problem) for problem in caught.value.problems]
@@ -63,7 +64,7 @@ def rejected(session, path: Path) -> list[str]:
                                   "households_gbk.csv"])
 def test_sample_file_imports(session_factory, name):
     with session_factory() as session:
-        report = import_households_file(session, FIXTURES / name)
+        report = import_households_file(session, FIXTURES / name, local_area_code=SAMPLE_AREA_CODE)
         assert report.rows == 5
         assert counts(session) == {"Household": 5, "Room": 5, "Person": 7, "Phone": 9}
         wang = session.scalar(select(Household).where(Household.number == "MAIN-3-2-1502"))
@@ -81,11 +82,11 @@ def test_sample_file_imports(session_factory, name):
 
 def test_reimport_updates_and_never_duplicates(session_factory, tmp_path):
     with session_factory() as session:
-        import_households_file(session, FIXTURES / "households_sample.csv")
+        import_households_file(session, FIXTURES / "households_sample.csv", local_area_code=SAMPLE_AREA_CODE)
         record_call(session, "13900139000", None)
         session.commit()
         first = counts(session)
-        report = import_households_file(session, FIXTURES / "households_sample.xlsx")
+        report = import_households_file(session, FIXTURES / "households_sample.xlsx", local_area_code=SAMPLE_AREA_CODE)
         assert counts(session) == first
         assert report.result.households_created == 0
         assert report.result.households_updated == 5
@@ -93,7 +94,7 @@ def test_reimport_updates_and_never_duplicates(session_factory, tmp_path):
             .replace("13700137000", "13711112222").replace("89.20,刘洋", "90.00,刘洋")
         path = tmp_path / "changed.csv"
         path.write_text(changed, encoding="utf-8")
-        import_households_file(session, path)
+        import_households_file(session, path, local_area_code=SAMPLE_AREA_CODE)
         assert counts(session) == first
         assert match_caller(session, "13700137000", "010").unknown
         assert not match_caller(session, "13711112222", "010").unknown
@@ -106,12 +107,12 @@ def test_reimport_updates_and_never_duplicates(session_factory, tmp_path):
 
 def test_removing_a_tenant_column_value_removes_the_tenant(session_factory, tmp_path):
     with session_factory() as session:
-        import_households_file(session, FIXTURES / "households_sample.csv")
+        import_households_file(session, FIXTURES / "households_sample.csv", local_area_code=SAMPLE_AREA_CODE)
         text = (FIXTURES / "households_sample.csv").read_text(encoding="utf-8") \
             .replace("赵磊,15011112222", ",")
         path = tmp_path / "no_tenant.csv"
         path.write_text(text, encoding="utf-8")
-        import_households_file(session, path)
+        import_households_file(session, path, local_area_code=SAMPLE_AREA_CODE)
         assert session.scalar(select(func.count()).select_from(Person)
                               .where(Person.name == "赵磊")) == 0
 
@@ -230,7 +231,7 @@ def test_a_failure_while_writing_leaves_nothing(session_factory, tmp_path, monke
     monkeypatch.setattr(import_households._Writer, "write", write_then_fail)
     with session_factory() as session:
         with pytest.raises(RuntimeError):
-            import_households_file(session, tmp_path / "ok.csv")
+            import_households_file(session, tmp_path / "ok.csv", local_area_code=SAMPLE_AREA_CODE)
         assert counts(session) == {"Household": 0, "Room": 0, "Person": 0, "Phone": 0}
 
 
@@ -275,7 +276,7 @@ def test_headers_with_units_spaces_and_english_names(session_factory, tmp_path):
     header = ["Building", "unit", "房号", "建筑面积(㎡)", "业主姓名*", " owner_phones ", "收房日期"]
     path = write_csv(tmp_path / "headers.csv", [header, GOOD_ROW])
     with session_factory() as session:
-        assert import_households_file(session, path).rows == 1
+        assert import_households_file(session, path, local_area_code=SAMPLE_AREA_CODE).rows == 1
 
 
 def test_phones_without_a_name(session_factory, tmp_path):
@@ -315,7 +316,7 @@ def test_texts_at_their_column_length_import_and_one_more_is_refused(session_fac
         "1504", "王" * (name_max + 1), "1" * (id_max + 1), "H" * (number_max + 1))])
     with session_factory() as session:
         problems = rejected(session, over)
-        assert import_households_file(session, fits).rows == 1
+        assert import_households_file(session, fits, local_area_code=SAMPLE_AREA_CODE).rows == 1
         person = session.scalar(select(Person))
         assert (len(person.name), len(person.identity_number)) == (name_max, id_max)
     assert problems == [
@@ -340,7 +341,7 @@ def test_a_default_household_number_too_long_for_its_column(session_factory, tmp
     with_number = write_csv(tmp_path / "number.csv", [LONG_HEADER, row[:-1] + ["H-1"]])
     with session_factory() as session:
         problems = rejected(session, without_number)
-        assert import_households_file(session, with_number).rows == 1
+        assert import_households_file(session, with_number, local_area_code=SAMPLE_AREA_CODE).rows == 1
         assert session.scalar(select(Room.code)) == code
     assert problems == [f"row 2, column household_number: 'MAIN-{code}': {len(code) + 5} "
                         f"characters, more than the {column_length(Household.number)} that "
@@ -351,7 +352,7 @@ def test_a_community_code_too_long_for_its_column(session_factory):
     code = "C" * (column_length(Community.code) + 1)
     with session_factory() as session:
         with pytest.raises(ImportRejected) as caught:
-            import_households_file(session, FIXTURES / "households_sample.csv", code)
+            import_households_file(session, FIXTURES / "households_sample.csv", code, local_area_code=SAMPLE_AREA_CODE)
         assert counts(session) == {"Household": 0, "Room": 0, "Person": 0, "Phone": 0}
     assert [str(p) for p in caught.value.problems] == [
         f"file: community code {code[:40]!r}: {len(code)} characters, more than the "

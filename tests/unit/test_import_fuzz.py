@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 import models
 from households.errors import ImportRejected
 from households.importing import import_households_file, import_ledger_file
+from households.samples import SAMPLE_AREA_CODE
 from models.households import Household
 from models.session import make_engine
 
@@ -43,7 +44,7 @@ def test_any_cells_import_or_are_rejected(household_rows, ledger_rows):
         with sessionmaker(engine)() as session:
             try:
                 import_households_file(session, write(folder, "h.csv", HOUSEHOLD_HEADER,
-                                                      household_rows))
+                                                      household_rows), local_area_code=SAMPLE_AREA_CODE)
             except ImportRejected as error:
                 assert error.problems
                 assert session.scalar(select(func.count()).select_from(Household)) == 0

@@ -13,6 +13,7 @@ from households.fees import balance_summary
 from households.import_ledger import parse_period
 from households.import_values import column_length
 from households.importing import import_households_file, import_ledger_file
+from households.samples import SAMPLE_AREA_CODE
 from models.fees import Charge, Payment
 from models.households import Household
 
@@ -28,7 +29,7 @@ def ledger_counts(session) -> tuple[int, int]:
 @pytest.fixture
 def households(session_factory):
     with session_factory() as session:
-        import_households_file(session, FIXTURES / "households_sample.csv")
+        import_households_file(session, FIXTURES / "households_sample.csv", local_area_code=SAMPLE_AREA_CODE)
     return session_factory
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 import models
 from households.errors import ImportRejected
 from households.importing import import_households_file
+from households.samples import SAMPLE_AREA_CODE
 from households.sheet_files import DEFAULT_LIMITS, ImportLimits
 from models.households import Household
 from models.session import make_engine
@@ -31,7 +32,7 @@ TIMEOUT_S = 60
 
 def refusal(session, path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> list[str]:
     with pytest.raises(ImportRejected) as caught:
-        import_households_file(session, path, limits=limits)
+        import_households_file(session, path, limits=limits, local_area_code=SAMPLE_AREA_CODE)
     assert session.scalar(select(func.count()).select_from(Household)) == 0
     return [str(problem) for problem in caught.value.problems]
 
@@ -146,7 +147,7 @@ def test_row_cap_counts_the_header(sqlite_session_factory, tmp_path, suffix):
         problems = refusal(session, path, ImportLimits(max_rows=len(rows) - 1))
         assert len(problems) == 1 and f"more than {len(rows) - 1} rows" in problems[0]
         assert import_households_file(session, path,
-                                      limits=ImportLimits(max_rows=len(rows))).rows == 5
+                                      limits=ImportLimits(max_rows=len(rows)), local_area_code=SAMPLE_AREA_CODE).rows == 5
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
@@ -173,7 +174,7 @@ def test_trailing_empty_csv_cells_do_not_count_as_columns(sqlite_session_factory
     path.write_text("".join(line + "," * 80 + "\n" for line in text.splitlines()),
                     encoding="utf-8")
     with sqlite_session_factory() as session:
-        assert import_households_file(session, path).rows == 5
+        assert import_households_file(session, path, local_area_code=SAMPLE_AREA_CODE).rows == 5
 
 
 def test_csv_over_the_file_cap(sqlite_session_factory, tmp_path):
@@ -211,7 +212,7 @@ def test_utf16_csv_still_reads(sqlite_session_factory, tmp_path):
     path.write_bytes((FIXTURES / "households_sample.csv").read_text(encoding="utf-8")
                      .encode("utf-16"))
     with sqlite_session_factory() as session:
-        report = import_households_file(session, path)
+        report = import_households_file(session, path, local_area_code=SAMPLE_AREA_CODE)
     assert report.rows == 5 and report.note == "read as UTF-16"
 
 

@@ -7,7 +7,6 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from households.demo import make_demo_data
 from households.fees import balance_summary
 from households.history import ivr_session_for_call
 from households.matching import match_caller
@@ -18,19 +17,27 @@ from telephony.ivr_data import (
     DatabaseIvrBackend, IvrDataError, RoomEntry, SessionRecord, containment_rate, money_to_fen,
 )
 from tests.unit.ivr_fakes import FakeAgi
+from tests.support.demo import demo_data, household_terms
+
+TERMS = household_terms()
+
+
+def _balance(session, household_id: int):
+    return balance_summary(session, household_id, TERMS.today(), TERMS.late_fee_daily_rate)
+
 
 
 @pytest.fixture
 def demo(session_factory):
     with session_factory() as session:
-        make_demo_data(session, households=60, seed=4)
+        demo_data(session, households=60, seed=4)
         session.commit()
     return session_factory
 
 
 @pytest.fixture
 def backend(demo):
-    backend = DatabaseIvrBackend(demo, timeout_s=10)
+    backend = DatabaseIvrBackend(demo, timeout_s=10, terms=TERMS)
     yield backend
     backend.shutdown()
 
@@ -39,7 +46,7 @@ def owed_household(session) -> tuple[int, RoomEntry, str]:
     """The household owing most, its room as keyed, and its owner's phone."""
     rooms = session.execute(select(Room.household_id, Room.code)
                             .where(Room.household_id.is_not(None))).all()
-    household_id, code = max(rooms, key=lambda r: balance_summary(session, r[0]).total_due)
+    household_id, code = max(rooms, key=lambda r: _balance(session, r[0]).total_due)
     phone = session.scalars(select(Phone.normalized).join(Person, Person.id == Phone.person_id)
                             .where(Phone.household_id == household_id,
                                    Person.role == PersonRole.OWNER)).first()
@@ -70,7 +77,7 @@ def test_caller_lookup_only_for_exactly_one_household(demo, backend):
 def test_balance_is_the_fee_rules_balance_in_fen(demo, backend):
     with demo() as session:
         household_id, _, _ = owed_household(session)
-        summary = balance_summary(session, household_id)
+        summary = _balance(session, household_id)
     balance = backend.balance(household_id)
     assert balance.total_due_fen == money_to_fen(summary.total_due) > 0
     assert balance.late_fee_fen == money_to_fen(summary.late_fee)
@@ -88,7 +95,7 @@ def test_keypad_call_is_stored_and_shown_to_the_screen_pop(demo, backend):
         row = session.scalars(select(IvrSession).where(IvrSession.callid == "1700000001.5")).one()
         callback = session.scalars(select(IvrCallbackRequest)).one()
         pop = ivr_session_for_call(session, "1700000001.5")
-        expected_fen = money_to_fen(balance_summary(session, household_id).total_due)
+        expected_fen = money_to_fen(_balance(session, household_id).total_due)
     assert (row.outcome, row.household_id, row.identified_by) == ("callback", household_id,
                                                                   "keypad")
     assert row.spoken_total_due_fen == expected_fen and row.ended_at is not None
@@ -116,7 +123,7 @@ def test_a_slow_database_is_an_error_within_the_time_limit(demo):
     def stuck_session():
         release.wait(10)
         yield None
-    backend = DatabaseIvrBackend(stuck_session, timeout_s=0.2)
+    backend = DatabaseIvrBackend(stuck_session, timeout_s=0.2, terms=TERMS)
     try:
         with pytest.raises(IvrDataError, match="did not answer within 0.2"):
             backend.open_session(SessionRecord(callid="slow"))
@@ -128,7 +135,8 @@ def test_a_slow_database_is_an_error_within_the_time_limit(demo):
 def test_a_broken_database_is_an_ivr_data_error(tmp_path):
     from models.session import session_factory
 
-    backend = DatabaseIvrBackend(session_factory(f"sqlite:///{tmp_path / 'empty.sqlite3'}"), 5)
+    backend = DatabaseIvrBackend(session_factory(f"sqlite:///{tmp_path / 'empty.sqlite3'}"), 5,
+                                 terms=TERMS)
     try:
         with pytest.raises(IvrDataError, match="OperationalError"):
             backend.open_session(SessionRecord(callid="nowhere"))
@@ -170,8 +178,8 @@ def test_failures_lock_a_household_across_backends_and_expire(demo):
     from telephony.ivr_identity import IdentityPolicy
 
     policy = IdentityPolicy(max_failures=3, lockout_s=900)
-    first = DatabaseIvrBackend(demo, timeout_s=10, policy=policy)
-    second = DatabaseIvrBackend(demo, timeout_s=10, policy=policy)  # a restarted bridge
+    first = DatabaseIvrBackend(demo, timeout_s=10, terms=TERMS, policy=policy)
+    second = DatabaseIvrBackend(demo, timeout_s=10, terms=TERMS, policy=policy)  # a restarted bridge
     try:
         with demo() as session:
             household_id, _, _ = owed_household(session)
@@ -224,7 +232,7 @@ def test_failures_at_the_same_moment_are_all_counted(demo):
 
     from telephony.ivr_identity import IdentityPolicy
 
-    backend = DatabaseIvrBackend(demo, timeout_s=20, policy=IdentityPolicy(max_failures=6))
+    backend = DatabaseIvrBackend(demo, timeout_s=20, terms=TERMS, policy=IdentityPolicy(max_failures=6))
     try:
         with demo() as session:
             household_id, _, _ = owed_household(session)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +10,8 @@ from sqlalchemy import select
 from agent_console import work_order_service as service
 from agent_console.errors import IllegalTransition, InvalidOrder
 from models.console import FollowUp, User, WorkOrder, WorkOrderEvent
+
+OFFICE_ZONE = ZoneInfo("Asia/Shanghai")  # the default office_timezone
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -36,8 +39,8 @@ def repair(**changes) -> service.OrderInput:
 
 
 def test_same_token_twice_makes_one_order(session, user):
-    first, created = service.create_order(session, user, repair(), "tok-1", T0)
-    again, created_again = service.create_order(session, user, repair(), "tok-1", T0)
+    first, created = service.create_order(session, user, repair(), "tok-1", T0, office_zone=OFFICE_ZONE)
+    again, created_again = service.create_order(session, user, repair(), "tok-1", T0, office_zone=OFFICE_ZONE)
     assert (created, created_again) == (True, False)
     assert again.id == first.id
     assert session.scalar(select(WorkOrder).where(WorkOrder.callid == "1700000000.42")).id == first.id
@@ -45,13 +48,13 @@ def test_same_token_twice_makes_one_order(session, user):
 
 
 def test_creation_stores_deadlines_and_first_history_entry(session, user):
-    order, _ = service.create_order(session, user, repair(), "tok", T0 + dt.timedelta(seconds=50))
+    order, _ = service.create_order(session, user, repair(), "tok", T0 + dt.timedelta(seconds=50), office_zone=OFFICE_ZONE)
     assert order.dispatch_due_at == T0 + dt.timedelta(minutes=3)
     assert [(e.from_status, e.to_status, e.user_id) for e in order.events] == [(None, "new", user.id)]
 
 
 def test_full_life_with_history_and_call_to_dispatch_time(session, user):
-    order, _ = service.create_order(session, user, repair(), "tok", T0)
+    order, _ = service.create_order(session, user, repair(), "tok", T0, office_zone=OFFICE_ZONE)
     service.change_status(session, order, "dispatched", user, T0 + dt.timedelta(seconds=95),
                           department="engineering")
     assert (order.department, order.call_to_dispatch_s) == ("engineering", 95)
@@ -78,7 +81,7 @@ def test_full_life_with_history_and_call_to_dispatch_time(session, user):
     (["dispatched", "in_progress", "done"], "new"),
 ])
 def test_illegal_transitions_are_refused_and_nothing_changes(session, user, path, illegal):
-    order, _ = service.create_order(session, user, repair(), "tok", T0)
+    order, _ = service.create_order(session, user, repair(), "tok", T0, office_zone=OFFICE_ZONE)
     for step in path:
         service.change_status(session, order, step, user, T0, department="engineering")
     before = order.status
@@ -89,32 +92,32 @@ def test_illegal_transitions_are_refused_and_nothing_changes(session, user, path
 
 
 def test_dispatch_needs_a_known_department(session, user):
-    order, _ = service.create_order(session, user, repair(), "tok", T0)
+    order, _ = service.create_order(session, user, repair(), "tok", T0, office_zone=OFFICE_ZONE)
     with pytest.raises(InvalidOrder, match="department"):
         service.change_status(session, order, "dispatched", user, T0, department="kitchen")
 
 
 def test_enquiry_closes_directly(session, user):
     order, _ = service.create_order(session, user, repair(kind="enquiry", category="other"),
-                                    "tok", T0)
+                                    "tok", T0, office_zone=OFFICE_ZONE)
     service.change_status(session, order, "closed", user, T0)
     assert order.status == "closed" and order.dispatch_due_at is None
 
 
 def test_complaint_tier_rules(session, user):
     with pytest.raises(InvalidOrder, match="tier"):
-        service.create_order(session, user, repair(kind="complaint", category="noise"), "t1", T0)
+        service.create_order(session, user, repair(kind="complaint", category="noise"), "t1", T0, office_zone=OFFICE_ZONE)
     with pytest.raises(InvalidOrder, match="only complaints"):
-        service.create_order(session, user, repair(complaint_tier="major"), "t2", T0)
+        service.create_order(session, user, repair(complaint_tier="major"), "t2", T0, office_zone=OFFICE_ZONE)
     order, _ = service.create_order(
         session, user, repair(kind="complaint", category="service", complaint_tier="important"),
-        "t3", T0)
+        "t3", T0, office_zone=OFFICE_ZONE)
     assert (order.escalate_to, order.resolve_due_at) == ("supervisor", T0 + dt.timedelta(days=3))
 
 
 def test_follow_up_stats_rate_and_satisfaction(session, user):
     for number, score in enumerate([5, 3, None]):
-        order, _ = service.create_order(session, user, repair(), f"tok{number}", T0)
+        order, _ = service.create_order(session, user, repair(), f"tok{number}", T0, office_zone=OFFICE_ZONE)
         for step in ("dispatched", "in_progress", "done"):
             service.change_status(session, order, step, user, T0, department="engineering")
         if score is not None:
@@ -127,7 +130,7 @@ def test_follow_up_stats_rate_and_satisfaction(session, user):
 
 
 def test_reached_follow_up_needs_a_score(session, user):
-    order, _ = service.create_order(session, user, repair(), "tok", T0)
+    order, _ = service.create_order(session, user, repair(), "tok", T0, office_zone=OFFICE_ZONE)
     for step in ("dispatched", "in_progress", "done"):
         service.change_status(session, order, step, user, T0, department="engineering")
     with pytest.raises(InvalidOrder, match="satisfaction"):
