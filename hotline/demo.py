@@ -18,12 +18,16 @@ import sys
 import time
 from pathlib import Path
 
+from hotline.demo_speech import build_speech
 from hotline.errors import HotlineError
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SIPP_DIR = Path(__file__).resolve().parent / "sipp"
+# Both sides speak (hotline/demo_speech.py): SIPp streams the phrases after the answer.
+AGENT_PHONE_SCENARIO = SIPP_DIR / "demo_agent_phone_speech.xml"
+CALLER_SCENARIO = SIPP_DIR / "demo_caller_speech.xml"
 DEMO_AGENTS = [("agent01", "8001", "王芳"), ("agent02", "8002", "李娜"),
                ("agent03", "8003", "张伟"), ("agent04", "8004", "刘洋")]
 DEMO_SUPERVISOR = ("supervisor", "8050", "陈主管")
@@ -36,12 +40,12 @@ class DemoProcesses:
         self.log_dir = log_dir
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def start(self, name: str, argv: list[str], cwd: Path | None = None) -> subprocess.Popen:
         log_file = open(self.log_dir / f"{name}.log", "ab")
         # Their own session: Ctrl-C reaches only the demo runner, which then stops
         # the callers, logs the agents out through the bridge, and stops the rest.
         child = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
+                                 stdin=subprocess.DEVNULL, start_new_session=True, cwd=cwd)
         self.children.append((name, child))
         return child
 
@@ -123,15 +127,15 @@ def write_callers_csv(settings: Settings, path: Path, limit: int = 500) -> int:
     return len(rows)
 
 
-def start_agent_phones(processes: DemoProcesses) -> None:
+def start_agent_phones(processes: DemoProcesses, speech_dir: Path) -> None:
     sipp = shutil.which("sipp")
     if not sipp:
         raise HotlineError("demo: sipp is not installed (apt-get install sip-tester)")
     for _, extension, _ in DEMO_AGENTS:
         index = int(extension) % 100
         processes.start(f"phone-{extension}", [
-            sipp, "-sf", str(SIPP_DIR / "demo_agent_phone.xml"), "-i", "127.0.0.1",
-            "-p", str(5100 + index), "-mp", str(16000 + 4 * index), "-nostdin"])
+            sipp, "-sf", str(AGENT_PHONE_SCENARIO), "-i", "127.0.0.1", "-mi", "127.0.0.1",
+            "-p", str(5100 + index), "-mp", str(16000 + 4 * index), "-nostdin"], cwd=speech_dir)
 
 
 def log_agents_in(settings: Settings) -> None:
@@ -155,12 +159,12 @@ def log_agents_out(settings: Settings) -> None:
 
 
 def start_callers(processes: DemoProcesses, settings: Settings, callers_csv: Path,
-                  calls_per_minute: int) -> None:
+                  calls_per_minute: int, speech_dir: Path) -> None:
     processes.start("callers", [
-        shutil.which("sipp"), "127.0.0.1:5060", "-sf", str(SIPP_DIR / "demo_caller.xml"),
-        "-i", "127.0.0.1", "-p", "5095", "-mp", "17000", "-s", settings.hotline_number,
-        "-inf", str(callers_csv), "-r", str(calls_per_minute), "-rp", "60000",
-        "-l", "12", "-nostdin"])
+        shutil.which("sipp"), "127.0.0.1:5060", "-sf", str(CALLER_SCENARIO),
+        "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", "5095", "-mp", "17000",
+        "-s", settings.hotline_number, "-inf", str(callers_csv), "-r", str(calls_per_minute),
+        "-rp", "60000", "-l", "12", "-nostdin"], cwd=speech_dir)
 
 
 def stop_on_sigterm() -> None:
@@ -183,17 +187,18 @@ def run(settings: Settings, households: int, calls_per_minute: int) -> None:
         print(f"making {households} demo households...")
         _run_hotline("demo-data", "--households", str(households))
     credentials = ensure_demo_users(settings)
+    speech = build_speech(settings.state_dir)
     processes = DemoProcesses(log_dir)
     try:
         processes.start("bridge", _hotline("bridge"))
         processes.start("console", _hotline("console"))
-        start_agent_phones(processes)
+        start_agent_phones(processes, speech.folder)
         time.sleep(2)
         processes.check_alive()
         log_agents_in(settings)
         callers_csv = log_dir / "callers.csv"
         write_callers_csv(settings, callers_csv)
-        start_callers(processes, settings, callers_csv, calls_per_minute)
+        start_callers(processes, settings, callers_csv, calls_per_minute, speech.folder)
         _announce(settings, credentials, log_dir)
         while True:
             time.sleep(1)

@@ -20,4 +20,14 @@ def run_command(households: int, calls_per_minute: int) -> None:
     demo.run(get_settings(), households, calls_per_minute)
 
 
+@demo_group.command("speech")
+@click.option("--force", is_flag=True, help="Make the files again even if unchanged.")
+def speech_command(force: bool) -> None:
+    """The demo calls' Mandarin phrases (espeak-ng + sox -> 8 kHz mu-law WAV)."""
+    from hotline.demo_speech import build_speech
+
+    speech = build_speech(get_settings().state_dir, force=force)
+    click.echo(f"demo speech in {speech.folder} ({speech.windows.length_s:.1f} s a turn)")
+
+
 commands = [demo_group]
