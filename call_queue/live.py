@@ -1,21 +1,25 @@
 """The bridge's one sink of live state: the projection in Redis, pushed to every screen.
 
-`LiveStateSink` applies each event to the projection (call_queue.projection),
-then writes what changed in one Redis pipeline (call_queue.live_schema): the
-board the wallboard renders, each changed agent's record the console reads on
-(re)connect, and the Socket.IO messages that describe the change (the board to
-/wallboard; screen_pop, call_answered, ring_ended, call_ended, agent_state,
-snapshot to the agent's room in /agent), published through Socket.IO's Redis
-message queue in the same round trip. Redis pub/sub stores nothing, so
-browsers read the stored state on (re)connect: `read_wallboard(redis)`,
-`agent_console.live.AgentLiveStore`.
+`LiveStateSink` applies each event to the projection (call_queue.projection)
+and writes what changed to Redis (call_queue.live_schema) in two steps:
 
-`handle_batch(events)` takes whatever queued up (the bridge runs the sink on a
-thread of its own, telephony.sink_thread): fifty rings at once are one round
-trip. Screen-pop content comes from `pops` (screen_pop.HouseholdPops: looked
-up from the moment the call joins the queue, `on_arrival`). Spy sessions and
-agent state spans go to the database through GuardedWrites, after the push:
-the database never delays the screens, nor keeps anything off them.
+- `push_batch(events)`: each changed agent's record (what the console reads on
+  (re)connect) and the Socket.IO messages to the agent's room in /agent
+  (screen_pop, call_answered, ring_ended, call_ended, agent_state, snapshot),
+  published through Socket.IO's Redis message queue, in one pipeline: fifty
+  rings at once are one round trip, and nothing else rides in it.
+- `flush()`: the board (stored, rendered and sent to /wallboard) only if the
+  batches since the last flush changed it, then the spy sessions and agent
+  state spans handed to the database (GuardedWrites: the database never delays
+  the screens, nor keeps anything off them).
+
+The bridge runs the sink on a thread of its own (telephony.sink_thread), which
+calls `flush` once no more events are coming, so a burst of rings is never
+held behind the board's JSON; `handle_batch` does both at once. Redis pub/sub
+stores nothing, so browsers read the stored state on (re)connect:
+`read_wallboard(redis)`, `agent_console.live.AgentLiveStore`. Screen-pop
+content comes from `pops` (screen_pop.HouseholdPops: looked up from the moment
+the call joins the queue, `on_arrival`).
 """
 from __future__ import annotations
 
@@ -81,9 +85,11 @@ class LiveStateSink:
         self.database = database or GuardedWrites("live-state")
         self._lock = threading.Lock()
         self._outbox: list[tuple[str, dict, str, Optional[str]]] = []
-        self._written: dict[str, str] = {}
+        self._written: dict[str, dict] = {}
+        self._database_writes: list[tuple[Callable, tuple]] = []
+        self._board_changed = False
         self.board = self._load_board()
-        self._stored = _serialize(self.board, without_time=True)
+        self._span_states = _agent_states(self.board)
         self.pushes = 0
 
     # ---- loading
@@ -135,27 +141,52 @@ class LiveStateSink:
         self.handle_batch([event])
 
     def handle_batch(self, events: list) -> None:
+        """Push the batch's calls, then the board and the database writes."""
+        self.push_batch(events)
+        self.flush()
+
+    def push_batch(self, events: list) -> None:
+        """Apply the events; the agents' records and messages (the pops) in one pipeline.
+
+        Nothing else is in that round trip: the board waits for `flush`, which
+        telephony.sink_thread calls once no more events are coming.
+        """
         received_at = time.time()
         with self._lock:
             if not self._loaded:
                 self.board = self._load_board()
+                self._span_states = _agent_states(self.board)
                 self._loaded = True  # from the first event on, this sink holds the newest
-            before = _agent_states(self.board)
             touched: set[str] = set()
             for event in events:
                 touched |= self._apply(event, received_at)
-            self._write(touched)
-            after = _agent_states(self.board)
-        self._record(events, before, after)
+            try:
+                self._push_agents(touched)
+            finally:
+                self._note_database_writes(events, touched)
+
+    def flush(self) -> None:
+        """The board, if it changed since it was last written; then the database writes."""
+        with self._lock:
+            try:
+                if self._board_changed:
+                    self._push_board()
+            finally:
+                writes, self._database_writes = self._database_writes, []
+        for write, args in writes:
+            self.database.submit(write, *args)
 
     def _apply(self, event: ev.CallEvent, received_at: float) -> set:
         self.on_arrival(event)
         pop = None
         if self.pops is not None and type(event) is ev.AgentRinging:
             pop = self.pops.get(event.callid, event.caller_number)
+        watched = _watched(self.board, event)
         if not projection.apply(self.board, event, self.settings, pop):
             return set()
         self.board["updated_at"] = event.at
+        if watched is _ALWAYS or watched != _watched(self.board, event):
+            self._board_changed = True
         if self.pops is not None and type(event) in (ev.CallAbandoned, ev.CallEnded):
             self.pops.forget(event.callid)
         if type(event) is ev.QueueSnapshotTaken:
@@ -193,51 +224,56 @@ class LiveStateSink:
         self._outbox.append((name, message, AGENT_NAMESPACE, room_for(interface)))
 
     # ---- Redis
-    def _write(self, touched: set) -> None:
-        """Changed state and its messages in one pipeline (state first for direct emitters)."""
+    def _push_agents(self, touched: set) -> None:
+        """Changed agents' records and their messages in one pipeline (state first for
+        direct emitters: a console that reconnects sees what it was sent)."""
         outbox, self._outbox = self._outbox, []
         pipe = self.redis.pipeline(transaction=False)
         records = self._changed_records(touched, pipe)
-        serialized = _serialize(self.board, without_time=True)
-        board_changed = serialized != self._stored
-        if board_changed:
-            pipe.set(BOARD_KEY, _serialize(self.board))
-        board = projection.render(self.board, self.clock()) if board_changed else None
-        if board is not None and self.emit is None:
-            outbox.append((WALLBOARD_EVENT, board, WALLBOARD_NAMESPACE, None))
+        self._execute(pipe, outbox)
+        self._written.update(records)
+
+    def _push_board(self) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(BOARD_KEY, _serialize(self.board))
+        board = projection.render(self.board, self.clock())
+        outbox = [] if self.emit is not None else [
+            (WALLBOARD_EVENT, board, WALLBOARD_NAMESPACE, None)]
+        self._execute(pipe, outbox)
+        self._board_changed = False
+        if self.emit is not None:
+            self.emit(board)
+        self.pushes += 1
+
+    def _execute(self, pipe, outbox) -> None:
+        """Run the pipeline with the outbox's messages published in it (or sent after it)."""
         batched = isinstance(self.emitter, BatchedEmitter)
         if batched:
             self._send(outbox)
             for payload in self.emitter.take_published():
                 pipe.publish(self.emitter.channel, payload)
-        try:
-            pipe.execute()
-        except redis_lib.RedisError:
-            self._written.clear()  # write everything again once Redis is back
-            raise
-        self._written.update(records)
-        self._stored = serialized if board_changed else self._stored
+        if len(pipe):
+            try:
+                pipe.execute()
+            except redis_lib.RedisError:
+                self._written.clear()  # write everything again once Redis is back
+                raise
         if not batched:
             self._send(outbox)
-        if board is not None:
-            if self.emit is not None:
-                self.emit(board)
-            self.pushes += 1
 
     def _changed_records(self, touched: set, pipe) -> dict:
         records = {}
         for interface in touched:
-            parts = projection.agent_parts(self.board, interface)
-            text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
-            if self._written.get(interface) == text:
+            fields = {name: json.dumps(part, ensure_ascii=False) for name, part
+                      in projection.agent_parts(self.board, interface).items()}
+            if self._written.get(interface) == fields:
                 continue
             key = AGENT_KEY_PREFIX + interface
             pipe.delete(key)
-            if parts:
-                pipe.hset(key, mapping={name: json.dumps(part, ensure_ascii=False)
-                                        for name, part in parts.items()})
+            if fields:
+                pipe.hset(key, mapping=fields)
                 pipe.expire(key, AGENT_TTL_S)
-            records[interface] = text
+            records[interface] = fields
         return records
 
     def _send(self, outbox) -> None:
@@ -246,19 +282,25 @@ class LiveStateSink:
             self.emitter.emit(name, message, namespace=namespace, room=room)
 
     # ---- the database, after the screens
-    def _record(self, events: list, before: dict, after: dict) -> None:
+    def _note_database_writes(self, events: list, touched: set) -> None:
+        """Spy sessions and the spans of agents whose state changed, written at `flush`."""
         if self.spy_recorder:
-            for event in events:
-                if isinstance(event, (ev.SpyStarted, ev.SpyStopped)):
-                    self.database.submit(self.spy_recorder.record, event)
-        if not self.span_recorder or before == after:
+            self._database_writes += [(self.spy_recorder.record, (event,)) for event in events
+                                      if isinstance(event, (ev.SpyStarted, ev.SpyStopped))]
+        if not self.span_recorder or not touched:
             return
         at = events[-1].at
-        for interface in before.keys() | after.keys():
-            old, new = before.get(interface), after.get(interface)
-            if old is not None and new is not None and old["since"] == new["since"]:
+        for interface in touched:
+            old, new = self._span_states.get(interface), _agent_state(self.board, interface)
+            if old == new or (old is not None and new is not None
+                              and old["since"] == new["since"]):
                 continue
-            self.database.submit(self.span_recorder.changed, interface, old, new, at)
+            if new is None:
+                del self._span_states[interface]
+            else:
+                self._span_states[interface] = new
+            self._database_writes.append((self.span_recorder.changed,
+                                          (interface, old, new, at)))
 
     def drain(self, timeout_s: float = 5.0) -> bool:
         """Wait for the database writes queued so far (tests, shutdown)."""
@@ -275,16 +317,43 @@ def _is_projection(stored: dict) -> bool:
     return all("availability" in agent for agent in agents.values())
 
 
-def _serialize(board: projection.Board, without_time: bool = False) -> str:
-    skip = {"pops", "updated_at"} if without_time else {"pops"}
-    return json.dumps({key: value for key, value in board.items() if key not in skip},
-                      sort_keys=True, ensure_ascii=False)
+def _serialize(board: projection.Board) -> str:
+    """The board key's JSON: the projection without screen-pop content."""
+    return json.dumps({key: value for key, value in board.items() if key != "pops"},
+                      ensure_ascii=False)
 
 
 def _agent_states(board: projection.Board) -> dict:
-    return {interface: {"state": agent["state"], "since": agent["state_since"],
-                        "wrapup_until": projection.wrapup_until(agent)}
-            for interface, agent in board["agents"].items() if agent["present"]}
+    return {interface: _agent_state(board, interface) for interface, agent
+            in board["agents"].items() if agent["present"]}
+
+
+def _agent_state(board: projection.Board, interface: str) -> Optional[dict]:
+    """What the agent-time spans follow; None when the agent is not on the board."""
+    agent = board["agents"].get(interface)
+    if agent is None or not agent["present"]:
+        return None
+    return {"state": agent["state"], "since": agent["state_since"],
+            "wrapup_until": projection.wrapup_until(agent)}
+
+
+_ALWAYS = object()
+_BRIDGE_STATES = (ev.BridgeConnected, ev.BridgeDisconnected, ev.BridgeResynced)
+
+
+def _watched(board: projection.Board, event: ev.CallEvent):
+    """What an event that often changes nothing (a repeated device state, the hang-up
+    of a channel that was not waiting) could change, to compare before and after it;
+    `_ALWAYS` for the events that always change the board."""
+    kind = type(event)
+    if kind in (ev.MemberPaused, ev.MemberStatusChanged, ev.RingEnded):
+        agent = board["agents"].get(event.interface)
+        return board["day"], len(board["queues"]), dict(agent) if agent else None
+    if kind is ev.ChannelHungUp:
+        return board["day"], sum(len(queue["waiting"]) for queue in board["queues"].values())
+    if kind in _BRIDGE_STATES:
+        return board["day"], board["current"], board["note"]
+    return _ALWAYS
 
 
 def read_board(redis_client: redis_lib.Redis, now: float) -> projection.Board:

@@ -9,6 +9,12 @@ events in the same order. A sink with `handle_batch(events)` is given whatever
 queued up meanwhile in one call (the live sink writes a batch in one Redis
 round trip); one with `on_arrival(event)` sees each event on the bridge's
 thread before it is queued (it must only start work, never wait).
+
+A sink with `push_batch(events)` and `flush()` splits what is urgent from what
+can wait (the live sink: pops first, the board's JSON and the database writes
+after): the worker pushes each batch at once and flushes once no event came for
+SETTLE_S, at the latest MAX_DEFER_S after the first batch not yet flushed, and
+before a drain or close returns.
 """
 from __future__ import annotations
 
@@ -21,6 +27,9 @@ log = logging.getLogger(__name__)
 
 ERROR_LOG_INTERVAL_S = 10.0
 MAX_BATCH = 500
+# Rings of one burst reach the sink within a millisecond or two of each other.
+SETTLE_S = 0.01
+MAX_DEFER_S = 0.2
 _STOP = object()
 
 
@@ -33,6 +42,9 @@ class ThreadedSink:
         self.errors = 0
         self._on_arrival = getattr(sink, "on_arrival", None)
         self._batched = callable(getattr(sink, "handle_batch", None))
+        self._deferring = all(callable(getattr(sink, name, None))
+                              for name in ("push_batch", "flush"))
+        self._unflushed_since: float | None = None
         self._worker = threading.Thread(target=self._run, name=f"sink-{self.name}",
                                         daemon=True)
         self._worker.start()
@@ -60,11 +72,17 @@ class ThreadedSink:
     def _run(self) -> None:
         pending = None
         while True:
-            item = pending if pending is not None else self._queue.get()
-            pending = None
-            if item is _STOP:
-                return
-            if isinstance(item, threading.Event):
+            if pending is not None:
+                item, pending = pending, None
+            else:
+                item = self._next()
+                if item is None:
+                    self._flush()
+                    continue
+            if item is _STOP or isinstance(item, threading.Event):
+                self._flush()  # what was pushed before the marker is complete after it
+                if item is _STOP:
+                    return
                 item.set()
                 continue
             if not self._batched:
@@ -80,11 +98,36 @@ class ThreadedSink:
                     pending = item  # markers wait until the events before them are done
                     break
                 batch.append(item)
-            self._feed(self.sink.handle_batch, batch, batch[-1])
+            if not self._deferring:
+                self._feed(self.sink.handle_batch, batch, batch[-1])
+                continue
+            self._feed(self.sink.push_batch, batch, batch[-1])
+            if self._unflushed_since is None:
+                self._unflushed_since = time.monotonic()
+            elif time.monotonic() - self._unflushed_since >= MAX_DEFER_S:
+                self._flush()
+
+    def _next(self):
+        """The next item; None when the sink's deferred work is due (no event came)."""
+        if self._unflushed_since is None:
+            return self._queue.get()
+        wait_s = min(SETTLE_S, self._unflushed_since + MAX_DEFER_S - time.monotonic())
+        try:
+            return self._queue.get(timeout=wait_s) if wait_s > 0 else self._queue.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _flush(self) -> None:
+        if self._unflushed_since is not None:
+            self._unflushed_since = None
+            self._feed(self.sink.flush, None, "flush")
 
     def _feed(self, handle, argument, event) -> None:
         try:
-            handle(argument)
+            if argument is None:
+                handle()
+            else:
+                handle(argument)
         except Exception:  # noqa: BLE001 - one bad event must not end the worker
             self._log_error(event)
 
