@@ -85,7 +85,8 @@ def change_state():
         if missing is not None:
             text = _("Save the wrap-up of your last call (reason and summary) before going ready.")
             return jsonify(ok=False, message=text, console_message=text,
-                           wrapup_callid=missing.callid), 409
+                           wrapup_callid=missing.callid,
+                           wrapup_household_id=missing.household_id), 409
     name, arguments = state_command(form.action.data, interface, settings().queue_name,
                                     current_user.display_name or current_user.username,
                                     form.reason.data or "")

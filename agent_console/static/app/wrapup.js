@@ -16,6 +16,7 @@
       $("wrapup-result").textContent = "";
       $("wrapup-reason-error").textContent = ""; $("wrapup-summary-error").textContent = "";
       endsAt = null;
+      $("wrapup-household").value = "";  // a hidden input keeps its value through reset()
     }
     callid = id;
     panel.dataset.callid = id;
@@ -54,7 +55,7 @@
   document.addEventListener("hotline:state-answer", (event) => {
     const answer = event.detail || {};
     if (!answer.wrapup_callid) return;
-    open(answer.wrapup_callid);
+    open(answer.wrapup_callid, answer.wrapup_household_id);
     message(answer.console_message || answer.message, false);
     $("wrapup-reason").focus();
   });
@@ -71,6 +72,8 @@
     $("wrapup-summary-error").textContent = (errors.summary || []).join(" ");
     message(answer.ok ? f.ui("wrapup_saved") : answer.message, answer.ok);
     panel.dataset.saved = answer.ok ? callid : "";
+    // The refusal of "ready" in the call bar is answered now.
+    if (answer.ok && $("state-result").dataset.ok === "no") $("state-result").textContent = "";
   });
 
   setInterval(() => {
