@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import time
 
@@ -208,3 +209,43 @@ def test_today_is_the_office_day(redis_client):
     sink.handle(queued("c2", T0 + 2 * 3600))
     assert pushed[-1]["day"] == "2026-11-24"
     assert pushed[-1]["queues"][0]["offered"] == 1
+
+
+def ringing(callid, at, interface="PJSIP/8001"):
+    return ev.AgentRinging(at=at, callid=callid, queue="hotline", interface=interface,
+                           member_name=interface[-4:], agent_channel=f"{interface}-0001",
+                           caller_number="13800138000", caller_name="张三")
+
+
+def test_a_ring_is_published_before_the_board_is_rendered(redis_client):
+    url = "unix://" + redis_client.connection_pool.connection_kwargs["path"]
+    subscriber = redis_client.pubsub(ignore_subscribe_messages=True)
+    subscriber.subscribe(live.MESSAGE_QUEUE_CHANNEL)
+    out_when_rendered = []
+
+    def clock():  # the board's render asks the time: what had reached Redis by then?
+        while message := subscriber.get_message(timeout=0.2):
+            out_when_rendered.append(json.loads(message["data"])["event"])
+        return T0 + 1
+
+    sink = live.LiveStateSink(FakeSettings(redis_url=url), redis_client=redis_client,
+                              emitter=live.BatchedEmitter(url), clock=clock,
+                              spy_recorder=False, span_recorder=False)
+    out_when_rendered.clear()
+    sink.handle(ringing("c1", T0))
+    assert out_when_rendered == ["screen_pop"]  # the pop was out, the board not yet
+    assert sink.pushes == 1
+    board = live.read_wallboard(redis_client, T0 + 1)
+    assert board["agents"][0]["state"] == "ringing"
+
+
+def test_a_hang_up_of_a_channel_not_waiting_leaves_the_board_alone(redis_client):
+    sink, pushed = make_sink(redis_client)
+    sink.handle(queued("c1", T0))
+    count = len(pushed)
+    sink.handle(ev.ChannelHungUp(at=T0 + 1, uniqueid="agent-leg", linkedid="c1",
+                                 channel="PJSIP/8001-0001", cause=16))
+    assert len(pushed) == count
+    sink.handle(ev.ChannelHungUp(at=T0 + 2, uniqueid="c1", linkedid="c1",
+                                 channel="PJSIP/trunk-c1", cause=16))
+    assert len(pushed) == count + 1 and pushed[-1]["queues"][0]["waiting"] == []

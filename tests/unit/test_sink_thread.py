@@ -110,3 +110,52 @@ def test_a_batching_sink_gets_what_queued_up_in_order():
     assert [e for batch in inner.batches for e in batch] == [0, 1, 2, 3, 4]
     assert len(inner.batches) < 5
     sink.close()
+
+
+class DeferringSink(BatchSink):
+    """Pushes what is urgent per batch; does the rest at flush."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls: list = []
+        self.pushing = threading.Event()
+
+    def push_batch(self, events):
+        self.pushing.set()
+        self.gate.wait(5)
+        self.calls.append(("push", list(events)))
+
+    def flush(self):
+        self.calls.append(("flush",))
+
+
+def test_a_deferring_sink_flushes_once_the_burst_is_over_and_before_a_drain():
+    inner = DeferringSink()
+    sink = ThreadedSink(inner)
+    sink.handle(0)
+    assert inner.pushing.wait(5)
+    for event in range(1, 5):  # the first push is held: the other four queue up behind it
+        sink.handle(event)
+    inner.gate.set()
+    assert sink.drain()
+    assert inner.calls == [("push", [0]), ("push", [1, 2, 3, 4]), ("flush",)]
+    sink.handle(5)
+    assert sink.drain()
+    assert inner.calls[3:] == [("push", [5]), ("flush",)]
+    assert sink.drain() and len(inner.calls) == 5  # nothing pushed, nothing to flush
+    sink.close()
+
+
+def test_a_steady_stream_still_flushes_within_the_longest_deferral():
+    from telephony import sink_thread
+
+    inner = DeferringSink()
+    inner.gate.set()
+    sink = ThreadedSink(inner)
+    started = time.monotonic()
+    while time.monotonic() - started < 3 * sink_thread.MAX_DEFER_S:
+        sink.handle(0)
+        time.sleep(sink_thread.SETTLE_S / 5)  # never long enough to settle
+    flushes_while_busy = inner.calls.count(("flush",))
+    assert flushes_while_busy >= 2
+    sink.close()
