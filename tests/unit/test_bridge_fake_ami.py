@@ -161,21 +161,62 @@ def test_calls_still_alive_after_reconnect_are_followed(bridge_setup, fake_ami, 
     assert sink.names().count("call_ended") == 1
 
 
-def test_a_sink_that_cannot_be_loaded_is_left_out(caplog):
-    from telephony.bridge import load_sinks
+def test_the_root_builds_the_live_sink_and_stops_on_one_it_cannot_build(
+        fake_ami, sqlite_url, tmp_path, monkeypatch, private_redis_server):
+    """The composition root (hotline.bridge_root) builds the real sinks: a ring from
+    AMI reaches the projection in Redis with its pop; a sink that cannot be built
+    stops start-up, naming it, and the ones built before it are closed."""
+    import json
 
-    sinks = load_sinks(get_settings(), ["no.such.module:Sink", "telephony.events:CallQueued",
-                                        "tests.unit.test_bridge_fake_ami:BrokenSinkFactory"])
-    assert [type(s.sink).__name__ for s in sinks] == ["BrokenSinkFactory"]
-    assert "no.such.module:Sink" in caplog.text
+    import models
+    import redis as redis_lib
 
+    from call_queue import live
+    from hotline.bridge_root import SINK_BUILDERS, build_bridge
+    from hotline.errors import BridgeStartError
 
-class BrokenSinkFactory:
-    def __init__(self, settings):
-        self.settings = settings
+    monkeypatch.delenv("HOTLINE_AMI_SECRET", raising=False)
+    (tmp_path / "ami-secret").write_text(SECRET + "\n")
+    settings = dataclasses.replace(
+        get_settings(), ami_host="127.0.0.1", ami_port=fake_ami.port,
+        ami_secret_file=tmp_path / "ami-secret", queue_log_path=tmp_path / "queue_log",
+        recordings_dir=tmp_path / "monitor", database_url=sqlite_url,
+        redis_url=private_redis_server.url)
+    engine = make_engine(sqlite_url)
+    models.Base.metadata.create_all(engine)
+    redis_client = redis_lib.Redis.from_url(private_redis_server.url)
 
-    def handle(self, event):
-        raise RuntimeError("boom")
+    def broken(settings):
+        raise ValueError("no such thing")
+
+    with pytest.raises(BridgeStartError) as refused:
+        build_bridge(settings, engine, builders=SINK_BUILDERS + (("recordings", broken),))
+    assert str(refused.value) == ("bridge not started: the recordings sink cannot be "
+                                  "built: ValueError: no such thing")
+
+    bridge = build_bridge(settings, engine)
+    assert [sink.name for sink in bridge.sinks] == ["live state"]
+    bridge.start()
+    try:
+        _wait_for(lambda: any(a.get("Action") == "CoreShowChannels" for a in fake_ami.actions))
+        call = dict(Uniqueid="1800000000.9", Linkedid="1800000000.9", Queue="hotline",
+                    Channel="PJSIP/trunk-0009", CallerIDNum="13800138000", CallerIDName="")
+        fake_ami.send_all(
+            frame(Event="QueueCallerJoin", Position="1", Count="1", **call)
+            + frame(Event="AgentCalled", Interface="PJSIP/8001", MemberName="8001",
+                    DestChannel="PJSIP/8001-0009", DestUniqueid="1800000000.10", **call))
+        ringing = _wait_for(lambda: redis_client.hget(live.AGENT_KEY_PREFIX + "PJSIP/8001",
+                                                      "ringing"))
+        pop = json.loads(ringing)["pop"]  # looked up in the database: nobody has the number
+        assert (pop["callid"], pop["unknown"], pop["number"]["normalized"]) == (
+            "1800000000.9", True, "13800138000")
+        assert "lookup_failed" not in pop
+        board = _wait_for(lambda: (lambda b: b["agents"] and b)(
+            live.read_wallboard(redis_client)))
+        assert board["agents"][0]["state"] == "ringing"
+        assert board["queues"][0]["waiting"][0]["callid"] == "1800000000.9"
+    finally:
+        bridge.stop()
 
 
 def test_process_survives_a_raising_sink(bridge_setup):
@@ -222,7 +263,7 @@ def test_hotline_bridge_process_stops_cleanly_on_sigterm(fake_ami, sqlite_url, t
     env = {**os.environ, "HOTLINE_AMI_PORT": str(fake_ami.port), "HOTLINE_AMI_SECRET": SECRET,
            "HOTLINE_DATABASE_URL": sqlite_url, "HOTLINE_STATE_DIR": str(tmp_path),
            "HOTLINE_FASTAGI_BIND": f"127.0.0.1:{_free_port()}",
-           # Nothing listens there: the Redis sinks fail to load, the bridge runs on.
+           # Nothing listens there: the live sink keeps retrying Redis, the bridge runs on.
            "HOTLINE_REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",
            "HOTLINE_QUEUE_LOG": str(tmp_path / "queue_log"),
            "HOTLINE_RECORDINGS_DIR": str(tmp_path / "monitor")}
@@ -242,7 +283,7 @@ def test_hotline_bridge_process_stops_cleanly_on_sigterm(fake_ami, sqlite_url, t
             process.kill()
     log = process.stdout.read().decode(errors="replace")
     assert "stopping the bridge" in log
-    assert "bridge running" in log  # the sinks, without their Redis, did not stop it
+    assert "bridge running" in log  # the live sink, without its Redis, did not stop it
     assert any(a.get("Action") == "Logoff" for a in fake_ami.actions)
 
 
