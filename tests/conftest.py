@@ -6,7 +6,6 @@ without the variable fails: a skip would hide a missing service.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,43 +13,17 @@ from sqlalchemy.orm import sessionmaker
 
 import models
 from models.session import make_engine
+from tests.support.postgres import drop_private_database, postgres_url
+
+# The lab's AMI session, queue members and in-process bridge, for every test folder.
+pytest_plugins = ["tests.support.lab_fixtures"]
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 SHARED_AMI_DIR = Path(__file__).resolve().parent / "fixtures" / "ami"
 
 
-_private_postgres_url: str | None = None
-
-
-def _create_private_database(server_url: str) -> str:
-    """A database of this test process's own, so that parallel runs never share tables."""
-    from models.session import create_postgres_database
-
-    return create_postgres_database(server_url, f"hotline_test_{os.getpid()}")
-
-
-def postgres_url() -> str:
-    """This process's PostgreSQL test database (made on first use, dropped at exit)."""
-    global _private_postgres_url
-    server_url = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
-    if not server_url:
-        pytest.fail("HOTLINE_TEST_POSTGRES_URL is not set: run scripts/start-postgres.sh "
-                    "(the test command does) and export its output")
-    if not server_url.startswith("postgresql://") or "\n" in server_url.strip():
-        pytest.fail("HOTLINE_TEST_POSTGRES_URL is not one postgresql:// URL "
-                    "(scripts/start-postgres.sh prints exactly that)")
-    if _private_postgres_url is None:
-        _private_postgres_url = _create_private_database(server_url)
-    return _private_postgres_url
-
-
 def pytest_sessionfinish(session, exitstatus):
-    if _private_postgres_url is None:
-        return
-    from models.session import drop_postgres_database, engine_for
-
-    engine_for.cache_clear()
-    drop_postgres_database(os.environ["HOTLINE_TEST_POSTGRES_URL"], f"hotline_test_{os.getpid()}")
+    drop_private_database()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -89,6 +62,32 @@ def sqlite_session_factory(sqlite_url) -> sessionmaker:
 @pytest.fixture(scope="session")
 def shared_ami_dir() -> Path:
     return SHARED_AMI_DIR
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One private redis-server (unix socket) for the session; flush what you use."""
+    from tests.support.redis_server import RedisServer, RedisServerError
+
+    try:
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
+    except RedisServerError as error:
+        pytest.fail(str(error))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_redis_server(tmp_path):
+    """A redis-server of this test alone (a console subprocess, a fault to inject)."""
+    from tests.support.redis_server import RedisServer, RedisServerError
+
+    try:
+        server = RedisServer(tmp_path / "redis")
+    except RedisServerError as error:
+        pytest.fail(str(error))
+    yield server
+    server.stop()
 
 
 @pytest.fixture

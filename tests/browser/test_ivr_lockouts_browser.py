@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 import models
-from bench.support import private_console, start_redis, stop_processes
+from bench.support import private_console, stop_processes
 from tests.support.demo import demo_data
 from hotline.settings import load_settings
 from models.console import User
@@ -39,8 +39,8 @@ PASSWORD = "browser test password"
 
 
 @pytest.fixture
-def console(tmp_path):
-    redis_process, redis_url = start_redis(tmp_path)
+def console(tmp_path, private_redis_server):
+    redis_url = private_redis_server.url
     database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
     models.Base.metadata.create_all(make_engine(database_url))
     with session_factory(database_url)() as session:
@@ -62,7 +62,7 @@ def console(tmp_path):
         _, base_url, console_process = private_console(base, database_url, redis_url, tmp_path)
         yield base_url, number, room
     finally:
-        stop_processes(console_process, redis_process)
+        stop_processes(console_process)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from werkzeug.security import generate_password_hash
 
 import models
 from agent_console.live import AgentLiveStore
-from bench.support import private_console, start_redis, stop_processes
+from bench.support import private_console, stop_processes
 from hotline.settings import load_settings
 from models.console import User, WorkOrder
 from models.session import make_engine, session_factory
@@ -43,8 +43,8 @@ CALLID = "1763900000.901"
 
 
 @pytest.fixture
-def console(tmp_path):
-    redis_process, redis_url = start_redis(tmp_path)
+def console(tmp_path, private_redis_server):
+    redis_url = private_redis_server.url
     database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
     models.Base.metadata.create_all(make_engine(database_url))
     with session_factory(database_url)() as session:
@@ -65,7 +65,7 @@ def console(tmp_path):
             answered_at=time.time() - 30, pop={"unknown": True, "candidates": []}))
         yield base_url, database_url
     finally:
-        stop_processes(console_process, redis_process)
+        stop_processes(console_process)
 
 
 @pytest.fixture

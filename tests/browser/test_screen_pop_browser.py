@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import redis as redis_lib
 import requests
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
@@ -31,7 +30,6 @@ from models.households import Phone
 from models.session import make_engine, session_factory
 from bench.support import free_port
 from tests import labtools
-from tests.integration.test_bridge_lab import control  # noqa: F401  (fixture)
 from tests.labtools import wait_until
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
@@ -46,26 +44,6 @@ EXTENSION = "8051"
 INTERFACE = f"Local/{EXTENSION}@lab-phones/n"
 RING_S, TALK_S = 5, 6
 PASSWORD = "browser test password"
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    path = tmp_path / "redis.sock"
-    process = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(path),
-                                "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis_lib.Redis(unix_socket_path=str(path))
-    wait_until(lambda: _pings(client), 10, "private redis-server")
-    yield f"unix://{path}?db=0", client
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def _pings(client) -> bool:
-    try:
-        return client.ping()
-    except redis_lib.ConnectionError:
-        return False
 
 
 @pytest.fixture
@@ -135,8 +113,8 @@ def only_our_member(control, lab):
 
 
 @pytest.fixture
-def stack(lab, stack_database, private_redis, tmp_path):
-    redis_url, redis_client = private_redis
+def stack(lab, stack_database, private_redis_server, tmp_path):
+    redis_url, redis_client = private_redis_server.url, private_redis_server.client()
     port = free_port()
     env = dict(os.environ, HOTLINE_DATABASE_URL=stack_database, HOTLINE_REDIS_URL=redis_url,
                HOTLINE_STATE_DIR=str(tmp_path / "state"), HOTLINE_CONSOLE_HOST="127.0.0.1",

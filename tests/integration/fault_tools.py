@@ -1,6 +1,6 @@
 """Tools of tests/integration/test_faults.py: services it starts, stops and kills.
 
-A private redis-server and a private PostgreSQL cluster (stopping Debian's main
+A private PostgreSQL cluster (the private redis-server is tests/support/redis_server.py) (stopping Debian's main
 cluster would break every other test using it meanwhile), `hotline bridge` and
 `hotline console` as child processes, the lab's Asterisk killed and started
 again as `hotline lab up` starts it, and the checks run after each fault.
@@ -30,9 +30,11 @@ from hotline import lab as lab_module
 from models.calls import Call
 from models.console import User
 from models.session import make_engine, session_factory
-from telephony.ami_client import AmiConnection
 from telephony.ami_probe import AmiProbeError, wait_fully_booted
 from tests import labtools
+from tests.support.lab_calls import (  # noqa: F401 - test_faults uses them as tools.*
+    Members, control_connection, hang_up_calls_from, queue_members, set_lab_phone,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -53,37 +55,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server on a loopback TCP port of its own, stopped and started on demand."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-        self.stopped_at = 0.0
-        self.start()
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url)
-        wait_for(lambda: _pings(client), 10, "redis-server answering")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.stopped_at = time.monotonic()
-
-
-def _pings(client) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
 
 
 class PrivatePostgres:
@@ -202,67 +173,6 @@ def _answers(url: str) -> bool:
 
 
 # ---- Asterisk
-def control_connection(lab) -> AmiConnection:
-    connection = AmiConnection(lab.ami_host, lab.ami_port, lab.ami_user, lab.ami_secret,
-                               on_event=lambda message: None, events=())
-    connection.start()
-    assert connection.wait_connected(10), "no AMI session to the lab"
-    return connection
-
-
-class Members:
-    """Queue members a test adds; foreign ones are paused meanwhile, then restored."""
-
-    def __init__(self, control, queue: str):
-        self.control, self.queue = control, queue
-        self.added: list[str] = []
-        self.paused_foreign: list[str] = []
-
-    def pause_foreign(self) -> None:
-        """Others' members stop taking calls; callers an earlier run left waiting leave
-        (they are ahead of ours in the queue and would take our agents)."""
-        status = self.control.send_action({"Action": "QueueStatus", "Queue": self.queue},
-                                          timeout=10)
-        for entry in status.events:
-            if entry.get("Event") == "QueueEntry" and entry.get("Channel"):
-                self.control.send_action({"Action": "Hangup", "Channel": entry["Channel"]})
-        for interface, member in queue_members(self.control, self.queue).items():
-            if member.get("Paused") == "0":
-                self.act("QueuePause", interface, Paused="true", Reason="fault test")
-                self.paused_foreign.append(interface)
-
-    def add(self, interface: str, member_name: str) -> None:
-        self.act("QueueRemove", interface)  # a crashed run's leftover
-        response = self.act("QueueAdd", interface, MemberName=member_name, Penalty="0",
-                            Paused="false")
-        assert response.ok, response.text
-        self.added.append(interface)
-
-    def add_lab_phone(self, extension: str, ring: str, talk: str) -> str:
-        """Local lab phone 80NN as member faultNN, ringing `ring` s, talking `talk` s."""
-        set_lab_phone(self.control, extension, ring=ring, talk=talk)
-        interface = f"Local/{extension}@lab-phones/n"
-        self.add(interface, f"fault{extension[-2:]}")
-        return interface
-
-    def act(self, action: str, interface: str, **fields):
-        return self.control.send_action(
-            {"Action": action, "Queue": self.queue, "Interface": interface, **fields},
-            timeout=10)
-
-    def restore(self) -> None:
-        for interface in self.added:
-            self.act("QueueRemove", interface)
-        for interface in self.paused_foreign:
-            self.act("QueuePause", interface, Paused="false")
-
-
-def queue_members(control, queue: str) -> dict[str, dict]:
-    status = control.send_action({"Action": "QueueStatus", "Queue": queue}, timeout=10)
-    return {member.get("Location") or member.get("Interface"): dict(member)
-            for member in status.events if member.get("Event") == "QueueMember"}
-
-
 def queue_entries(control, queue: str) -> set[str]:
     status = control.send_action({"Action": "QueueStatus", "Queue": queue}, timeout=10)
     return {entry.get("Uniqueid") for entry in status.events
@@ -271,12 +181,6 @@ def queue_entries(control, queue: str) -> set[str]:
 
 def persistent_members_back(control, queue: str, interfaces) -> bool:
     return set(interfaces) <= set(queue_members(control, queue))
-
-
-def set_lab_phone(control, extension: str, ring: str, talk: str) -> None:
-    for key, value in (("ring", ring), ("talk", talk)):
-        assert control.send_action({"Action": "DBPut", "Family": "labphone",
-                                    "Key": f"{extension}/{key}", "Val": value}).ok
 
 
 def originate(control, lab, caller_number: str, caller_name: str, patience_s: int) -> str:
@@ -289,18 +193,6 @@ def originate(control, lab, caller_number: str, caller_name: str, patience_s: in
         "OtherChannelId": callid, "Async": "true", "Timeout": str(patience_s * 1000)})
     assert response.ok, response.text
     return callid
-
-
-def hang_up_calls_from(control, prefix: str) -> None:
-    try:
-        channels = control.send_action({"Action": "CoreShowChannels"}, timeout=10).events
-    except Exception:  # noqa: BLE001 - Asterisk may be the thing that is down
-        return
-    for channel in channels:
-        if channel.get("Event") == "CoreShowChannel" and (
-                channel.get("CallerIDNum", "").startswith(prefix)
-                or channel.get("ConnectedLineNum", "").startswith(prefix)):
-            control.send_action({"Action": "Hangup", "Channel": channel["Channel"]})
 
 
 def kill_lab_asterisk(lab) -> None:

@@ -23,6 +23,7 @@ from models.calls import Call, RingAttempt
 from models.session import make_engine
 from telephony.queue_log import compare_calls, read_queue_log, summarize_calls
 from tests.integration import fault_tools as tools
+from tests.support.redis_server import RedisServer
 from tests.integration.fault_tools import wait_for
 
 pytestmark = pytest.mark.lab
@@ -35,8 +36,10 @@ AGENTS = {f"Local/80{n}@lab-phones/n": f"fault{n}" for n in range(71, 80)}
 
 
 @pytest.fixture(scope="module")
-def redis_server():
-    server = tools.RedisServer()
+def redis_server(tmp_path_factory):
+    """Over TCP (the bridge and console subprocesses are told a redis:// URL); stopped
+    and started again by the Redis fault."""
+    server = RedisServer(tmp_path_factory.mktemp("fault-redis"), tcp=True)
     yield server
     server.stop()
 

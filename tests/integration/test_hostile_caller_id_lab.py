@@ -24,8 +24,8 @@ from models.session import make_engine
 from telephony.call_writer import MARKER
 from telephony.dead_letters import list_dead_letters
 from tests import labtools
-from tests.conftest import postgres_url
-from tests.integration.fault_tools import Members, control_connection, hang_up_calls_from
+from tests.support.postgres import postgres_url
+from tests.support.lab_calls import Members, control_connection, hang_up_calls_from
 from tests.support.lab_bridge import start_bridge
 
 pytestmark = pytest.mark.lab

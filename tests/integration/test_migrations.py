@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 import models
 from models import migrate
 from models.session import make_engine
-from tests.conftest import postgres_url
+from tests.support.postgres import postgres_url
 
 
 def _empty_database(request, tmp_path) -> str:

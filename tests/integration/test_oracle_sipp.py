@@ -18,9 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests import labtools
-from tests.integration.test_bridge_lab import (  # noqa: F401 - fixtures
-    attempts_of, calls_by_id, control, hang_up_calls_from, lab_bridge, members,
-)
+from tests.support.lab_calls import attempts_of, calls_by_id, hang_up_calls_from
 from tests.labtools import wait_until
 
 pytestmark = pytest.mark.lab

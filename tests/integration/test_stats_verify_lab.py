@@ -18,32 +18,15 @@ from sqlalchemy.orm import sessionmaker
 
 from call_queue import queue_log_check
 from telephony.queue_log import read_queue_log
-from tests import labtools
-from tests.integration.test_bridge_lab import (  # noqa: F401  (fixtures)
-    calls_by_id, control, lab_bridge, members, set_lab_phone,
-)
+# test_wallboard_*_lab still import `local` and `originate` from here (issue 12:
+# they should take them from tests.support.lab_calls).
+from tests.support.lab_calls import calls_by_id, local, set_lab_phone
+from tests.support.lab_calls import originate_patient_caller as originate
 from tests.labtools import wait_until
 
 pytestmark = pytest.mark.lab
 
 FAST, SLOW, DEAF = "8071", "8072", "8073"
-
-
-def originate(control, lab, caller_number: str, caller_name: str, patience_s: int) -> str:
-    """A resident's call; unanswered, they hang up after patience_s (Originate's
-    Timeout: the Local channel answers only when an agent does)."""
-    callid = labtools.new_callid()
-    response = control.send_action({
-        "Action": "Originate", "Channel": f"Local/{lab.hotline_number}@from-trunk/n",
-        "Context": "lab-caller", "Exten": "60", "Priority": "1",
-        "CallerID": f'"{caller_name}" <{caller_number}>', "ChannelId": labtools.new_callid(),
-        "OtherChannelId": callid, "Async": "true", "Timeout": str(patience_s * 1000)})
-    assert response.ok, response.text
-    return callid
-
-
-def local(extension: str) -> str:
-    return f"Local/{extension}@lab-phones/n"
 
 
 def closed_in_queue_log(lab, callids: list[str]) -> bool:

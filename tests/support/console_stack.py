@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 import models
-from bench.support import free_port, start_redis
+from bench.support import free_port
+from tests.support.redis_server import RedisServer
 from models.session import make_engine, session_factory
 from tests.labtools import wait_until
 from tests.support.console_pages import Seeded, seed_console
@@ -80,7 +81,8 @@ def start_console_stack(folder: Path, artifacts: Path, language: str = "zh"):
     url = f"sqlite:///{folder / 'layout.sqlite3'}"
     models.Base.metadata.create_all(make_engine(url))
     _make_users(url, language)
-    redis_process, redis_url = start_redis(folder)
+    redis = RedisServer(folder / "redis")
+    redis_url = redis.url
     client = redis_lib.Redis.from_url(redis_url)
     seeded = seed_console(session_factory(url), {r: u for r, (u, _p, _n) in USERS.items()},
                           client)
@@ -107,8 +109,7 @@ def start_console_stack(folder: Path, artifacts: Path, language: str = "zh"):
         except subprocess.TimeoutExpired:
             console.kill()
             console.wait(timeout=5)
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
+        redis.stop()
 
 
 def _healthy(base_url: str) -> bool:

@@ -5,48 +5,24 @@ test), so rate limits, live state and Socket.IO's message queue run for real.
 """
 from __future__ import annotations
 
-import dataclasses
-import re
-import shutil
-import subprocess
-import time
-
 import pytest
 import redis as redis_lib
 from werkzeug.security import generate_password_hash
 
 import models
-from hotline.settings import load_settings
 from models.console import User
 from models.session import make_engine, session_factory as make_session_factory
 
-PASSWORD = "correct horse battery"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'
-                     r'|name="csrf-token" content="([^"]+)"')
+# Test modules import these from tests.support.console_client (the names stay here
+# for modules not moved yet).
+from tests.support.console_client import PASSWORD, csrf_token_from, log_in  # noqa: F401
+from tests.support.settings import make_settings
 
 
 @pytest.fixture(scope="session")
-def console_redis_server(tmp_path_factory):
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is not installed (Debian package redis-server)")
-    socket_path = tmp_path_factory.mktemp("redis") / "redis.sock"
-    process = subprocess.Popen(
-        ["redis-server", "--port", "0", "--unixsocket", str(socket_path), "--save", "",
-         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis_lib.Redis(unix_socket_path=str(socket_path))
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis_lib.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("private redis-server did not start")
-            time.sleep(0.05)
-    yield f"unix://{socket_path}?db=0"
-    process.terminate()
-    process.wait(timeout=10)
+def console_redis_server(redis_server) -> str:
+    """The session's private Redis (tests/conftest.py `redis_server`), as a URL."""
+    return redis_server.url
 
 
 @pytest.fixture
@@ -63,8 +39,8 @@ def console_settings(tmp_path, console_redis_server, console_redis):
     engine = make_engine(url)
     models.Base.metadata.create_all(engine)
     engine.dispose()
-    return dataclasses.replace(
-        load_settings(), database_url=url, redis_url=console_redis_server,
+    return make_settings(
+        database_url=url, redis_url=console_redis_server,
         state_dir=tmp_path, secret_key_file=tmp_path / "secret-key", wrapup_s=30)
 
 
@@ -92,19 +68,6 @@ def make_user(console_sessions):
             session.commit()
             return user
     return make
-
-
-def csrf_token_from(client, url: str = "/login") -> str:
-    page = client.get(url).get_data(as_text=True)
-    match = CSRF_RE.search(page)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1) or match.group(2)
-
-
-def log_in(client, username: str, password: str = PASSWORD):
-    token = csrf_token_from(client)
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token})
 
 
 @pytest.fixture

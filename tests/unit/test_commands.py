@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import subprocess
 import threading
 import time
 import uuid
@@ -39,27 +37,13 @@ class FakeAmi:
                                       Message="Interface paused successfully"))
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is not installed (Debian package redis-server)"
-    folder = tmp_path_factory.mktemp("redis")
-    sock = folder / "redis.sock"
-    process = subprocess.Popen([binary, "--port", "0", "--unixsocket", str(sock),
-                                "--save", "", "--appendonly", "no", "--dir", str(folder)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"unix://{sock}"
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.RedisError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(5)
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The session's private Redis, emptied for each test."""
+    client = redis_server.client()
+    client.flushdb()
+    client.close()
+    return redis_server.url
 
 
 @pytest.fixture

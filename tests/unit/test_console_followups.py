@@ -10,7 +10,7 @@ from sqlalchemy import select
 from agent_console import work_order_service as service
 from models.base import utcnow
 from models.console import FollowUp, User, WorkOrder
-from tests.unit.conftest import csrf_token_from
+from tests.support.console_client import csrf_token_from
 
 OFFICE_ZONE = ZoneInfo("Asia/Shanghai")  # the default office_timezone
 

@@ -19,7 +19,7 @@ from tests.support.console_pages import (
     ROLES, codes_to_flag, english_ids_translated_in_zh, page_urls, problems, seed_console,
     visible_text, po_catalogue,
 )
-from tests.unit.conftest import csrf_token_from, log_in
+from tests.support.console_client import csrf_token_from, log_in
 
 CONSOLE = Path(labels.__file__).resolve().parent
 USERS = {"agent": ("alice", "PJSIP/8001"), "supervisor": ("sam", "PJSIP/8099"),

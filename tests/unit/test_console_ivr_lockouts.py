@@ -6,7 +6,7 @@ from sqlalchemy import select
 from tests.support.demo import demo_data
 from models.households import Household, Room
 from telephony.ivr_identity import IdentityPolicy, record_failure
-from tests.unit.conftest import csrf_token_from
+from tests.support.console_client import csrf_token_from
 
 
 def lock_out(console_sessions) -> tuple[str, str]:

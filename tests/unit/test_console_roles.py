@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.unit.conftest import csrf_token_from, log_in
+from tests.support.console_client import csrf_token_from, log_in
 
 # Reachable without logging in: the log-in page itself, language choice, the health
 # probe for load balancers, static files (the app's and npm's bundles), and "/",

@@ -24,7 +24,7 @@ from models.calls import Call
 from models.console import AccessAuditEntry, User, WorkOrder, WorkOrderEvent
 from models.session import session_factory as make_session_factory
 from models.supervision import AuditLog
-from tests.unit.conftest import PASSWORD, csrf_token_from, log_in
+from tests.support.console_client import PASSWORD, csrf_token_from, log_in
 
 OFFICE_ZONE = ZoneInfo("Asia/Shanghai")  # the default office_timezone
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from agent_console.live import AgentLiveStore
 from models.console import AccessAuditEntry, AgentStateLog, HandoverAcknowledgement, WorkOrder
-from tests.unit.conftest import PASSWORD, csrf_token_from, log_in
+from tests.support.console_client import PASSWORD, csrf_token_from, log_in
 
 CALLID = "1763900000.555"
 TOKEN_RE = re.compile(r'id="token" name="token" type="hidden" value="([^"]+)"')

@@ -19,6 +19,7 @@ from telephony.call_writer import MARKER, CallWriter
 from telephony.dead_letters import list_dead_letters
 from telephony.spool import Spool, dumps
 from tests.support.outage import unreachable_url
+from tests.support.settings import make_settings
 
 HOSTILE_NUMBER = "1" * 75  # PJSIP takes a From user part of up to 79 characters
 
@@ -167,10 +168,8 @@ def test_a_poisoned_batch_left_in_a_spool_file_drains(db_url, tmp_path):
 
 
 def _run_cli(monkeypatch, db_url, *args):
-    class Settings:
-        database_url = db_url
-
-    monkeypatch.setattr(cli, "get_settings", lambda: Settings)
+    settings = make_settings(database_url=db_url)
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
     return CliRunner().invoke(cli.dead_letters_group, list(args))
 
 

@@ -83,7 +83,7 @@ def qa_form(**overrides):
 
 
 def csrf(client, url):
-    from tests.unit.conftest import csrf_token_from
+    from tests.support.console_client import csrf_token_from
     return csrf_token_from(client, url)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from models.session import make_engine
 from telephony.call_writer import write_records
-from tests.unit.test_state_machine import replay
+from tests.support.transcripts import replay
 
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 
