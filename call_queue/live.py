@@ -357,10 +357,13 @@ def _watched(board: projection.Board, event: ev.CallEvent):
 
 
 def read_board(redis_client: redis_lib.Redis, now: float) -> projection.Board:
+    """The stored projection; an empty board saying so if there is none (or only one of
+    an older layout, left by a bridge from before call_queue.projection)."""
     raw = redis_client.get(BOARD_KEY)
     board = projection.empty_board(now)
-    if raw:
-        board.update(json.loads(raw))
+    stored = json.loads(raw) if raw else {}
+    if stored and _is_projection(stored):
+        board.update(stored)
     else:
         board["note"] = "no live state yet: is the bridge running?"
     return board

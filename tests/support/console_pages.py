@@ -100,16 +100,25 @@ def _board(now: float) -> dict:
                 "caller_name": ""}}, "offered": 10, "answered": 8, "abandoned": 1,
                 "short_abandoned": 0, "answered_in_sl": 7, "abandoned_in_sl": 0,
                 "other_exits": 0}},
-            "agents": {
-                "PJSIP/8001": {"name": "Alice", "queues": ["hotline"], "state": "talking",
-                               "state_since": now - 75, "paused_reason": "",
-                               "wrapup_until": 0, "call": {
-                                   "callid": CALLID, "caller_number": "13800138000",
-                                   "caller_name": "", "channel": "PJSIP/8001-00000001"}},
-                "PJSIP/8002": {"name": "Bob", "queues": ["hotline"], "state": "paused",
-                               "state_since": now - 300, "paused_reason": "lunch",
-                               "wrapup_until": 0, "call": None}},
+            "agents": {  # the layout of call_queue.projection
+                "PJSIP/8001": _agent("Alice", "talking", now - 75, device="in_use",
+                                     in_call=True, call={
+                                         "callid": CALLID, "queue": "hotline",
+                                         "interface": "PJSIP/8001",
+                                         "caller_number": "13800138000", "caller_name": "",
+                                         "agent_channel": "PJSIP/8001-00000001",
+                                         "answered_at": now - 75, "hold_s": 12}),
+                "PJSIP/8002": _agent("Bob", "paused", now - 300, paused=True,
+                                     paused_reason="lunch", availability="paused")},
             "spies": {}}
+
+
+def _agent(name: str, state: str, since: float, availability: str = "ready",
+           **fields) -> dict:
+    return {"name": name, "queues": ["hotline"], "present": True, "device": "not_in_use",
+            "paused": False, "paused_reason": "", "in_call": False, "ringing": None,
+            "call": None, "wrapup": None, "state": state, "state_since": since,
+            "availability": availability, "availability_since": since, **fields}
 
 
 def page_urls(app, seeded: Seeded) -> list[tuple[str, str]]:

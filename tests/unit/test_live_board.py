@@ -249,3 +249,14 @@ def test_a_hang_up_of_a_channel_not_waiting_leaves_the_board_alone(redis_client)
     sink.handle(ev.ChannelHungUp(at=T0 + 2, uniqueid="c1", linkedid="c1",
                                  channel="PJSIP/trunk-c1", cause=16))
     assert len(pushed) == count + 1 and pushed[-1]["queues"][0]["waiting"] == []
+
+
+def test_a_board_of_the_older_layout_reads_as_no_live_state(redis_client):
+    # What a bridge from before call_queue.projection left in Redis (no "present").
+    redis_client.set(live.BOARD_KEY, json.dumps({
+        "current": True, "note": "", "queues": {}, "spies": {},
+        "agents": {"PJSIP/8001": {"name": "Alice", "queues": ["hotline"],
+                                  "state": "talking", "state_since": T0}}}))
+    board = live.read_wallboard(redis_client, now=T0)
+    assert board["agents"] == [] and board["current"] is False
+    assert "bridge" in board["note"]
