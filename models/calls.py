@@ -12,7 +12,6 @@ measured between AgentCalled and the event that ended the ring.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Optional
 
 from sqlalchemy import (
@@ -21,12 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
-
-CALL_OUTCOMES = (
-    "answered", "abandoned", "timeout", "exit_empty", "exit_key", "transferred", "ended_unseen",
-)
-RING_OUTCOMES = ("answered", "no_answer", "cancelled", "busy")
-HUNG_UP_BY = ("caller", "agent", "transfer")
+from models.vocabulary import CALL_OUTCOMES, HUNG_UP_BY, RING_OUTCOMES
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -50,7 +44,7 @@ class Call(Base):
     # The caller ID as AMI gave it, only when caller_number_raw had to be cut
     # to its column (a hostile or broken caller ID; see telephony.call_writer).
     caller_number_full: Mapped[Optional[str]] = mapped_column(Text)
-    # As households match numbers (normalize_caller_number below).
+    # As households match numbers (telephony.call_state.normalize_caller_number).
     caller_number: Mapped[Optional[str]] = mapped_column(String(40), index=True)
     caller_name: Mapped[Optional[str]] = mapped_column(String(128))
     dialled_number: Mapped[Optional[str]] = mapped_column(String(64))
@@ -121,22 +115,3 @@ class RingAttempt(Base):
         CheckConstraint(_in("outcome", RING_OUTCOMES), name="outcome"),
     )
 
-
-@lru_cache(maxsize=8192)
-def normalize_caller_number(raw: Optional[str]) -> Optional[str]:
-    """The number as households match it ('+86 138-0013-8000' -> '13800138000').
-
-    households.numbers owns the rules (country prefix, area codes, withheld
-    numbers -> None); if it cannot be imported the digits alone are kept.
-    Cached: the bridge asks again for every event of a call.
-    """
-    if not raw:
-        return None
-    try:
-        from households.numbers import normalize_number
-    except ImportError:  # the households package is optional for this table
-        normalize_number = None
-    if normalize_number is not None:
-        return normalize_number(raw).key
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    return digits or None

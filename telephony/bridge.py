@@ -6,7 +6,8 @@ writer first, then each published event to its sinks (built and handed in by
 the composition root, hotline.bridge_root; each has `handle(event)` and runs on
 a thread of its own). A sink that raises is logged and never stops the bridge.
 
-On every (re)connect the bridge resyncs (telephony.resync): QueueStatus,
+On every (re)connect the bridge resyncs (telephony.resync, which sees the
+bridge as a `ResyncHost`: the bridge flushes, locks and writes for it): QueueStatus,
 QueueSummary and CoreShowChannels become a QueueSnapshotTaken event, and calls
 the database holds open that Asterisk no longer has are closed from queue_log
 or marked `ended_unseen`. A housekeeping thread finishes closed calls a little
@@ -16,6 +17,7 @@ event carries.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import heapq
@@ -26,6 +28,7 @@ from typing import Callable, Optional
 
 from telephony import events as ev
 from telephony import resync
+from telephony.call_record import CallRecord
 from telephony.call_writer import CallWriter
 from telephony.errors import SpoolError
 from telephony.normalizer import HANDLERS, normalize
@@ -33,6 +36,7 @@ from telephony.queue_log import QueueLogFollower
 from telephony.recordings import recording_record
 from telephony.spool import Spool, spool_path
 from telephony.state_machine import CallStateMachine
+from telephony.stored_calls import StoredCalls
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,7 @@ class Bridge:
         self.clock = clock
         self.machine = CallStateMachine(settings.ring_cadence_s, settings.wrapup_s)
         self.writer = CallWriter(engine, spool=open_spool(settings, engine))
+        self.stored_calls = StoredCalls(engine)
         self.sinks = list(sinks or [])
         self.queue_log = QueueLogFollower(settings.queue_log_path)
         self.connection = None
@@ -154,7 +159,7 @@ class Bridge:
 
     def _resync(self) -> None:
         try:
-            resync.resync(self)
+            resync.resync(self)  # through the ResyncHost methods below
         except Exception:  # noqa: BLE001 - e.g. the database is away: try again soon
             log.exception("resync failed; following live events, retrying in %.0f s",
                           RESYNC_RETRY_S)
@@ -191,9 +196,9 @@ class Bridge:
             return
         self.writer.submit(records, arrived)
         for record in records:
-            if record["closed"]:
+            if record.closed:
                 for delay in FINISH_DELAYS_S:
-                    self.schedule(delay, self.finish_call, record["callid"], record["outcome"])
+                    self.schedule(delay, self.finish_call, record.callid, record.outcome)
 
     def _publish(self, event: ev.CallEvent) -> None:
         for sink in self.sinks:
@@ -216,6 +221,27 @@ class Bridge:
         if logged is not None and logged.outcome and logged.outcome != "answered":
             return dataclasses.replace(event, outcome=logged.outcome)
         return event
+
+    # ---- what a resync may do (telephony.resync.ResyncHost)
+    def ask_asterisk(self, action: str, timeout: float) -> list:
+        return self.connection.send_action({"Action": action}, timeout=timeout).events
+
+    @contextlib.contextmanager
+    def reconciling(self):
+        """The calls to reconcile, with the invariants a resync relies on kept here."""
+        self.writer.flush()  # what the machine already closed must be in the database
+        with self.lock:
+            yield resync.OpenCalls(
+                machine=self.machine, stored=self.stored_calls, queue_log=self.queue_log,
+                first_resync=self.resyncs == 0, store=self._store_now,
+                finish_later=self._finish_soon)
+            self.write_changed_calls(time.perf_counter())
+
+    def _store_now(self, record: CallRecord) -> None:
+        self.writer.submit([record], time.perf_counter())
+
+    def _finish_soon(self, callid: str, outcome: Optional[str]) -> None:
+        self.schedule(0.5, self.finish_call, callid, outcome)
 
     # ---- deferred work
     def schedule(self, delay_s: float, function: Callable, *args) -> None:
@@ -252,7 +278,7 @@ class Bridge:
             logged = self.queue_log.call(callid)
             if logged is not None and logged.outcome not in (None, "answered", "abandoned"):
                 self.machine.refine_exit(callid, logged.outcome)
-                self.writer.submit([{"callid": callid, "outcome": logged.outcome}],
+                self.writer.submit([CallRecord(callid=callid, outcome=logged.outcome)],
                                    time.perf_counter())
         elif outcome in ("answered", "transferred"):
             # Asterisk logs COMPLETECALLER/COMPLETEAGENT but does not always raise
@@ -260,8 +286,9 @@ class Bridge:
             # it): then queue_log alone knows the talk time and who hung up.
             logged = self.queue_log.call(callid)
             if logged is not None and logged.talk_s is not None:
-                self.writer.submit([{"callid": callid, "talk_s": logged.talk_s,
-                                     "hung_up_by": logged.hung_up_by}], time.perf_counter())
+                self.writer.submit([CallRecord(callid=callid, talk_s=logged.talk_s,
+                                               hung_up_by=logged.hung_up_by)],
+                                   time.perf_counter())
 
 
 def _ami_connection(settings, on_event, on_connected, on_disconnected):

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from functools import lru_cache
 from typing import Optional
 
-from models.calls import normalize_caller_number
+from households.numbers import normalize_number
+from models.vocabulary import CallOutcome, HungUpBy, RingOutcome
+from telephony.call_record import CallRecord, RingAttemptRecord
 
 # How ring outcomes win over one another when two events describe one ring
-# (AgentRingNoAnswer and DialEnd BUSY for a busy phone).
-RING_PRECEDENCE = {"answered": 4, "busy": 3, "no_answer": 2, "cancelled": 1}
+# (AgentRingNoAnswer and DialEnd BUSY for a busy phone); every RingOutcome has one.
+RING_PRECEDENCE: dict[RingOutcome, int] = {"answered": 4, "busy": 3, "no_answer": 2,
+                                           "cancelled": 1}
 
 
 @dataclasses.dataclass
@@ -25,7 +29,7 @@ class Attempt:
     member_name: str = ""
     started_at: Optional[float] = None
     ended_at: Optional[float] = None
-    outcome: Optional[str] = None
+    outcome: Optional[RingOutcome] = None
     asterisk_ring_ms: Optional[int] = None
 
 
@@ -48,11 +52,11 @@ class CallState:
     answer_hold_s: Optional[int] = None
     abandoned_at: Optional[float] = None
     abandon_hold_s: Optional[int] = None
-    exit_outcome: str = "abandoned"
+    exit_outcome: CallOutcome = "abandoned"
     completed_at: Optional[float] = None
     talk_s: Optional[int] = None
     complete_hold_s: Optional[int] = None
-    hung_up_by: Optional[str] = None
+    hung_up_by: Optional[HungUpBy] = None
     transfer_target: Optional[str] = None
     hangup_at: Optional[float] = None
     unseen_at: Optional[float] = None
@@ -70,7 +74,17 @@ class CallState:
                 or self.hangup_at is not None)
 
 
-def end_attempt(attempt: Attempt, outcome: str, at: float) -> None:
+@lru_cache(maxsize=8192)
+def normalize_caller_number(raw: Optional[str]) -> Optional[str]:
+    """The number as households match it ('+86 138-0013-8000' -> '13800138000').
+
+    households.numbers owns the rules (country prefix, area codes, withheld
+    numbers -> None). Cached: the bridge asks again for every event of a call.
+    """
+    return normalize_number(raw).key if raw else None
+
+
+def end_attempt(attempt: Attempt, outcome: RingOutcome, at: float) -> None:
     """The strongest outcome and the earliest end win, whatever the order."""
     if attempt.outcome is None or RING_PRECEDENCE[outcome] > RING_PRECEDENCE[attempt.outcome]:
         attempt.outcome = outcome
@@ -94,7 +108,7 @@ def rings_heard(ring_ms: Optional[int], cadence_s: float) -> Optional[int]:
     return math.ceil(ring_ms / 1000 / cadence_s - 1e-9)
 
 
-def call_outcome(call: CallState) -> Optional[str]:
+def call_outcome(call: CallState) -> Optional[CallOutcome]:
     if call.transfer_target is not None or call.hung_up_by == "transfer":
         return "transferred"
     if call.unseen_at is not None and call.completed_at is None \
@@ -131,8 +145,8 @@ def _hold_seconds(call: CallState, ended_at: Optional[float]) -> Optional[int]:
     return round(total)
 
 
-def _attempt_rows(call: CallState, ended_at: Optional[float]) -> list[dict]:
-    rows = []
+def _attempt_records(call: CallState, ended_at: Optional[float]) -> tuple:
+    records = []
     for attempt in call.attempts.values():
         outcome, end = attempt.outcome, attempt.ended_at
         if outcome is None and (call.answered_at is not None or ended_at is not None):
@@ -140,14 +154,12 @@ def _attempt_rows(call: CallState, ended_at: Optional[float]) -> list[dict]:
             outcome = "cancelled"
             end = call.answered_at if call.answered_at is not None else ended_at
         ring_ms = attempt_ring_ms(dataclasses.replace(attempt, ended_at=end))
-        rows.append({
-            "callid": call.callid, "attempt_key": attempt.key,
-            "member_name": attempt.member_name or None, "interface": attempt.interface or None,
-            "agent_channel": attempt.key if "-" in attempt.key else None,
-            "started_at": attempt.started_at, "ended_at": end, "outcome": outcome,
-            "ring_ms": ring_ms,
-        })
-    return rows
+        records.append(RingAttemptRecord(
+            callid=call.callid, attempt_key=attempt.key,
+            member_name=attempt.member_name or None, interface=attempt.interface or None,
+            agent_channel=attempt.key if "-" in attempt.key else None,
+            started_at=attempt.started_at, ended_at=end, outcome=outcome, ring_ms=ring_ms))
+    return tuple(records)
 
 
 def _answered_ring_ms(call: CallState) -> Optional[int]:
@@ -158,38 +170,38 @@ def _answered_ring_ms(call: CallState) -> Optional[int]:
     return None if call.ring_s is None else call.ring_s * 1000
 
 
-def call_record(call: CallState, cadence_s: float, wrapup_s: Optional[int]) -> dict:
+def call_record(call: CallState, cadence_s: float, wrapup_s: Optional[int]) -> CallRecord:
     ended_at = _ended_at(call)
     outcome = call_outcome(call)
     answered_ring_ms = _answered_ring_ms(call) if call.answered_at is not None else None
     wait_s = call.answer_hold_s if call.answer_hold_s is not None else call.complete_hold_s
     if wait_s is None and not call.answered:
         wait_s = call.abandon_hold_s
-    return {
-        "callid": call.callid,
-        "linkedid": call.linkedid or None,
-        "channel": call.channel or None,
-        "caller_number_raw": call.caller_number or None,
-        "caller_number": normalize_caller_number(call.caller_number),
-        "caller_name": call.caller_name or None,
-        "dialled_number": call.dialled_number or None,
-        "queue": call.queue or None,
-        "position": call.position,
-        "entered_queue_at": call.entered_at,
-        "answered_at": call.answered_at,
-        "agent_interface": call.agent_interface or None,
-        "agent_member": call.agent_member or None,
-        "agent_channel": call.agent_channel or None,
-        "ring_s": call.ring_s,
-        "rings": rings_heard(answered_ring_ms, cadence_s),
-        "wait_s": wait_s,
-        "talk_s": call.talk_s,
-        "hold_s": _hold_seconds(call, ended_at),
-        "wrapup_s": wrapup_s if outcome in ("answered", "transferred") else None,
-        "ended_at": ended_at,
-        "hung_up_by": call.hung_up_by,
-        "outcome": outcome,
-        "transfer_target": call.transfer_target,
-        "attempts": _attempt_rows(call, ended_at),
-        "closed": call.closed,
-    }
+    return CallRecord(
+        callid=call.callid,
+        linkedid=call.linkedid or None,
+        channel=call.channel or None,
+        caller_number_raw=call.caller_number or None,
+        caller_number=normalize_caller_number(call.caller_number),
+        caller_name=call.caller_name or None,
+        dialled_number=call.dialled_number or None,
+        queue=call.queue or None,
+        position=call.position,
+        entered_queue_at=call.entered_at,
+        answered_at=call.answered_at,
+        agent_interface=call.agent_interface or None,
+        agent_member=call.agent_member or None,
+        agent_channel=call.agent_channel or None,
+        ring_s=call.ring_s,
+        rings=rings_heard(answered_ring_ms, cadence_s),
+        wait_s=wait_s,
+        talk_s=call.talk_s,
+        hold_s=_hold_seconds(call, ended_at),
+        wrapup_s=wrapup_s if outcome in ("answered", "transferred") else None,
+        ended_at=ended_at,
+        hung_up_by=call.hung_up_by,
+        outcome=outcome,
+        transfer_target=call.transfer_target,
+        attempts=_attempt_records(call, ended_at),
+        closed=call.closed,
+    )

@@ -1,10 +1,13 @@
 """The bridge's first sink: call records into the database, idempotently.
 
-Records (from `CallStateMachine.take_changed()`) are upserted keyed by callid
-and ring attempts keyed by (callid, attempt_key), on SQLite and PostgreSQL
-alike (INSERT ... ON CONFLICT DO UPDATE). A column the record does not know
-(None) keeps what the row holds, so a bridge that restarted and sees only the
-end of a call completes the row instead of blanking it.
+Records (telephony.call_record.CallRecord: from `CallStateMachine.take_changed()`,
+the finishing passes, the resync) are upserted keyed by callid and ring
+attempts keyed by (callid, attempt_key), on SQLite and PostgreSQL alike
+(INSERT ... ON CONFLICT DO UPDATE). A column the record does not know (None)
+keeps what the row holds, so a bridge that restarted and sees only the end of
+a call completes the row instead of blanking it. A record read back from the
+spool or a dead letter (JSON) is read strictly (`as_call_record`): a key that
+is no field is a TypeError, and such a record is set aside, not half written.
 
 A writer thread commits in batches: it takes whatever has queued up while the
 previous commit ran (group commit), so a quiet system commits each event at
@@ -31,12 +34,15 @@ import logging
 import queue
 import threading
 import time
-from typing import Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from sqlalchemy import Engine, String, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models.calls import Call, RingAttempt
+from telephony.call_record import (
+    ATTEMPT_FIELDS, COLUMN_FIELDS, CallRecord, as_call_record, read_attempt_columns, read_columns,
+)
 from telephony.dead_letters import CALL_RECORD, is_outage, set_aside
 from telephony.errors import SpoolError
 
@@ -48,6 +54,8 @@ _TIME_COLUMNS = ("entered_queue_at", "answered_at", "ended_at", "started_at")
 _CALL_COLUMNS = tuple(c.name for c in CALLS.columns if c.name not in ("id",))
 _ATTEMPT_COLUMNS = tuple(c.name for c in ATTEMPTS.columns if c.name != "id")
 MAX_BATCH = 2000
+# A record as submitted, or as read back from the spool or a dead letter (JSON).
+RecordLike = Union[CallRecord, Mapping[str, Any]]
 _STOP = object()
 # Ends a value cut to its column, so a reader sees it is not the whole value.
 MARKER = "\u2026"
@@ -152,21 +160,41 @@ def _build_upsert(engine: Engine, table, key: tuple[str, ...], columns: tuple[st
     return insert.on_conflict_do_update(index_elements=list(key), set_=keep_known)
 
 
-def merge_records(records: Iterable[dict]) -> tuple[dict[str, dict], dict[tuple, dict]]:
-    """Latest record per callid and per ring attempt, earlier known values kept."""
+def merge_records(records: Iterable[RecordLike]) -> tuple[dict[str, dict], dict[tuple, dict]]:
+    """Every column per callid and per ring attempt: later known values over earlier ones.
+
+    A column no record of the batch knows is None, which the upsert turns into
+    "keep what the row holds".
+    """
     calls: dict[str, dict] = {}
     attempts: dict[tuple, dict] = {}
     for record in records:
-        merged = calls.setdefault(record["callid"], {})
-        merged.update({k: v for k, v in record.items() if v is not None and k != "attempts"})
-        merged["callid"] = record["callid"]
-        for attempt in record.get("attempts", ()):
-            slot = attempts.setdefault((attempt["callid"], attempt["attempt_key"]), {})
-            slot.update({k: v for k, v in attempt.items() if v is not None})
+        record = as_call_record(record)
+        merged = calls.get(record.callid)
+        if merged is None:  # the common case: one record of the call in the batch
+            merged = calls[record.callid] = dict(zip(COLUMN_FIELDS, read_columns(record)))
+            merged["closed"] = record.closed
+        else:
+            _update_known(merged, COLUMN_FIELDS, read_columns(record))
+            if record.closed is not None:
+                merged["closed"] = record.closed
+        for attempt in record.attempts:
+            key = (attempt.callid, attempt.attempt_key)
+            slot = attempts.get(key)
+            if slot is None:
+                attempts[key] = dict(zip(ATTEMPT_FIELDS, read_attempt_columns(attempt)))
+            else:
+                _update_known(slot, ATTEMPT_FIELDS, read_attempt_columns(attempt))
     return calls, attempts
 
 
-def write_records(connection, engine: Engine, records: Iterable[dict]) -> int:
+def _update_known(merged: dict, names: tuple[str, ...], values: tuple) -> None:
+    for name, value in zip(names, values):
+        if value is not None:
+            merged[name] = value
+
+
+def write_records(connection, engine: Engine, records: Iterable[RecordLike]) -> int:
     """Upsert records in the connection's transaction; return the number of calls."""
     calls, attempts = merge_records(records)
     if not calls:
@@ -214,10 +242,14 @@ class CallWriter:
         self._thread = threading.Thread(target=self._run, name="call-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, records: list[dict], arrived_at: Optional[float] = None) -> None:
-        """Queue records for the next commit; `arrived_at` (perf_counter) times the delay."""
+    def submit(self, records: list[RecordLike], arrived_at: Optional[float] = None) -> None:
+        """Queue records for the next commit; `arrived_at` (perf_counter) times the delay.
+
+        A mapping is read as a CallRecord here, so a key that is no field is a
+        TypeError in the caller, not a column silently left out.
+        """
         if records:
-            self._queue.put((records, arrived_at))
+            self._queue.put(([as_call_record(record) for record in records], arrived_at))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far is committed."""
@@ -295,7 +327,7 @@ class CallWriter:
             now = time.perf_counter()
             self.latencies.extend(now - arrived for _, arrived in batch if arrived is not None)
 
-    def _commit(self, records: list[dict]) -> bool:
+    def _commit(self, records: list[RecordLike]) -> bool:
         """True when stored (or set aside as dead letters), False when the database is away."""
         try:
             with self.engine.begin() as connection:
@@ -310,7 +342,7 @@ class CallWriter:
                         "call by call", len(records), type(error).__name__)
         return self._commit_call_by_call(records)
 
-    def _commit_call_by_call(self, records: list[dict]) -> bool:
+    def _commit_call_by_call(self, records: list[RecordLike]) -> bool:
         """Write each call's records on its own; set aside those refused for good."""
         for callid, own_records in _by_call(records).items():
             try:
@@ -327,7 +359,7 @@ class CallWriter:
                 return False
         return True
 
-    def _set_aside(self, callid: str, records: list[dict], error: BaseException) -> bool:
+    def _set_aside(self, callid: str, records: list[RecordLike], error: BaseException) -> bool:
         log.error("call %s refused by the database, set aside in dead_letters: %s",
                   callid, error)
         try:
@@ -340,14 +372,21 @@ class CallWriter:
             return False
 
 
-def _by_call(records: list[dict]) -> dict[str, list[dict]]:
+def _by_call(records: list[RecordLike]) -> dict[Optional[str], list[RecordLike]]:
     """Records grouped by callid, each group in the order it came."""
-    groups: dict[str, list[dict]] = {}
+    groups: dict[Optional[str], list[RecordLike]] = {}
     for record in records:
-        groups.setdefault(record.get("callid"), []).append(record)
+        groups.setdefault(_callid_of(record), []).append(record)
     return groups
 
 
-def write_dead_letter(connection, records: list[dict]) -> None:
+def _callid_of(record) -> Optional[str]:
+    # A spooled record is JSON, maybe from an older bridge or torn: never raise here.
+    if isinstance(record, CallRecord):
+        return record.callid
+    return record.get("callid") if isinstance(record, Mapping) else None
+
+
+def write_dead_letter(connection, records: list[RecordLike]) -> None:
     """The replay writer for `dead_letters.replay` (kind CALL_RECORD)."""
     write_records(connection, connection.engine, records)

@@ -9,13 +9,9 @@ queue_log's callid; `linkedid` ties the call's other channels to it.
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar, Literal, Optional
+from typing import ClassVar, Optional
 
-RingOutcome = Literal["answered", "no_answer", "cancelled", "busy"]
-HungUpBy = Literal["caller", "agent", "transfer"]
-CallOutcome = Literal[
-    "answered", "abandoned", "timeout", "exit_empty", "exit_key", "transferred", "ended_unseen"
-]
+from models.vocabulary import CallOutcome, HungUpBy, RingOutcome  # noqa: F401 - public here
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ import logging
 import time
 from typing import Callable, Iterable, Mapping, Optional
 
+from models.vocabulary import HUNG_UP_BY, RingOutcome
 from telephony import events as ev
 
 log = logging.getLogger(__name__)
@@ -33,12 +34,11 @@ MEMBER_STATUS = {
     "0": "unknown", "1": "not_in_use", "2": "in_use", "3": "busy", "4": "invalid",
     "5": "unavailable", "6": "ringing", "7": "ringing", "8": "on_hold",
 }
-# DialEnd's DialStatus -> how that ring attempt ended.
-DIAL_STATUS_OUTCOME = {
+# DialEnd's DialStatus -> how that ring attempt ended (models.vocabulary's words).
+DIAL_STATUS_OUTCOME: dict[str, RingOutcome] = {
     "ANSWER": "answered", "BUSY": "busy", "CONGESTION": "busy", "CHANUNAVAIL": "busy",
     "NOANSWER": "no_answer", "CANCEL": "cancelled",
 }
-HUNG_UP_BY = {"caller": "caller", "agent": "agent", "transfer": "transfer"}
 _UNKNOWN_NAMES = frozenset({"", "<unknown>", "unknown"})
 # Exten of a channel running a Gosub/Macro: not the number the caller dialled.
 _NOT_A_NUMBER = frozenset({"", "s", "h", "i", "t"})
@@ -177,7 +177,7 @@ def on_agent_complete(m: Message, at: float):
     return (ev.CallEnded(
         at=at, callid=ids[0], queue=ids[1], interface=m.get("Interface") or "",
         member_name=m.get("MemberName") or "", hold_s=_int(m.get("HoldTime")),
-        talk_s=_int(m.get("TalkTime")), hung_up_by=HUNG_UP_BY.get(reason, "caller")),)
+        talk_s=_int(m.get("TalkTime")), hung_up_by=reason if reason in HUNG_UP_BY else "caller"),)
 
 
 def on_queue_member_pause(m: Message, at: float):

@@ -17,6 +17,8 @@ from typing import Callable, Iterable, Optional
 
 from sqlalchemy import select
 
+from telephony.call_record import CallRecord
+
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("wav", "raw")
@@ -102,14 +104,14 @@ def recording_info(settings, callid: str) -> Optional[RecordingInfo]:
                          round(duration, 3))
 
 
-def recording_record(settings, callid: str) -> Optional[dict]:
+def recording_record(settings, callid: str) -> Optional[CallRecord]:
     """A partial call record with the recording's columns, for the call writer."""
     info = recording_info(settings, callid)
     if info is None:
         return None
-    return {"callid": callid, "recording_path": info.relative_path,
-            "recording_size_bytes": info.size_bytes,
-            "recording_duration_s": info.duration_s}
+    return CallRecord(callid=callid, recording_path=info.relative_path,
+                      recording_size_bytes=info.size_bytes,
+                      recording_duration_s=info.duration_s)
 
 
 # ---- pruning

@@ -9,6 +9,10 @@ database in the order the state machine produced them: a later record of a
 call completes an earlier one), and `drain()` writes the waiting batches,
 oldest first, as soon as a commit succeeds again.
 
+A batch is stored as JSON: each CallRecord as its known columns
+(`CallRecord.as_json`), the keys older bridges wrote too, so their files drain
+alike; the writer reads them back strictly (`call_record.as_call_record`).
+
 Replaying is idempotent: the writer upserts keyed by callid and ring attempt,
 so a batch committed just before a crash and replayed after it changes
 nothing. A batch holding a row the database refuses for good (a value too
@@ -27,6 +31,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from telephony.call_record import CallRecord
 from telephony.errors import SpoolError
 
 log = logging.getLogger(__name__)
@@ -42,6 +47,8 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS pending ("
 
 
 def _encode(value):
+    if isinstance(value, CallRecord):
+        return value.as_json()  # read back by call_record.as_call_record
     if isinstance(value, dt.datetime):
         return {"__datetime__": value.isoformat()}
     if isinstance(value, Path):

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from typing import Iterable, Optional
 
 from telephony import events as ev
+from telephony.call_record import CallRecord
 from telephony.call_state import (  # noqa: F401 - rings_heard, call_outcome: public here too
     Attempt, CallState, attempt_ring_ms, call_outcome, call_record, end_attempt, rings_heard,
 )
@@ -71,7 +72,7 @@ class CallStateMachine:
         return call
 
     # ---- reading
-    def take_changed(self) -> list[dict]:
+    def take_changed(self) -> list[CallRecord]:
         """Records of the calls changed since the last take.
 
         A closed call lingers `linger_s` (event time) so that events Asterisk
@@ -110,8 +111,8 @@ class CallStateMachine:
         if len(self._finished) > MAX_FINISHED_IDS:
             self._finished.popitem(last=False)
 
-    def record(self, call: CallState) -> dict:
-        """The call's row (column -> value, times as POSIX seconds) and its ring attempts."""
+    def record(self, call: CallState) -> CallRecord:
+        """The call's record (times as POSIX seconds) with its ring attempts."""
         return call_record(call, self.ring_cadence_s, self.wrapup_s)
 
     def is_finished(self, callid: str) -> bool:
@@ -148,7 +149,7 @@ class CallStateMachine:
         if call is not None and not call.closed:
             call.unseen_at = at
 
-    def refine_exit(self, callid: str, outcome: str) -> None:
+    def refine_exit(self, callid: str, outcome: ev.CallOutcome) -> None:
         """queue_log told why an unanswered call left (timeout, exit_empty, exit_key)."""
         call = self.calls.get(callid)
         if call is not None:

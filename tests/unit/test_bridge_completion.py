@@ -6,10 +6,12 @@ session; the records then had no talk time and disagreed with queue_log.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 
+from telephony.call_record import CallRecord
 from telephony.resync import REFINISH_WINDOW_S, reconcile_open_calls
-from tests.unit.offline_bridge import offline_bridge, stored_calls
+from tests.support.offline_bridge import offline_bridge, stored_calls
 
 CALLID = "1795451134.120"
 QUEUE_LOG = (f"1795451134|{CALLID}|hotline|NONE|ENTERQUEUE||13800000001|1\n"
@@ -17,9 +19,9 @@ QUEUE_LOG = (f"1795451134|{CALLID}|hotline|NONE|ENTERQUEUE||13800000001|1\n"
              f"1795451139|{CALLID}|hotline|agent07|COMPLETECALLER|1|4|1\n")
 ENDED_AT = 1795451139.3
 # What the state machine stored: answered, then the caller's channel hung up.
-STORED_WITHOUT_TALK = {"callid": CALLID, "queue": "hotline", "outcome": "answered",
-                       "answered_at": 1795451135.2, "ended_at": ENDED_AT,
-                       "agent_member": "agent07", "closed": True, "attempts": []}
+STORED_WITHOUT_TALK = CallRecord(callid=CALLID, queue="hotline", outcome="answered",
+                                 answered_at=1795451135.2, ended_at=ENDED_AT,
+                                 agent_member="agent07", closed=True)
 
 
 def test_talk_time_and_who_hung_up_come_from_queue_log(tmp_path):
@@ -43,9 +45,10 @@ def test_a_restarted_bridge_finishes_calls_closed_just_before_it_died(tmp_path):
     try:
         bridge.writer.submit([
             STORED_WITHOUT_TALK,
-            dict(STORED_WITHOUT_TALK, callid=old_callid,  # long over: not looked at again
-                 answered_at=ENDED_AT - REFINISH_WINDOW_S - 30,
-                 ended_at=ENDED_AT - REFINISH_WINDOW_S - 20)])
+            dataclasses.replace(  # long over: not looked at again
+                STORED_WITHOUT_TALK, callid=old_callid,
+                answered_at=ENDED_AT - REFINISH_WINDOW_S - 30,
+                ended_at=ENDED_AT - REFINISH_WINDOW_S - 20)])
         assert bridge.writer.flush()
         counts = reconcile_open_calls(bridge, alive=set())
         bridge.run_due_tasks(now=time.monotonic() + 60)

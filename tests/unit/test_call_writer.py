@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from models.calls import Call, RingAttempt
 from models.session import make_engine
+from telephony.call_record import CallRecord, RingAttemptRecord
 from telephony.call_writer import CallWriter, write_records
 from tests.unit.test_state_machine import replay
 
@@ -39,11 +40,11 @@ def test_a_partial_record_completes_a_row_without_blanking_it(db_url):
     with engine.begin() as connection:
         write_records(connection, engine, [full])
         # After a bridge restart only the end of the call is known.
-        write_records(connection, engine, [{
-            "callid": "1795445683.18", "outcome": "answered", "talk_s": 40,
-            "ended_at": full["answered_at"] + 40, "hung_up_by": "caller", "closed": True,
-            "attempts": [{"callid": "1795445683.18", "attempt_key": "PJSIP/agent9-1",
-                          "interface": "PJSIP/agent9"}]}])
+        write_records(connection, engine, [CallRecord(
+            callid="1795445683.18", outcome="answered", talk_s=40,
+            ended_at=full.answered_at + 40, hung_up_by="caller", closed=True,
+            attempts=(RingAttemptRecord(callid="1795445683.18", attempt_key="PJSIP/agent9-1",
+                                        interface="PJSIP/agent9"),))])
     [row] = _rows(engine, Call)
     assert (row["caller_name"], row["wait_s"], row["ring_s"]) == ("张三", 4, 4)
     assert (row["outcome"], row["talk_s"], row["hung_up_by"]) == ("answered", 40, "caller")
@@ -58,8 +59,8 @@ def test_writer_batches_and_times_commits(db_url):
     import time
 
     for index in range(300):
-        writer.submit([{"callid": f"1800000000.{index}", "queue": "hotline",
-                        "outcome": "abandoned", "closed": True, "attempts": []}],
+        writer.submit([CallRecord(callid=f"1800000000.{index}", queue="hotline",
+                                  outcome="abandoned", closed=True)],
                       time.perf_counter())
     assert writer.flush()
     writer.close()
@@ -75,9 +76,25 @@ def test_writer_retries_when_the_database_is_away(tmp_path):
     url = f"sqlite:///{tmp_path / 'late.sqlite3'}"
     engine = make_engine(url)
     writer = CallWriter(engine, retry_delays=(0.05,))
-    writer.submit([{"callid": "1.1", "queue": "q", "attempts": []}])
+    writer.submit([CallRecord(callid="1.1", queue="q")])
     assert not writer.flush(timeout=0.3)  # no tables yet: nothing committed, nothing lost
     models.Base.metadata.create_all(engine)
     assert writer.flush(timeout=5)
     writer.close()
     assert [row["callid"] for row in _rows(engine, Call)] == ["1.1"]
+
+
+def test_a_partial_update_in_the_same_batch_keeps_the_call_closed(db_url):
+    """A recording's record says nothing of `closed` (None): the ring still open when
+    the call closed is cancelled all the same."""
+    engine = make_engine(db_url)
+    ring = RingAttemptRecord(callid="1.1", attempt_key="PJSIP/8001-1", interface="PJSIP/8001")
+    with engine.begin() as connection:
+        write_records(connection, engine, [CallRecord(callid="1.1", queue="q", attempts=(ring,))])
+    with engine.begin() as connection:
+        write_records(connection, engine, [
+            CallRecord(callid="1.1", outcome="abandoned", closed=True),
+            CallRecord(callid="1.1", recording_path="x/1.1.wav")])
+    [row] = _rows(engine, Call)
+    assert (row["outcome"], row["queue"], row["recording_path"]) == ("abandoned", "q", "x/1.1.wav")
+    assert [a["outcome"] for a in _rows(engine, RingAttempt)] == ["cancelled"]

@@ -42,12 +42,12 @@ def test_same_events_in_any_order_or_twice_give_the_same_records(data):
         + transcript_events("local-channels-two-answered.ami")
     in_order = CallStateMachine()
     in_order.apply_all(events)
-    expected = {r["callid"]: r for r in in_order.take_changed()}
+    expected = {r.callid: r for r in in_order.take_changed()}
     shuffled = data.draw(st.permutations(events))
     doubled = data.draw(st.lists(st.sampled_from(events), max_size=40))
     machine = CallStateMachine()
     machine.apply_all(shuffled + doubled)
-    got = {r["callid"]: r for r in machine.take_changed()}
+    got = {r.callid: r for r in machine.take_changed()}
     assert got == expected
 
 

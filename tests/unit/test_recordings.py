@@ -45,9 +45,9 @@ def test_size_and_duration_from_the_file(settings):
     assert recording_record(settings, CALLID) is None  # not answered: no file
     _write_wav(recording_path(settings, CALLID), 5.0)
     record = recording_record(settings, CALLID)
-    assert record["recording_path"] == "2026/11/23/1795445683.18.wav"
-    assert record["recording_duration_s"] == pytest.approx(5.0)
-    assert record["recording_size_bytes"] == 44 + 80000
+    assert record.recording_path == "2026/11/23/1795445683.18.wav"
+    assert record.recording_duration_s == pytest.approx(5.0)
+    assert record.recording_size_bytes == 44 + 80000
 
 
 def test_header_only_wav_is_zero_seconds_and_stale_header_is_ignored(tmp_path):
@@ -70,9 +70,9 @@ def test_stereo_raw_duration(settings):
     path = recording_path(stereo, CALLID)
     path.parent.mkdir(parents=True)
     path.write_bytes(b"\x00" * 32000 * 3)
-    assert recording_record(stereo, CALLID)["recording_duration_s"] == pytest.approx(3.0)
+    assert recording_record(stereo, CALLID).recording_duration_s == pytest.approx(3.0)
     # A .raw file is found even when the setting changed since.
-    assert recording_record(settings, CALLID)["recording_path"].endswith(".raw")
+    assert recording_record(settings, CALLID).recording_path.endswith(".raw")
 
 
 def test_prune_deletes_old_files_but_keeps_referenced(settings):

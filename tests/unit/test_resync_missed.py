@@ -6,8 +6,9 @@ nowhere in the database.
 """
 from __future__ import annotations
 
+from telephony.call_record import CallRecord
 from telephony.resync import reconcile_open_calls
-from tests.unit.offline_bridge import offline_bridge, stored_calls
+from tests.support.offline_bridge import offline_bridge, stored_calls
 
 T0 = 1795449000
 
@@ -31,8 +32,8 @@ QUEUE_LOG = "".join(f"{line}\n" for line in (
 def test_calls_begun_and_ended_while_away_are_stored_once(tmp_path):
     bridge, engine = offline_bridge(tmp_path, QUEUE_LOG)
     try:
-        bridge.writer.submit([{"callid": f"{T0}.5", "queue": "hotline", "entered_queue_at": T0,
-                               "caller_number_raw": "13800000005", "attempts": []}])
+        bridge.writer.submit([CallRecord(callid=f"{T0}.5", queue="hotline", entered_queue_at=T0,
+                                         caller_number_raw="13800000005")])
         assert bridge.writer.flush()
         for _ in range(2):  # a second resync finds nothing more to store
             counts = reconcile_open_calls(bridge, alive={f"{T0}.5", f"{T0 + 30}.11"})

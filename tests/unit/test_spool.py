@@ -138,12 +138,12 @@ def test_writer_spools_during_an_outage_and_writes_once_it_is_over(db_url, tmp_p
     assert restarted.flush()
     restarted.close()
     calls = {row["callid"]: row for row in _rows(engine, Call)}
-    assert sorted(calls) == sorted(record["callid"] for record in records)
+    assert sorted(calls) == sorted(record.callid for record in records)
     for record in records:
-        assert calls[record["callid"]]["outcome"] == record["outcome"]
-        assert calls[record["callid"]]["caller_name"] == record["caller_name"]
+        assert calls[record.callid]["outcome"] == record.outcome
+        assert calls[record.callid]["caller_name"] == record.caller_name
     keys = [(row["callid"], row["attempt_key"]) for row in _rows(engine, RingAttempt)]
-    assert len(keys) == len(set(keys)) == sum(len(r["attempts"]) for r in records)
+    assert len(keys) == len(set(keys)) == sum(len(r.attempts) for r in records)
 
 
 def test_writer_drains_when_idle_once_the_database_is_back(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 
 from telephony import events as ev
 from telephony.ami_protocol import parse_stream
+from telephony.call_record import CallRecord
 from telephony.normalizer import normalize
 from telephony.queue_log import read_queue_log, summarize_calls
 from telephony.state_machine import CallStateMachine, rings_heard
@@ -24,11 +25,11 @@ def transcript_events(name: str) -> list[ev.CallEvent]:
     return events
 
 
-def replay(names=TRANSCRIPTS, machine=None) -> dict[str, dict]:
+def replay(names=TRANSCRIPTS, machine=None) -> dict[str, CallRecord]:
     machine = machine or CallStateMachine(ring_cadence_s=5.0, wrapup_s=30)
     for name in names:
         machine.apply_all(transcript_events(name))
-    return {record["callid"]: record for record in machine.take_changed()}
+    return {record.callid: record for record in machine.take_changed()}
 
 
 @pytest.fixture(scope="module")
@@ -42,46 +43,46 @@ def test_replayed_calls_match_asterisks_queue_log(queue_log_calls):
                             "1795445683.19", "1795445684.21"}
     for callid, record in records.items():
         logged = queue_log_calls[callid]
-        assert record["caller_number_raw"] == logged.caller_number
-        assert record["queue"] == logged.queue
-        assert record["wait_s"] == logged.wait_s, callid
-        assert record["ring_s"] == logged.ring_s, callid
-        assert record["talk_s"] == logged.talk_s, callid
-        assert record["agent_member"] in (logged.agent or None,), callid
+        assert record.caller_number_raw == logged.caller_number
+        assert record.queue == logged.queue
+        assert record.wait_s == logged.wait_s, callid
+        assert record.ring_s == logged.ring_s, callid
+        assert record.talk_s == logged.talk_s, callid
+        assert record.agent_member in (logged.agent or None,), callid
         closed_in_log = logged.ended_at is not None
-        assert record["closed"] == closed_in_log, callid
+        assert record.closed == closed_in_log, callid
         if closed_in_log:
-            assert record["outcome"] == logged.outcome, callid
+            assert record.outcome == logged.outcome, callid
 
 
 def test_answered_call_record_fields():
     record = replay()["1795445475.1"]
-    assert record["outcome"] == "answered"
-    assert record["hung_up_by"] == "agent"
-    assert record["agent_interface"] == "Local/8001@agents/n"
-    assert record["linkedid"] == "1795445475.0"
-    assert record["caller_name"] == "Owner"
-    assert record["dialled_number"] == "88880000"
-    assert record["hold_s"] == 0 and record["wrapup_s"] == 30
-    assert record["answered_at"] < record["ended_at"]
-    [attempt] = record["attempts"]
-    assert attempt["outcome"] == "answered" and attempt["member_name"] == "Agent 8001"
-    assert attempt["ring_ms"] > 0
-    assert record["rings"] == rings_heard(attempt["ring_ms"], 5.0)
+    assert record.outcome == "answered"
+    assert record.hung_up_by == "agent"
+    assert record.agent_interface == "Local/8001@agents/n"
+    assert record.linkedid == "1795445475.0"
+    assert record.caller_name == "Owner"
+    assert record.dialled_number == "88880000"
+    assert record.hold_s == 0 and record.wrapup_s == 30
+    assert record.answered_at < record.ended_at
+    [attempt] = record.attempts
+    assert attempt.outcome == "answered" and attempt.member_name == "Agent 8001"
+    assert attempt.ring_ms > 0
+    assert record.rings == rings_heard(attempt.ring_ms, 5.0)
 
 
 def test_utf8_caller_names_are_stored_as_said():
     records = replay(["queue-pause-answer-abandon.ami"])
-    assert records["1795445683.18"]["caller_name"] == "张三"
-    assert records["1795445684.21"]["caller_name"] == "李四"
-    assert records["1795445684.21"]["caller_number"] == "02168881234"
+    assert records["1795445683.18"].caller_name == "张三"
+    assert records["1795445684.21"].caller_name == "李四"
+    assert records["1795445684.21"].caller_number == "02168881234"
 
 
 def test_abandoned_call():
     record = replay(["queue-pause-answer-abandon.ami"])["1795445683.19"]
-    assert record["outcome"] == "abandoned" and record["closed"]
-    assert record["wait_s"] == 2 and record["answered_at"] is None
-    assert record["agent_interface"] is None and record["talk_s"] is None
+    assert record.outcome == "abandoned" and record.closed
+    assert record.wait_s == 2 and record.answered_at is None
+    assert record.agent_interface is None and record.talk_s is None
 
 
 def test_duplicates_are_not_published_twice():
@@ -139,12 +140,12 @@ def test_ring_no_answer_then_next_agent_answers():
                      member_name="8002", hold_s=23, talk_s=36, hung_up_by="caller"),
     ])
     [record] = machine.take_changed()
-    attempts = {a["member_name"]: a for a in record["attempts"]}
-    assert attempts["8001"]["outcome"] == "no_answer" and attempts["8001"]["ring_ms"] == 15000
-    assert attempts["8002"]["outcome"] == "answered" and attempts["8002"]["ring_ms"] == 6500
-    assert record["rings"] == 2  # 6.5 s of a 5 s cadence: the second ring had begun
-    assert record["caller_name"] == "O'Brien"
-    assert (record["outcome"], record["wait_s"], record["talk_s"]) == ("answered", 23, 36)
+    attempts = {a.member_name: a for a in record.attempts}
+    assert attempts["8001"].outcome == "no_answer" and attempts["8001"].ring_ms == 15000
+    assert attempts["8002"].outcome == "answered" and attempts["8002"].ring_ms == 6500
+    assert record.rings == 2  # 6.5 s of a 5 s cadence: the second ring had begun
+    assert record.caller_name == "O'Brien"
+    assert (record.outcome, record.wait_s, record.talk_s) == ("answered", 23, 36)
 
 
 def test_caller_hanging_up_while_ringing_cancels_the_ring():
@@ -158,9 +159,9 @@ def test_caller_hanging_up_while_ringing_cancels_the_ring():
                          channel="PJSIP/pstn-1", cause=16),
     ])
     [record] = machine.take_changed()
-    [attempt] = record["attempts"]
-    assert attempt["outcome"] == "cancelled" and attempt["ring_ms"] == 2000
-    assert record["outcome"] == "abandoned" and record["ended_at"] == _at(3)
+    [attempt] = record.attempts
+    assert attempt.outcome == "cancelled" and attempt.ring_ms == 2000
+    assert record.outcome == "abandoned" and record.ended_at == _at(3)
 
 
 def test_hold_and_transfer_are_counted():
@@ -180,8 +181,8 @@ def test_hold_and_transfer_are_counted():
                      member_name="8001", hold_s=4, talk_s=26, hung_up_by="transfer"),
     ])
     [record] = machine.take_changed()
-    assert record["hold_s"] == 12
-    assert (record["outcome"], record["transfer_target"]) == ("transferred", "8009")
+    assert record.hold_s == 12
+    assert (record.outcome, record.transfer_target) == ("transferred", "8009")
 
 
 def test_closed_calls_are_forgotten_after_lingering_and_not_revived():
@@ -204,22 +205,22 @@ def test_resync_helpers():
     assert machine.open_callids() == {"1.5"}
     machine.close_unseen("1.5", _at(9))
     [record] = machine.take_changed()
-    assert record["outcome"] == "ended_unseen" and record["answered_at"] == _at(0)
+    assert record.outcome == "ended_unseen" and record.answered_at == _at(0)
     machine.adopt_open_call("1.7", "1.7", "hotline", answered=False, at=None)
     machine.close_unseen("1.7", _at(9))
     [record] = machine.take_changed()
-    assert record["outcome"] == "ended_unseen" and record["ended_at"] == _at(9)
+    assert record.outcome == "ended_unseen" and record.ended_at == _at(9)
 
 
 def test_caller_number_is_kept_raw_and_normalized_as_households_match_it():
     machine = CallStateMachine()
     machine.apply(dataclasses_replace(_queued(), caller_number="+86 138-0013-8000"))
     [record] = machine.take_changed()
-    assert record["caller_number_raw"] == "+86 138-0013-8000"
-    assert record["caller_number"] == "13800138000"
+    assert record.caller_number_raw == "+86 138-0013-8000"
+    assert record.caller_number == "13800138000"
     machine.apply(dataclasses_replace(_queued("1800000000.2"), caller_number="<unknown>"))
     [record] = machine.take_changed()
-    assert record["caller_number"] is None
+    assert record.caller_number is None
 
 
 def dataclasses_replace(event, **changes):

@@ -37,7 +37,7 @@ def replay_transcripts(shared_ami_dir) -> list[dict]:
             clock += 0.01
             machine.apply_all(normalizer.normalize(message, arrived_at=clock))
             for record in machine.take_changed():
-                records[record["callid"]] = record
+                records[record.callid] = record
     return list(records.values())
 
 
@@ -45,7 +45,7 @@ def store(session_factory, records: list[dict]) -> None:
     columns = set(Call.__table__.columns.keys())
     with session_factory.begin() as session:
         for record in records:
-            row = {key: value for key, value in record.items() if key in columns}
+            row = {key: value for key, value in record.column_values().items() if key in columns}
             for key in TIME_COLUMNS:
                 if row.get(key) is not None:
                     row[key] = dt.datetime.fromtimestamp(row[key], dt.timezone.utc)
@@ -72,7 +72,7 @@ def test_sql_agrees_with_queue_log_for_the_recorded_calls(session_factory, share
     store(session_factory, records)
     log_calls = queue_log_check.calls_in(read_queue_log(shared_ami_dir / "queue_log.sample"))
     # The transcripts hold the AMI side of some of the sample's calls: compare those.
-    common = {record["callid"] for record in records} & {call.callid for call in log_calls}
+    common = {record.callid for record in records} & {call.callid for call in log_calls}
     assert len(common) >= 4
     with session_factory() as session:
         result = queue_log_check.verify(
@@ -88,15 +88,15 @@ def test_sql_agrees_with_queue_log_for_the_recorded_calls(session_factory, share
 def test_a_wrong_figure_is_reported(session_factory, shared_ami_dir):
     records = replay_transcripts(shared_ami_dir)
     for record in records:
-        if record["callid"] == "1795445475.1":
-            record["wait_s"] = 30  # the database now says this call waited 30 s
+        if record.callid == "1795445475.1":
+            record.wait_s = 30  # the database now says this call waited 30 s
     store(session_factory, records)
     with session_factory() as session:
         result = queue_log_check.verify(
             session, FakeSettings(), shared_ami_dir / "queue_log.sample",
             start=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
             end=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc),
-            callids={record["callid"] for record in records})
+            callids={record.callid for record in records})
     differing = {difference["measure"] for difference in result["differences"]}
     assert {"asa_s", "service_level", "asterisk_sl"} <= differing
 

@@ -1,0 +1,33 @@
+"""No guard between the project's own packages: a sibling that fails to import is an
+error at start-up, not a feature silently missing (a screen-pop without history,
+a bridge without console commands). Third-party optional packages may be guarded.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+# Every package of the project but: agent_console/ (still being reworked: commands.py,
+# forms.py; it joins then), bench/ (guards third-party clients it compares: pyst2,
+# panoramisk) and tests/.
+NOT_CHECKED = {"agent_console", "bench", "tests"}
+PACKAGES = sorted(path.parent.name for path in REPO.glob("*/__init__.py")
+                  if path.parent.name not in NOT_CHECKED)
+GUARD = re.compile(r"except\s*\(?[^:\n]*\b(ImportError|ModuleNotFoundError)\b|__import__\(")
+
+
+def test_no_import_guard_between_the_projects_packages():
+    guarded = [f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+               for package in PACKAGES for path in sorted((REPO / package).rglob("*.py"))
+               for number, line in enumerate(path.read_text().splitlines(), 1)
+               if GUARD.search(line)]
+    assert guarded == []
+
+
+def test_the_guard_pattern_finds_what_it_is_for():
+    assert {"households", "models", "telephony"} <= set(PACKAGES)
+    for line in ("    except ImportError:", "except (ImportError, AttributeError):",
+                 "except ModuleNotFoundError as error:", "getattr(__import__(module), name)"):
+        assert GUARD.search(line), line
+    assert not GUARD.search("except ValueError:  # ImportError is not this")
