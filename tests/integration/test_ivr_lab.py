@@ -117,7 +117,7 @@ def owed_household(factory):
             select(Phone.normalized).join(Person, Person.id == Phone.person_id)
             .where(Phone.household_id == household_id, Person.role == PersonRole.OWNER)).first()
         summary = _balance(session, household_id)
-        assert match_caller(session, UNKNOWN_CALLER).unknown
+        assert match_caller(session, UNKNOWN_CALLER, TERMS.local_area_code).unknown
     balance = Balance(money_to_fen(summary.total_due), summary.months_in_arrears,
                       money_to_fen(summary.late_fee))
     return household_id, code.replace("-", "*"), phone[-4:], balance
@@ -257,7 +257,7 @@ def known_caller(factory) -> tuple[str, int, str]:
         owners = session.scalars(select(Phone.normalized).join(Person, Person.id == Phone.person_id)
                                  .where(Person.role == PersonRole.OWNER).order_by(Phone.id))
         for number in owners:
-            household_id = match_caller(session, number).household_id
+            household_id = match_caller(session, number, TERMS.local_area_code).household_id
             if (number.isdigit() and household_id is not None
                     and _balance(session, household_id).total_due > 0
                     and phone_suffixes(session, household_id) == {number[-4:]}):

@@ -55,6 +55,7 @@ def put_live_call(database_url: str, redis_url: str, callid: str) -> None:
 
     from agent_console.live import AgentLiveStore
     from households.screen_pop import screen_pop_for_number
+    from tests.support.demo import household_terms
     from models.households import Phone
 
     with session_factory(database_url)() as session:
@@ -62,7 +63,7 @@ def put_live_call(database_url: str, redis_url: str, callid: str) -> None:
                                       .group_by(Phone.normalized)).all())
         number = next(p.raw for p in session.scalars(select(Phone).order_by(Phone.id))
                       if p.raw.isdigit() and len(p.raw) == 11 and shared[p.normalized] == 1)
-        pop = screen_pop_for_number(session, number, callid)
+        pop = screen_pop_for_number(session, number, callid, terms=household_terms())
     now = time.time()
     call = {"callid": callid, "interface": AGENT_INTERFACE, "caller_number": number,
             "caller_name": "", "ringing_at": now - 80, "answered_at": now - 72,

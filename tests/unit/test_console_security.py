@@ -57,9 +57,10 @@ def audit_entries(console_sessions) -> int:
 def test_order_form_with_a_household_but_no_call_is_refused(agent_client, supervisor_client,
                                                            households, console_sessions):
     from households.screen_pop import build_screen_pop
+    from tests.support.demo import household_terms
 
     with console_sessions() as session:
-        owner = build_screen_pop(session, 1, "")["people"][0]["name"]
+        owner = build_screen_pop(session, 1, "", terms=household_terms())["people"][0]["name"]
     for client in (agent_client, supervisor_client):
         response = client.get("/work-orders/new?household_id=1")
         assert response.status_code == 403

@@ -65,7 +65,7 @@ def test_room_lookup_gives_household_and_owner_phone_suffixes(demo, backend):
 def test_caller_lookup_only_for_exactly_one_household(demo, backend):
     with demo() as session:
         numbers = session.execute(select(Phone.raw, Phone.household_id)).all()
-        matches = {raw: match_caller(session, raw).household_id for raw, _ in numbers}
+        matches = {raw: match_caller(session, raw, TERMS.local_area_code).household_id for raw, _ in numbers}
     unique = next(raw for raw, household in matches.items() if household is not None)
     assert backend.household_for_caller(unique) == matches[unique]
     shared = [raw for raw, household in matches.items() if household is None]

@@ -89,15 +89,11 @@ def test_number_kinds(raw, kind):
     assert number.matchable == (kind in (PhoneKind.SERVICE, PhoneKind.INTERNATIONAL))
 
 
-def test_the_local_area_code_comes_from_the_setting(monkeypatch):
-    from hotline.settings import get_settings
+def test_the_local_area_code_comes_from_the_setting(make_settings):
+    from households.terms import HouseholdTerms
 
-    monkeypatch.setenv("HOTLINE_LOCAL_AREA_CODE", "0755")
-    get_settings.cache_clear()
-    try:
-        assert normalize_number("83456789").key == "075583456789"
-    finally:
-        get_settings.cache_clear()
+    terms = HouseholdTerms.from_settings(make_settings(local_area_code="0755"))
+    assert normalize_number("83456789", terms.local_area_code).key == "075583456789"
 
 
 def test_a_bad_local_area_code_setting_is_named(monkeypatch):
@@ -140,12 +136,12 @@ def test_shared_number_gives_every_household_most_recently_called_first(session_
         assert [c.household_id for c in match.candidates] == [second.id, third.id]
         assert match.household_id is None
         record_call(session, "13900000009", third.id,
-                    dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+                    dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), local_area_code=LOCAL)
         session.commit()
         match = match_caller(session, "13900000009", LOCAL)
         assert [c.household_id for c in match.candidates] == [third.id, second.id]
         record_call(session, "13900000009", second.id,
-                    dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc))
+                    dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc), local_area_code=LOCAL)
         session.commit()
         match = match_caller(session, "+86 139 0000 0009", LOCAL)
         assert [c.household_id for c in match.candidates] == [second.id, third.id]
@@ -177,13 +173,13 @@ def test_search_by_room_name_and_phone_fragment(session_factory):
         wang = add_household(session, "3-2-1502", owner="王伟", phones=["13800138000"])
         li = add_household(session, "3-2-1503", owner="李伟", phones=["010-62345678"])
         session.commit()
-        assert [h["household_id"] for h in search_households(session, "3-2-1502")] == [wang.id]
-        assert {h["household_id"] for h in search_households(session, "伟")} == {wang.id, li.id}
-        assert [h["household_id"] for h in search_households(session, "0013")] == [wang.id]
-        assert [h["household_id"] for h in search_households(session, "6234 5678")] == [li.id]
-        assert search_households(session, "") == []
-        assert search_households(session, "%") == []
-        found = search_households(session, "王伟")[0]
+        assert [h["household_id"] for h in search_households(session, "3-2-1502", local_area_code=LOCAL)] == [wang.id]
+        assert {h["household_id"] for h in search_households(session, "伟", local_area_code=LOCAL)} == {wang.id, li.id}
+        assert [h["household_id"] for h in search_households(session, "0013", local_area_code=LOCAL)] == [wang.id]
+        assert [h["household_id"] for h in search_households(session, "6234 5678", local_area_code=LOCAL)] == [li.id]
+        assert search_households(session, "", local_area_code=LOCAL) == []
+        assert search_households(session, "%", local_area_code=LOCAL) == []
+        found = search_households(session, "王伟", local_area_code=LOCAL)[0]
         assert found["owner"] == "王伟" and found["rooms"] == ["3-2-1502"]
 
 
@@ -216,7 +212,7 @@ def test_ivr_sessions_and_work_orders_count_as_calls_about_a_household(session_f
         session.commit()
         order = [c.household_id for c in match_caller(session, "13900000009", LOCAL).candidates]
         assert order == [third.id, second.id, first.id]
-        record_call(session, "13900000009", first.id, dt.datetime(2026, 11, 4, tzinfo=utc))
+        record_call(session, "13900000009", first.id, dt.datetime(2026, 11, 4, tzinfo=utc), local_area_code=LOCAL)
         session.commit()
         order = [c.household_id for c in match_caller(session, "13900000009", LOCAL).candidates]
         assert order == [first.id, third.id, second.id]
@@ -229,7 +225,7 @@ def test_a_number_shared_by_many_households_lists_the_most_recent_ones(session_f
     with session_factory() as session:
         ids = [add_household(session, f"1-1-{101 + i}", phones=["010-88886666"]).id
                for i in range(MAX_CANDIDATES + 5)]
-        record_call(session, "88886666", ids[-1], dt.datetime(2026, 11, 4, tzinfo=utc))
+        record_call(session, "88886666", ids[-1], dt.datetime(2026, 11, 4, tzinfo=utc), local_area_code=LOCAL)
         session.commit()
         match = match_caller(session, "88886666", LOCAL)
     assert match.total_candidates == MAX_CANDIDATES + 5
