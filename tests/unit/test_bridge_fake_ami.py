@@ -198,20 +198,21 @@ def test_the_root_builds_the_live_sink_and_stops_on_one_it_cannot_build(
     assert [sink.name for sink in bridge.sinks] == ["live state"]
     bridge.start()
     try:
-        _wait_for(lambda: any(a.get("Action") == "CoreShowChannels" for a in fake_ami.actions))
+        _wait_for(lambda: live.read_wallboard(redis_client)["current"])  # resynced
         call = dict(Uniqueid="1800000000.9", Linkedid="1800000000.9", Queue="hotline",
                     Channel="PJSIP/trunk-0009", CallerIDNum="13800138000", CallerIDName="")
-        fake_ami.send_all(
-            frame(Event="QueueCallerJoin", Position="1", Count="1", **call)
-            + frame(Event="AgentCalled", Interface="PJSIP/8001", MemberName="8001",
-                    DestChannel="PJSIP/8001-0009", DestUniqueid="1800000000.10", **call))
+        fake_ami.send_all(frame(Event="QueueCallerJoin", Position="1", Count="1", **call))
+        _wait_for(lambda: live.read_wallboard(redis_client)["queues"])
+        fake_ami.send_all(frame(Event="AgentCalled", Interface="PJSIP/8001", MemberName="8001",
+                                DestChannel="PJSIP/8001-0009", DestUniqueid="1800000000.10",
+                                **call))
         ringing = _wait_for(lambda: redis_client.hget(live.AGENT_KEY_PREFIX + "PJSIP/8001",
                                                       "ringing"))
         pop = json.loads(ringing)["pop"]  # looked up in the database: nobody has the number
         assert (pop["callid"], pop["unknown"], pop["number"]["normalized"]) == (
             "1800000000.9", True, "13800138000")
         assert "lookup_failed" not in pop
-        board = _wait_for(lambda: (lambda b: b["agents"] and b)(
+        board = _wait_for(lambda: (lambda b: b["agents"][0]["callid"] and b)(
             live.read_wallboard(redis_client)))
         assert board["agents"][0]["state"] == "ringing"
         assert board["queues"][0]["waiting"][0]["callid"] == "1800000000.9"
