@@ -99,7 +99,7 @@ def card_detail(household_id: int) -> tuple:
 def detail(household_id: int):
     callid = request.args.get("callid", "")
     if not _card_open(household_id, callid):
-        abort(403)
+        abort(404)  # as for a call that is not the agent's: nothing to see here
     _household_or_404(household_id)
     fees, calls = card_detail(household_id)
     return jsonify(fees=fees.as_dict(), calls=history_json(calls))
@@ -114,7 +114,7 @@ def link_call(household_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     if not _card_open(household_id, request.form.get("current_callid", "")):
-        abort(403)
+        abort(404)
     _household_or_404(household_id)
     callid = request.form.get("callid", "").strip()
     interface = None if current_user.role in SUPERVISOR_ROLES else current_user.phone_interface
@@ -155,7 +155,8 @@ def contact_order(household_id: int, channel: str):
     if channel not in CHANNELS:
         abort(404)
     if household_id not in session.get(OPENED_CARDS_KEY, []):
-        abort(403)
+        # The card first (it is audited as opened without a call), then its order buttons.
+        return redirect(url_for("search.household_card", household_id=household_id))
     _household_or_404(household_id)
     form = WorkOrderForm() if request.method == "POST" else WorkOrderForm(formdata=None)
     action = url_for("agent.card.contact_order", household_id=household_id, channel=channel)

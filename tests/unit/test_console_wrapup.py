@@ -106,7 +106,7 @@ def test_the_summary_shows_in_the_households_call_history(agent_client, answered
 
 
 def test_detail_needs_the_card_opened_or_a_call(other_agent_client, answered_call):
-    assert other_agent_client.get("/api/households/1/detail").status_code == 403
+    assert other_agent_client.get("/api/households/1/detail").status_code == 404
     assert other_agent_client.get("/api/households/1/detail?callid=nope").status_code == 404
     other_agent_client.get("/households/1/card")
     detail = other_agent_client.get("/api/households/1/detail").json
@@ -131,7 +131,8 @@ def test_an_earlier_call_is_linked_to_the_household_and_audited(agent_client, an
 
 def test_a_walk_in_order_needs_the_card_opened_by_search(agent_client, answered_call,
                                                          console_sessions):
-    assert agent_client.get("/households/1/walk-in").status_code == 403
+    first = agent_client.get("/households/1/walk-in")
+    assert first.status_code == 302 and first.headers["Location"].endswith("/households/1/card")
     agent_client.get("/households/1/card")
     page = agent_client.get("/households/1/letter").get_data(as_text=True)
     token = csrf_token_from(agent_client, "/households/1/letter")
@@ -171,3 +172,20 @@ def test_wrapup_rows_store_on_both_databases(db_url):
         session.add(CallWrapup(callid="c1", user_id=user.id, reason="other", summary="长" * 500))
         session.commit()
         assert len(session.scalar(select(CallWrapup.summary))) == 500
+
+
+def test_the_wrapup_countdown_is_the_queues_wrapuptime(console_settings, agent, monkeypatch):
+    """The form counts down settings.wrapup_s, the same value queues.conf gets."""
+    import re
+
+    from agent_console import create_app
+    from hotline.lab_config import render_all
+
+    settings = dataclasses.replace(console_settings, wrapup_s=45)
+    monkeypatch.setenv("HOTLINE_AMI_SECRET", "s3cret-for-test")
+    queues = render_all(settings)["queues.conf"].split("[hotline]", 1)[1].split("\n[", 1)[0]
+    assert "wrapuptime = 45" in queues
+    client = create_app(settings, testing=True).test_client()
+    assert log_in(client, agent.username).status_code == 302
+    page = client.get("/console").get_data(as_text=True)
+    assert re.search(r'id="wrapup"[^>]*data-wrapup-s="45"', page)
