@@ -33,6 +33,7 @@ BLUEPRINTS = [
     "agent_console.auth:bp",
     "agent_console.vendor:bp",
     "agent_console.agent_views:bp",
+    "agent_console.call_control:bp",
     "agent_console.work_orders:bp",
     "agent_console.followups:bp",
     "agent_console.handover:bp",
