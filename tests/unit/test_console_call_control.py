@@ -135,3 +135,20 @@ def test_asterisks_refusal_becomes_a_catalogue_message(agent_client, console_red
     assert answer.status_code == 409
     assert answer.json["message"] == "The call has already ended."
     assert "Channel" not in answer.json["message"]
+
+
+def test_the_call_bar_has_the_controls_and_their_shortcuts(agent_client):
+    page = agent_client.get("/console").get_data(as_text=True)
+    for control in ("hold", "retrieve", "transfer", "dtmf", "hangup"):
+        assert f'data-control="{control}"' in page
+    assert "<kbd>F6</kbd>" in page and "<kbd>F7</kbd>" in page
+    assert "call_controls.js" in page
+
+
+def test_transfer_targets_are_queue_agents_and_supervisors_not_oneself(
+        agent_client, other_agent, supervisor, make_user, console_redis):
+    make_user("carol", "agent", "PJSIP/8003")  # not logged in to the queue
+    AgentLiveStore(console_redis).put("PJSIP/8002", state={"state": "ready"})
+    targets = agent_client.get("/api/transfer-targets").json["targets"]
+    assert [(t["exten"], t["role"]) for t in targets] == [("8099", "supervisor"),
+                                                         ("8002", "agent")]
