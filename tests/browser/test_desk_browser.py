@@ -3,13 +3,16 @@ chromium at 1366×768 against a real console process: the 费用 tab's detail an
 the 来电 history arrive on demand, "ready" is refused beside the wrap-up form
 until the last answered call has a reason and summary, and the household card
 opened by search offers the walk-in and letter orders and the call link.
-Screenshots go to test-artifacts/desk/; the README's pictures (docs/img/) are
-the desk and the wallboard taken here.
+Screenshots go to test-artifacts/desk/, the README's two among them
+(readme-agent-desk.png, readme-wallboard.png); with README_PICTURES=yes in the
+environment they are also written over docs/img/ (to refresh the README, not on
+every run: the timers on screen change each time).
 
 Run under the lab lock: `flock /tmp/hotline/lab.lock .venv/bin/pytest tests/browser`.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -28,6 +31,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync",
                  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']
 VIEWPORT = {"width": 1366, "height": 768}
+
+
+def _readme_picture(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"readme-{name}"))
+    if os.environ.get("README_PICTURES") == "yes":
+        README_PICTURES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ARTIFACTS / f"readme-{name}", README_PICTURES / name)
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +99,8 @@ def test_fee_detail_and_call_history_arrive_and_ready_waits_for_the_wrapup(stack
     page.click("#wrapup-form button[type=submit]")
     page.wait_for_function("document.getElementById('wrapup-result').dataset.ok === 'yes'")
     page.keyboard.press("Alt+1")
-    README_PICTURES.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(README_PICTURES / "agent-desk.png"))
+    _readme_picture(page, "agent-desk.png")
     page.click("#state-form button[data-action=ready]")
     # No bridge in this stack: what answers now is the command channel, not the wrap-up rule.
     page.wait_for_function("!document.getElementById('state-result').textContent.includes('小结')")
@@ -124,5 +133,5 @@ def test_the_wallboard_picture(stack, browser):
     assert response.status == 200, stack.log_path.read_text()[-2000:]
     page.wait_for_load_state("networkidle")
     assert _overflow(page) <= 0
-    page.screenshot(path=str(README_PICTURES / "wallboard.png"))
+    _readme_picture(page, "wallboard.png")
     context.close()
