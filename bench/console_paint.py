@@ -25,13 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.support.browser import launched_chromium  # noqa: E402
 from tests.support.console_stack import PASSWORD, USERS, start_console_stack  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 TIMINGS = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const fcp = performance.getEntriesByName('first-contentful-paint')[0];
@@ -72,17 +68,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory() as folder:
         stack_gen = start_console_stack(Path(folder), Path(folder) / "artifacts")
         stack = next(stack_gen)
         try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            with launched_chromium() as browser:
                 one_run(browser, stack.base_url)  # warm-up: templates, first connections
                 runs = [one_run(browser, stack.base_url) for _ in range(args.runs)]
-                browser.close()
         finally:
             stack_gen.close()
     print(f"agent desk after log-in, {args.runs} runs, chromium 1366x768, from the log-in submit:")

@@ -36,16 +36,12 @@ from models.console import User
 from models.session import make_engine, session_factory
 from tests.integration.fault_tools import Members, control_connection
 from tests.labtools import wait_until
+from tests.support.browser import launched_chromium
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "call-list"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--autoplay-policy=no-user-gesture-required"]
 EXTENSION = "8036"  # the lab's PJSIP phone 80NN is a SIPp UAS on port 5100+NN
 INTERFACE = f"PJSIP/{EXTENSION}"
 CALLER = "13800130136"
@@ -174,15 +170,8 @@ def spoken_call(lab, stack, database, members, tmp_path):
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 def _shoot(page, name: str) -> None:

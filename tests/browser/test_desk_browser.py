@@ -19,17 +19,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.console_stack import USERS, log_in, start_console_stack
+from tests.support.browser import launched_chromium
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "desk"
 README_PICTURES = REPO / "docs" / "img"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']
 VIEWPORT = {"width": 1366, "height": 768}
 
 
@@ -47,15 +43,8 @@ def stack(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 def _page(browser, stack, role: str):

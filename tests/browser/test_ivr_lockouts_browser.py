@@ -10,7 +10,6 @@ Screenshots go to test-artifacts/browser/.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,16 +24,12 @@ from models.console import User
 from models.households import Household, Room
 from models.session import make_engine, session_factory
 from telephony.ivr_identity import IdentityPolicy, record_failure
+from tests.support.browser import launched_chromium
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 PASSWORD = "browser test password"
 
 
@@ -67,15 +62,8 @@ def console(tmp_path, private_redis_server):
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
 
 
 def log_in(page, base_url: str, username: str) -> None:

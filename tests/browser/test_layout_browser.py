@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -20,16 +19,12 @@ from tests.support.console_pages import (
     codes_to_flag, english_ids_translated_in_zh, page_urls, problems,
 )
 from tests.support.console_stack import USERS, log_in, start_console_stack
+from tests.support.browser import launched_chromium
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "layout"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']
 SIZES = ((1366, 768), (1920, 1080))
 ROLES_SEEN = ("agent", "supervisor")
 # Form controls a screen reader could not name: no <label>, no aria-label.
@@ -46,15 +41,8 @@ def stack(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 def _name(role: str, url: str, size) -> str:

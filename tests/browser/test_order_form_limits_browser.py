@@ -13,7 +13,6 @@ Screenshots go to test-artifacts/browser/.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import time
 from pathlib import Path
 
@@ -27,16 +26,12 @@ from bench.support import private_console, stop_processes
 from hotline.settings import load_settings
 from models.console import User, WorkOrder
 from models.session import make_engine, session_factory
+from tests.support.browser import launched_chromium
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 PASSWORD = "browser test password"
 INTERFACE = "PJSIP/8001"
 CALLID = "1763900000.901"
@@ -70,15 +65,8 @@ def console(tmp_path, private_redis_server):
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
 
 
 def test_over_long_address_is_shown_next_to_the_field_and_nothing_typed_is_lost(console, page):

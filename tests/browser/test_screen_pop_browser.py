@@ -13,7 +13,6 @@ Screenshots and the subprocesses' logs go to test-artifacts/browser/.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,15 +30,12 @@ from models.session import make_engine, session_factory
 from bench.support import free_port
 from tests import labtools
 from tests.labtools import wait_until
+from tests.support.browser import launched_chromium
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 EXTENSION = "8051"
 INTERFACE = f"Local/{EXTENSION}@lab-phones/n"
 RING_S, TALK_S = 5, 6
@@ -143,16 +139,8 @@ def _healthy(base_url: str) -> bool:
 
 @pytest.fixture
 def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        try:
-            yield page
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
 
 
 def received(page) -> list[str]:

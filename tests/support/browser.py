@@ -1,0 +1,29 @@
+"""Debian's chromium under Playwright, launched one way for every browser test and bench.
+
+The flags keep it off the network: no background services, and every host name
+but 127.0.0.1 fails to resolve, so a page can make no DNS query.
+"""
+from __future__ import annotations
+
+import contextlib
+import shutil
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+
+
+@contextlib.contextmanager
+def launched_chromium():
+    """A headless chromium browser, closed on exit; fails if chromium is not installed."""
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which(CHROMIUM), "Debian's chromium is not installed"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
