@@ -78,19 +78,6 @@ def action(manager, fields: dict) -> dict:
     return dict(response.headers)
 
 
-def add_member(manager, queue: str, interface: str, member_name: str,
-               state_interface: str | None = None) -> dict:
-    fields = {"Action": "QueueAdd", "Queue": queue, "Interface": interface,
-              "MemberName": member_name, "Penalty": "0", "Paused": "false"}
-    if state_interface:
-        fields["StateInterface"] = state_interface
-    return action(manager, fields)
-
-
-def remove_member(manager, queue: str, interface: str) -> dict:
-    return action(manager, {"Action": "QueueRemove", "Queue": queue, "Interface": interface})
-
-
 def set_lab_phone(manager, extension: str, ring: str = "3", talk: str = "600") -> None:
     """How a Local lab phone (context lab-phones) behaves: ring seconds or 'never', talk seconds."""
     action(manager, {"Action": "DBPut", "Family": "labphone", "Key": f"{extension}/ring", "Val": ring})

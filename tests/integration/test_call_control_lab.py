@@ -24,7 +24,8 @@ from models.session import make_engine
 from telephony.commands import CommandClient, CommandExecutor
 from telephony.ami_client import AmiConnection
 from tests import labtools
-from tests.support.call_control_lab import AmiWatcher, QueueMembers
+from tests.support.call_control_lab import AmiWatcher
+from tests.support.lab_calls import Members
 from tests.support.lab_bridge import start_bridge
 
 pytestmark = pytest.mark.lab
@@ -56,7 +57,8 @@ def members(lab, watcher):
     for key, value in (("ring", "1"), ("talk", "600")):
         assert watcher.act({"Action": "DBPut", "Family": "labphone",
                             "Key": f"{extension}/{key}", "Val": value}).ok
-    tracker = QueueMembers(watcher, lab.queue)
+    tracker = Members(watcher.connection, lab.queue)
+    tracker.pause_foreign()
     tracker.add(f"Local/{extension}@lab-phones/n", "call-control-a")
     yield tracker
     tracker.restore()

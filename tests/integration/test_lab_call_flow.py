@@ -33,17 +33,14 @@ def _assert_queue_events(events, callid, interface, caller_name):
     return called, connect, complete
 
 
-def test_local_channel_call_is_queued_answered_and_logged(lab):
+def test_local_channel_call_is_queued_answered_and_logged(lab, members):
     interface, caller_name = "Local/8041@lab-phones/n", "张三"
     with labtools.pyst2_manager(lab) as (manager, events):
         labtools.set_lab_phone(manager, "8041", ring="2", talk="3")
-        labtools.add_member(manager, lab.queue, interface, "e2e-agent-8041")
-        try:
-            callid = labtools.originate_lab_call(
-                manager, lab.hotline_number, "13800138000", caller_name, patience_s=30)
-            _, connect, complete = _assert_queue_events(events, callid, interface, caller_name)
-        finally:
-            labtools.remove_member(manager, lab.queue, interface)
+        members.add(interface, "e2e-agent-8041")
+        callid = labtools.originate_lab_call(
+            manager, lab.hotline_number, "13800138000", caller_name, patience_s=30)
+        _, connect, complete = _assert_queue_events(events, callid, interface, caller_name)
     enter = labtools.wait_queue_log(lab, callid, "ENTERQUEUE")
     assert enter[2] == lab.queue and enter[6] == "13800138000"
     logged_connect = labtools.wait_queue_log(lab, callid, "CONNECT")
@@ -55,13 +52,13 @@ def test_local_channel_call_is_queued_answered_and_logged(lab):
     assert int(completed[0][6]) == int(complete["TalkTime"])
 
 
-def test_sipp_call_is_queued_answered_and_logged(lab, tmp_path):
+def test_sipp_call_is_queued_answered_and_logged(lab, tmp_path, members):
     interface, caller_name = "PJSIP/8042", "李四"
     callers = tmp_path / "callers.csv"
     callers.write_text("SEQUENTIAL\n13900139000;李四;\n", encoding="utf-8")
     phone = labtools.sipp_agent_phone("8042", ARTIFACTS)
     with labtools.pyst2_manager(lab) as (manager, events):
-        labtools.add_member(manager, lab.queue, interface, "e2e-agent-8042")
+        members.add(interface, "e2e-agent-8042")
         try:
             time.sleep(0.3)  # the UAS must listen before Asterisk rings it
             caller = labtools.sipp_callers(lab.hotline_number, callers, ARTIFACTS, local_port=5091)
@@ -72,7 +69,6 @@ def test_sipp_call_is_queued_answered_and_logged(lab, tmp_path):
             assert caller.wait(30) == 0, caller.log_path.read_text(errors="replace")
             assert phone.wait(10) == 0, phone.log_path.read_text(errors="replace")
         finally:
-            labtools.remove_member(manager, lab.queue, interface)
             phone.stop()
     assert labtools.wait_queue_log(lab, callid, "ENTERQUEUE")[6] == "13900139000"
     assert labtools.wait_queue_log(lab, callid, "CONNECT")[3] == "e2e-agent-8042"

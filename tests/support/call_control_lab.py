@@ -1,4 +1,4 @@
-"""Lab tools for the call-control tests: an AMI watcher, the test's own queue members."""
+"""Lab tools for the call-control tests: an AMI watcher (queue members: tests.support.lab_calls.Members)."""
 from __future__ import annotations
 
 import threading
@@ -53,37 +53,3 @@ class AmiWatcher:
     def close(self) -> None:
         self.connection.close()
 
-
-class QueueMembers:
-    """Members this test adds; other unpaused members are paused meanwhile, then restored."""
-
-    def __init__(self, watcher: AmiWatcher, queue: str):
-        self.watcher, self.queue = watcher, queue
-        self.added: list[str] = []
-        self.paused_foreign: list[str] = []
-        status = watcher.act({"Action": "QueueStatus", "Queue": queue})
-        for member in status.events:
-            if member.get("Event") == "QueueMember" and member.get("Paused") == "0":
-                self._act("QueuePause", member["Location"], Paused="true",
-                          Reason="call-control test")
-                self.paused_foreign.append(member["Location"])
-
-    def _act(self, action: str, interface: str, **fields):
-        return self.watcher.act({"Action": action, "Queue": self.queue,
-                                 "Interface": interface, **fields})
-
-    def add(self, interface: str, member_name: str) -> None:
-        response = self._act("QueueAdd", interface, MemberName=member_name, Penalty="0",
-                             Paused="false")
-        assert response.ok, response.text
-        self.added.append(interface)
-
-    def remove(self, interface: str) -> None:
-        self._act("QueueRemove", interface)
-        self.added.remove(interface)
-
-    def restore(self) -> None:
-        for interface in self.added:
-            self._act("QueueRemove", interface)
-        for interface in self.paused_foreign:
-            self._act("QueuePause", interface, Paused="false")

@@ -69,6 +69,10 @@ class Members:
         assert response.ok, response.text
         self.added.append(interface)
 
+    def remove(self, interface: str) -> None:
+        self.act("QueueRemove", interface)
+        self.added.remove(interface)
+
     def add_lab_phone(self, extension: str, ring: str, talk: str) -> str:
         """Local lab phone 80NN as member faultNN, ringing `ring` s, talking `talk` s."""
         set_lab_phone(self.control, extension, ring=ring, talk=talk)
