@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from typing import Optional
+from typing import Callable, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -73,11 +73,12 @@ def find_by_token(session: Session, token: str) -> Optional[WorkOrder]:
 
 def create_order(
     session: Session, user: User, data: OrderInput, token: str, now: dt.datetime,
-    *, office_zone: dt.tzinfo,
+    *, office_zone: dt.tzinfo, prepare: Optional[Callable[[WorkOrder], None]] = None,
 ) -> tuple[WorkOrder, bool]:
     """Store the order once per form token; returns (order, created).
 
-    `office_zone` is settings.office_timezone (the day a major complaint escalates by)."""
+    `office_zone` is settings.office_timezone (the day a major complaint escalates by).
+    `prepare` (workflow.intake) completes the new order in the same transaction."""
     existing = find_by_token(session, token)
     if existing is not None:
         return existing, False
@@ -100,6 +101,8 @@ def create_order(
     )
     order.events.append(WorkOrderEvent(user_id=user.id, at=now, from_status=None,
                                        to_status="new"))
+    if prepare is not None:
+        prepare(order)
     session.add(order)
     try:
         session.commit()
