@@ -8,3 +8,5 @@ from models import calls, households, fees, console, supervision  # noqa: F401
 from models import ivr  # noqa: F401,E402
 from models import dead_letters  # noqa: F401,E402
 from models import wrapup  # noqa: F401,E402
+from models import notifications  # noqa: F401,E402
+from models import complaints  # noqa: F401,E402
