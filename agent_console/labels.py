@@ -94,7 +94,7 @@ CATALOGUE: dict[str, dict[str, object]] = {
                  "special_service": _l("Special service fee"), "parking": _l("Parking fee"),
                  "renovation": _l("Renovation fee"), "utilities": _l("Water and electricity"),
                  "card": _l("Access card fee")},
-    # The IVR's prompts by file name (telephony.ivr.P), as the agent reads them.
+    # The IVR's prompts by file name (telephony.ivr.flow.P), as the agent reads them.
     "ivr_prompt": {"hotline/ivr-greeting": _l("Greeting"),
                    "hotline/ivr-known-caller": _l("Caller recognised: this home or another"),
                    "hotline/ivr-enter-room": _l("Asked for the room number"),

@@ -8,7 +8,7 @@ Uniqueids, Linkedids and ActionIDs, so the calls are distinct), serves it over
   (a) stock pyst2 0.5.1 Manager: it reads one byte per recv, so it gets a slice
       of --pyst2-events events; what it measured on that slice is printed as is;
   (b) panoramisk (asyncio), every event dispatched to a '*' callback;
-  (c0) telephony.ami_protocol.AmiParser alone on a raw socket, every event parsed;
+  (c0) telephony.ami.protocol.AmiParser alone on a raw socket, every event parsed;
   (c) the bridge's ingest path: AmiConnection (the pyst2 adapter) with the
       bridge's event filter -> normalizer -> call state machine, as `hotline
       bridge` runs it, minus persistence;
@@ -250,8 +250,8 @@ def measure_panoramisk(transcript: Transcript) -> Result:
 # ---- (c0) our parser alone
 
 def measure_parser(transcript: Transcript) -> Result:
-    from telephony.ami_adapter import RECV_BYTES
-    from telephony.ami_protocol import AmiParser
+    from telephony.ami.adapter import RECV_BYTES
+    from telephony.ami.protocol import AmiParser
 
     port, process = serve(transcript)
     parser = AmiParser()
@@ -285,7 +285,7 @@ def followed_events() -> frozenset:
 
 def measure_ingest(transcript: Transcript) -> Result:
     from hotline.settings import get_settings
-    from telephony.ami_client import AmiConnection
+    from telephony.ami.client import AmiConnection
     from telephony.normalizer import normalize
     from telephony.state_machine import CallStateMachine
 

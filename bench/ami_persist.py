@@ -85,7 +85,7 @@ def _bench_bridge(engine, port: int, done: threading.Event):
     import dataclasses
 
     from hotline.settings import get_settings
-    from telephony.ami_client import AmiConnection
+    from telephony.ami.client import AmiConnection
     from telephony.bridge import FOLLOWED_EVENTS, Bridge
     from telephony.call_writer import CallWriter
 

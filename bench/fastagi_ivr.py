@@ -100,16 +100,17 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--parallel", type=int, default=20)
     args = parser.parse_args()
-    terms = HouseholdTerms.from_settings(load_settings())
 
     import models
     from hotline.settings import load_settings
     from households.demo import make_demo_data
     from households.terms import HouseholdTerms
     from models.session import make_engine, session_factory
-    from telephony.fastagi import FastAgiServer
-    from telephony.ivr import FeeBalanceScript
-    from telephony.ivr_data import DatabaseIvrBackend
+    from telephony.ivr.fastagi import FastAgiServer
+    from telephony.ivr.flow import FeeBalanceScript
+    from telephony.ivr.data import DatabaseIvrBackend
+
+    terms = HouseholdTerms.from_settings(load_settings())
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ivr-"))
     url = f"sqlite:///{folder / 'ivr.sqlite3'}"

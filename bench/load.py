@@ -41,7 +41,7 @@ from hotline.settings import load_settings
 from households.terms import HouseholdTerms
 from models.calls import Call
 from models.session import make_engine
-from telephony.ami_client import AmiConnection
+from telephony.ami.client import AmiConnection
 from telephony.queue_log import compare_calls, read_queue_log, summarize_calls
 
 FOLLOWED = ("AgentCalled", "QueueCallerJoin", "QueueCallerAbandon", "AgentComplete", "Hangup")

@@ -6,7 +6,7 @@
    executemany in one transaction). The databases are created afresh.
 2. The full statistics page for one month (the data's second, in the office's
    time zone): by day, total, per queue, per agent, every source table, exactly
-   as /supervisor/stats runs it (call_queue.stats.compute_stats), timed on PostgreSQL
+   as /supervisor/stats runs it (call_queue.stats.report.compute_stats), timed on PostgreSQL
    (target < 1 s) and SQLite (target < 2 s); best and median of several runs,
    the first run (cold) printed apart; the baseline is the same page for one day.
 3. Wallboard push latency: the console as its own process with a private
@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select  # noqa: E402
 
 from bench import stats_data  # noqa: E402
-from call_queue import stats  # noqa: E402
+from call_queue.stats import report as stats  # noqa: E402
 from hotline.settings import load_settings  # noqa: E402
 from models.calls import Call  # noqa: E402
 from models.session import session_factory  # noqa: E402

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from call_queue import queue_log_check, stats, stats_export
+from call_queue.stats import export as stats_export, queue_log_check, report as stats
 from call_queue.errors import QueueLogError
-from call_queue.stats_sql import BUCKETS
+from call_queue.stats.sql import BUCKETS
 from hotline.settings import get_settings
 from models.session import session_factory
 

@@ -22,7 +22,7 @@ from hotline.errors import BridgeStartError
 from screen_pop.households import HouseholdPops
 from telephony.bridge import Bridge
 from telephony.commands import CommandExecutor
-from telephony.fastagi import start_fastagi_server
+from telephony.ivr.fastagi import start_fastagi_server
 from telephony.sink_thread import ThreadedSink
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def _command_executor(settings, connection):
 
 
 def _fastagi_server(settings):
-    """The IVR's FastAGI server runs inside the bridge process (telephony.fastagi)."""
+    """The IVR's FastAGI server runs inside the bridge process (telephony.ivr.fastagi)."""
     try:
         return start_fastagi_server(settings)
     except Exception:  # noqa: BLE001 - calls are followed even when the IVR cannot serve

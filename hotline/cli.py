@@ -21,7 +21,7 @@ COMMAND_MODULES = (
     "hotline.demo_cli",
     "models.cli",
     "telephony.cli",
-    "telephony.ivr_cli",
+    "telephony.ivr.cli",
     "call_queue.cli",
     "households.cli",
     "agent_console.cli",

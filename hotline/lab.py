@@ -30,7 +30,7 @@ from hotline.errors import LabError
 from hotline.lab_config import render_all
 from hotline.settings import Settings
 from telephony import hold_music
-from telephony.ami_probe import AmiProbeError, wait_fully_booted
+from telephony.ami.probe import AmiProbeError, wait_fully_booted
 
 log = logging.getLogger(__name__)
 

@@ -94,7 +94,7 @@ class IvrHouseholdPin(Base):
     __tablename__ = "ivr_household_pins"
 
     household_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    # "pbkdf2_sha256$<iterations>$<salt hex>$<digest hex>" (telephony/ivr_identity.py)
+    # "pbkdf2_sha256$<iterations>$<salt hex>$<digest hex>" (telephony/ivr/identity.py)
     pin_hash: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

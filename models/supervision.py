@@ -94,7 +94,7 @@ class AgentStateSpan(Base):
     )
 
 
-# Indexes the statistics (call_queue.stats_queries) need on tables other areas own;
+# Indexes the statistics (call_queue.stats.queries) need on tables other areas own;
 # defined here, beside the other supervision tables, so that every metadata user
 # (tests, Alembic autogenerate) sees them.
 STATS_INDEXES = (

@@ -292,7 +292,7 @@ class Bridge:
 
 
 def _ami_connection(settings, on_event, on_connected, on_disconnected):
-    from telephony.ami_client import AmiConnection
+    from telephony.ami.client import AmiConnection
 
     return AmiConnection(settings.ami_host, settings.ami_port, settings.ami_user,
                          settings.ami_secret, on_event, on_connected, on_disconnected,

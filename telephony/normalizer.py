@@ -5,7 +5,7 @@
 nothing. Handlers never raise on odd input: a missing or non-numeric header
 becomes a default, and an event without the ids it needs is dropped.
 
-Caller names arrive already unescaped: the parser (telephony.ami_protocol)
+Caller names arrive already unescaped: the parser (telephony.ami.protocol)
 undoes Asterisk's C escapes on CallerIDName, so `O'Brien` and `张三` are stored
 as said. Unescaping them again here would turn a literal backslash into nothing.
 

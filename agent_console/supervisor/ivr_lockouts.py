@@ -1,5 +1,5 @@
 """Households locked out of the IVR's self-service after too many failed identity
-checks (telephony/ivr_identity.py): who, which rooms, since and until when."""
+checks (telephony/ivr/identity.py): who, which rooms, since and until when."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,7 +10,7 @@ from flask import render_template
 from agent_console.extensions import db, roles_required, settings
 from agent_console.supervisor import bp
 from agent_console.supervisor.sockets import SUPERVISOR_ROLES
-from telephony.ivr_identity import locked_households
+from telephony.ivr.identity import locked_households
 
 
 @dataclasses.dataclass(frozen=True)

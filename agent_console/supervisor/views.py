@@ -11,7 +11,7 @@ from flask_login import current_user
 from agent_console.extensions import db, redis_client, roles_required, settings
 from agent_console.supervisor import bp
 from agent_console.supervisor.sockets import SUPERVISOR_ROLES
-from call_queue import stats, stats_export
+from call_queue.stats import export as stats_export, report as stats
 from call_queue.errors import CallQueueError
 from call_queue.live import read_wallboard
 from call_queue.qa import scored_this_month

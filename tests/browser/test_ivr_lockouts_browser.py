@@ -23,7 +23,7 @@ from hotline.settings import load_settings
 from models.console import User
 from models.households import Household, Room
 from models.session import make_engine, session_factory
-from telephony.ivr_identity import IdentityPolicy, record_failure
+from telephony.ivr.identity import IdentityPolicy, record_failure
 from tests.support.browser import launched_chromium
 
 pytestmark = [pytest.mark.browser]

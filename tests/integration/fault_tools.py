@@ -30,7 +30,7 @@ from hotline import lab as lab_module
 from models.calls import Call
 from models.console import User
 from models.session import make_engine, session_factory
-from telephony.ami_probe import AmiProbeError, wait_fully_booted
+from telephony.ami.probe import AmiProbeError, wait_fully_booted
 from tests import labtools
 from tests.support.lab_calls import (  # noqa: F401 - test_faults uses them as tools.*
     Members, control_connection, hang_up_calls_from, queue_members, set_lab_phone,

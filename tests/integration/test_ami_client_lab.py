@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from telephony.ami_client import AmiConnection
+from telephony.ami.client import AmiConnection
 from tests import labtools
 
 pytestmark = pytest.mark.lab

@@ -15,8 +15,8 @@ from sqlalchemy import select
 import models
 from models.calls import Call, RingAttempt
 from models.session import make_engine
-from telephony.ami_client import AmiConnection
-from telephony.ami_probe import wait_fully_booted
+from telephony.ami.client import AmiConnection
+from telephony.ami.probe import wait_fully_booted
 from telephony.bridge import Bridge
 from tests import labtools
 

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 import models
-from call_queue import queue_log_check
+from call_queue.stats import queue_log_check
 from models.calls import Call
 from models.session import make_engine
 from telephony.commands import CommandClient, CommandExecutor
-from telephony.ami_client import AmiConnection
+from telephony.ami.client import AmiConnection
 from tests import labtools
 from tests.support.call_control_lab import AmiWatcher
 from tests.support.lab_calls import Members

@@ -16,7 +16,7 @@ import uuid
 import pytest
 import redis
 
-from telephony.ami_client import AmiConnection
+from telephony.ami.client import AmiConnection
 from telephony.command_auth import signed
 from telephony.commands import CommandClient, CommandExecutor, request_list_key
 from tests import labtools

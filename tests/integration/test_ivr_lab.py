@@ -29,11 +29,11 @@ from households.matching import match_caller
 from models.households import Person, PersonRole, Phone, Room
 from models.ivr import IvrSession
 from models.session import make_engine
-from telephony import prompts
-from telephony.fastagi import FastAgiServer, start_fastagi_server
-from telephony.ivr import P, FeeBalanceScript, balance_words
-from telephony.ivr_identity import IdentityPolicy
-from telephony.ivr_data import Balance, DatabaseIvrBackend, money_to_fen
+from telephony.ivr import prompts
+from telephony.ivr.fastagi import FastAgiServer, start_fastagi_server
+from telephony.ivr.flow import P, FeeBalanceScript, balance_words
+from telephony.ivr.identity import IdentityPolicy
+from telephony.ivr.data import Balance, DatabaseIvrBackend, money_to_fen
 from tests import labtools
 from tests.support.demo import demo_data, household_terms
 
@@ -330,7 +330,7 @@ def wrong_digits(factory, household_id: int) -> str:
 
 
 def test_wrong_phone_digits_across_calls_lock_the_household_out(lab, ivr_server, demo_db):
-    from telephony.ivr_identity import locked_households
+    from telephony.ivr.identity import locked_households
 
     household_id, room_keys, _, _ = owed_household(demo_db)
     wrong = wrong_digits(demo_db, household_id)

@@ -16,7 +16,7 @@ from hotline import lab as lab_module
 from hotline.cli import main
 from hotline.errors import LabError
 from hotline.settings import get_settings
-from telephony.ami_client import AmiConnection
+from telephony.ami.client import AmiConnection
 from tests import labtools
 
 pytestmark = pytest.mark.lab

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from telephony.ami_client import AmiConnection
+from telephony.ami.client import AmiConnection
 
 
 class AmiWatcher:

@@ -12,7 +12,7 @@ import time
 from sqlalchemy import select
 
 from models.calls import Call, RingAttempt
-from telephony.ami_client import AmiConnection
+from telephony.ami.client import AmiConnection
 from tests import labtools
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from telephony import events as ev
-from telephony.ami_protocol import parse_stream
+from telephony.ami.protocol import parse_stream
 from telephony.call_record import CallRecord
 from telephony.normalizer import normalize
 from telephony.state_machine import CallStateMachine

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Callable
 
-from telephony.ami_protocol import AmiMessage, AmiParser
+from telephony.ami.protocol import AmiMessage, AmiParser
 
 GREETING = b"Asterisk Call Manager/11.0.0\r\n"
 Responder = Callable[[AmiMessage], list[bytes]]

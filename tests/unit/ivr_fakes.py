@@ -6,8 +6,8 @@ import datetime as dt
 
 from asterisk.agi import AGIAppError, AGIResultHangup
 
-from telephony.ivr_data import Balance, IvrDataError, RoomEntry, SessionRecord
-from telephony.ivr_identity import HouseholdIdentity, Lockout
+from telephony.ivr.data import Balance, IvrDataError, RoomEntry, SessionRecord
+from telephony.ivr.identity import HouseholdIdentity, Lockout
 
 TIMEOUT = object()  # the caller keyed nothing before the GET DATA timeout
 HANGUP = object()   # the caller hangs up during this GET DATA

@@ -1,4 +1,4 @@
-"""Each pyst2 0.5.1 defect, fixed in telephony.ami_adapter, against a fake AMI server."""
+"""Each pyst2 0.5.1 defect, fixed in telephony.ami.adapter, against a fake AMI server."""
 from __future__ import annotations
 
 import threading
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from asterisk.manager import Manager, ManagerMsg
 
-from telephony.ami_adapter import PatchedManager
-from telephony.ami_client import AmiConnection
+from telephony.ami.adapter import PatchedManager
+from telephony.ami.client import AmiConnection
 from telephony.errors import AmiConnectionError, AmiTimeoutError
 from tests.unit.ami_fake import FakeAmi, frame, queue_status
 
@@ -307,7 +307,7 @@ def test_close_while_connect_has_not_started_the_reader_does_not_raise():
     """close() from another thread between the reader's creation and its start."""
     import threading
 
-    from telephony.ami_adapter import PatchedManager
+    from telephony.ami.adapter import PatchedManager
 
     manager = PatchedManager(on_event=lambda message: None)
     manager._reader = threading.Thread(target=lambda: None)  # made, not started

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from bench.ami_ingest import build_transcript, main
-from telephony.ami_protocol import parse_stream
+from telephony.ami.protocol import parse_stream
 
 
 def test_copies_have_their_own_ids():

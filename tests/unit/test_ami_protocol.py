@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telephony.ami_protocol import (AmiMessage, AmiParser, encode_action, parse_stream,
+from telephony.ami.protocol import (AmiMessage, AmiParser, encode_action, parse_stream,
                                     unescape_ami_value)
 from telephony.errors import AmiProtocolError
 

@@ -13,8 +13,8 @@ import time
 from hotline.settings import get_settings
 from models.session import make_engine
 from telephony import events as ev
-from telephony.ami_adapter import AmiResponse
-from telephony.ami_protocol import AmiMessage
+from telephony.ami.adapter import AmiResponse
+from telephony.ami.protocol import AmiMessage
 from telephony.bridge import Bridge
 
 

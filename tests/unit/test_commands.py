@@ -11,8 +11,8 @@ import uuid
 import pytest
 import redis
 
-from telephony.ami_adapter import AmiResponse
-from telephony.ami_protocol import AmiMessage
+from telephony.ami.adapter import AmiResponse
+from telephony.ami.protocol import AmiMessage
 from telephony.command_auth import MAX_AGE_S, RequestVerifier, signed
 from telephony.commands import (NOT_ANSWERING, CommandClient, CommandExecutor,
                                 request_list_key, reply_key)

@@ -11,8 +11,8 @@ import pytest
 
 from agent_console.live import AgentLiveStore
 from call_queue import transfer_context
-from telephony.ami_adapter import AmiResponse
-from telephony.ami_protocol import AmiMessage
+from telephony.ami.adapter import AmiResponse
+from telephony.ami.protocol import AmiMessage
 from telephony.commands import CommandExecutor
 from tests.support.console_client import csrf_token_from
 

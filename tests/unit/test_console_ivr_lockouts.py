@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from tests.support.demo import demo_data
 from models.households import Household, Room
-from telephony.ivr_identity import IdentityPolicy, record_failure
+from telephony.ivr.identity import IdentityPolicy, record_failure
 from tests.support.console_client import csrf_token_from
 
 
@@ -60,7 +60,7 @@ def test_every_ivr_prompt_and_step_kind_has_a_label_for_the_screen_pop():
     """The screen-pop lists what the caller heard: a prompt or step without a label
     would show as a dash."""
     from agent_console.labels import CATALOGUE
-    from telephony.ivr_words import P
+    from telephony.ivr.words import P
 
     spoken_by_say_number = {P.ZERO}
     assert set(P.all()) - spoken_by_say_number <= set(CATALOGUE["ivr_prompt"])

@@ -11,8 +11,8 @@ import time
 import pytest
 from asterisk.agi import AGIAppError, AGIHangup
 
-from telephony.fastagi import FastAgiServer, LoggerStream, SocketAGI
-from telephony.fastagi_limits import FastAgiLimits
+from telephony.ivr.fastagi import FastAgiServer, LoggerStream, SocketAGI
+from telephony.ivr.fastagi_limits import FastAgiLimits
 
 ENV = {"agi_network": "yes", "agi_network_script": "probe", "agi_request":
        "agi://127.0.0.1/probe", "agi_channel": "Local/4001@from-trunk-0001;2",
@@ -219,11 +219,11 @@ def test_script_name_drops_query_and_slashes():
 
 
 def test_pyst2_trace_goes_to_the_logger(server_with, caplog):
-    caplog.set_level(logging.DEBUG, logger="telephony.fastagi.trace")
+    caplog.set_level(logging.DEBUG, logger="telephony.ivr.fastagi.trace")
     script, outcome = recording(lambda agi, _: agi.execute("NOOP"))
     server = server_with(script)
     assert FakeAsterisk(server.port, ["200 result=0\n"]).serve()
-    traced = [r.getMessage() for r in caplog.records if r.name == "telephony.fastagi.trace"]
+    traced = [r.getMessage() for r in caplog.records if r.name == "telephony.ivr.fastagi.trace"]
     assert any("ENV LINE: agi_uniqueid: 1700000000.7" in m for m in traced)
     assert any("COMMAND: NOOP" in m for m in traced)
     assert any("RESULT_LINE: 200 result=0" in m for m in traced)
@@ -275,7 +275,7 @@ class ScriptedAsterisk(FakeAsterisk):
 
 def test_fee_balance_over_the_wire(server_with):
     from tests.unit.ivr_fakes import demo_backend
-    from telephony.ivr import FeeBalanceScript
+    from telephony.ivr.flow import FeeBalanceScript
 
     backend = demo_backend()
     server = server_with(FeeBalanceScript(backend, 3000), name="fee_balance")
@@ -311,7 +311,7 @@ def test_bad_ivr_setting_is_named(monkeypatch, variable, value):
 
 def test_start_fastagi_server_binds_the_settings_address_and_serves(monkeypatch, tmp_path):
     from hotline.settings import load_settings
-    from telephony.fastagi import start_fastagi_server
+    from telephony.ivr.fastagi import start_fastagi_server
 
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     monkeypatch.setenv("HOTLINE_FASTAGI_BIND", "127.0.0.1:4573")
@@ -329,7 +329,7 @@ def test_start_fastagi_server_binds_the_settings_address_and_serves(monkeypatch,
 
 def test_default_scripts_serve_fee_balance(monkeypatch, tmp_path):
     from hotline.settings import load_settings
-    from telephony.fastagi import default_scripts
+    from telephony.ivr.fastagi import default_scripts
 
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     scripts = default_scripts(load_settings())

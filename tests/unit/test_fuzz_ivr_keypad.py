@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from telephony.ivr import FeeBalanceScript
+from telephony.ivr.flow import FeeBalanceScript
 from tests.unit.ivr_fakes import HANGUP, TIMEOUT, FakeAgi, demo_backend
 
 OUTCOMES = {"to_agent", "callback", "self_served", "hung_up"}

@@ -12,8 +12,8 @@ from households.history import ivr_session_for_call
 from households.matching import match_caller
 from models.households import Person, PersonRole, Phone, Room
 from models.ivr import IvrCallbackRequest, IvrSession
-from telephony.ivr import FeeBalanceScript
-from telephony.ivr_data import (
+from telephony.ivr.flow import FeeBalanceScript
+from telephony.ivr.data import (
     DatabaseIvrBackend, IvrDataError, RoomEntry, SessionRecord, containment_rate, money_to_fen,
 )
 from tests.unit.ivr_fakes import FakeAgi
@@ -148,7 +148,7 @@ def test_a_broken_database_is_an_ivr_data_error(tmp_path):
 
 def test_a_pin_is_stored_hashed_and_replaces_the_phone_check(demo, backend):
     from models.ivr import IvrHouseholdPin
-    from telephony.ivr_identity import set_pin
+    from telephony.ivr.identity import set_pin
 
     with demo() as session:
         household_id, _, owner_phone = owed_household(session)
@@ -163,7 +163,7 @@ def test_a_pin_is_stored_hashed_and_replaces_the_phone_check(demo, backend):
 
 @pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "１２３４", ""])
 def test_a_bad_pin_is_refused_with_a_clear_error(demo, pin):
-    from telephony.ivr_identity import PinError, set_pin
+    from telephony.ivr.identity import PinError, set_pin
 
     with demo() as session:
         household_id, _, _ = owed_household(session)
@@ -174,8 +174,8 @@ def test_a_bad_pin_is_refused_with_a_clear_error(demo, pin):
 def test_failures_lock_a_household_across_backends_and_expire(demo):
     import datetime as dt
 
-    from telephony import ivr_identity
-    from telephony.ivr_identity import IdentityPolicy
+    from telephony.ivr import identity as ivr_identity
+    from telephony.ivr.identity import IdentityPolicy
 
     policy = IdentityPolicy(max_failures=3, lockout_s=900)
     first = DatabaseIvrBackend(demo, timeout_s=10, terms=TERMS, policy=policy)
@@ -211,8 +211,8 @@ def test_a_success_clears_failures_and_a_quiet_period_forgets_them(demo):
 
     from models.base import utcnow
     from models.ivr import IvrIdentityThrottle
-    from telephony import ivr_identity
-    from telephony.ivr_identity import IdentityPolicy
+    from telephony.ivr import identity as ivr_identity
+    from telephony.ivr.identity import IdentityPolicy
 
     policy = IdentityPolicy(max_failures=2, lockout_s=600)
     now = utcnow()
@@ -230,7 +230,7 @@ def test_a_success_clears_failures_and_a_quiet_period_forgets_them(demo):
 def test_failures_at_the_same_moment_are_all_counted(demo):
     from concurrent.futures import ThreadPoolExecutor
 
-    from telephony.ivr_identity import IdentityPolicy
+    from telephony.ivr.identity import IdentityPolicy
 
     backend = DatabaseIvrBackend(demo, timeout_s=20, terms=TERMS, policy=IdentityPolicy(max_failures=6))
     try:
@@ -250,8 +250,8 @@ def test_hotline_ivr_set_pin_sets_and_clears_a_pin(demo, db_url, monkeypatch):
     from hotline.settings import get_settings
     from models.households import Household
     from models.ivr import IvrHouseholdPin
-    from telephony.ivr_cli import ivr_group
-    from telephony.ivr_identity import pin_matches
+    from telephony.ivr.cli import ivr_group
+    from telephony.ivr.identity import pin_matches
 
     monkeypatch.setenv("HOTLINE_DATABASE_URL", db_url)
     get_settings.cache_clear()

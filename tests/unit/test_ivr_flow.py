@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from tests.unit.ivr_fakes import HANGUP, TIMEOUT, FakeAgi, demo_backend
-from telephony.ivr import P, FeeBalanceScript, balance_words, money_words
-from telephony.ivr_data import Balance, RoomEntry, parse_room_entry
+from telephony.ivr.flow import P, FeeBalanceScript, balance_words, money_words
+from telephony.ivr.data import Balance, RoomEntry, parse_room_entry
 
 UNKNOWN = "13800000000"
 
@@ -267,7 +267,7 @@ def test_a_known_caller_proves_the_household_before_the_balance():
 
 
 def test_the_caller_id_alone_is_enough_only_when_the_setting_says_so():
-    from telephony.ivr_identity import IdentityPolicy
+    from telephony.ivr.identity import IdentityPolicy
 
     agi = FakeAgi(inputs=[TIMEOUT, "2"], caller="13900007777")
     record = FeeBalanceScript(demo_backend(), 5000,
@@ -279,7 +279,7 @@ def test_the_caller_id_alone_is_enough_only_when_the_setting_says_so():
 
 
 def test_a_household_with_a_pin_is_asked_for_the_pin_not_the_phone():
-    from telephony.ivr_identity import HouseholdIdentity, hash_pin
+    from telephony.ivr.identity import HouseholdIdentity, hash_pin
 
     backend = demo_backend()
     backend.identities[7] = HouseholdIdentity(7, frozenset({"5678"}), hash_pin("246810"))
@@ -326,7 +326,7 @@ def test_three_wrong_phone_digits_in_one_call_lock_out():
 
 
 def test_a_household_with_nothing_to_prove_it_goes_to_an_agent():
-    from telephony.ivr_identity import HouseholdIdentity
+    from telephony.ivr.identity import HouseholdIdentity
 
     backend = demo_backend()
     backend.identities[7] = HouseholdIdentity(7, frozenset())

@@ -6,7 +6,7 @@ import time
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from telephony import events as ev
-from telephony.ami_protocol import AmiParser
+from telephony.ami.protocol import AmiParser
 from telephony.normalizer import HANDLERS, event_time, normalize, queue_snapshot
 from telephony.state_machine import CallStateMachine
 from tests.unit.test_state_machine import transcript_events
@@ -98,7 +98,7 @@ def test_a_storm_of_unknown_events_is_cheap():
 
 
 def test_queue_snapshot_from_queue_status_lists(shared_ami_dir):
-    from telephony.ami_protocol import parse_stream
+    from telephony.ami.protocol import parse_stream
 
     messages = parse_stream((shared_ami_dir / "queue-pause-answer-abandon.ami").read_bytes())
     snapshot = queue_snapshot([m for m in messages if m.action_id == "qs-1"], 10.0)

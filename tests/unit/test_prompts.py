@@ -1,6 +1,6 @@
 """Every prompt the IVR plays exists, as a WAV file Asterisk can play.
 
-The names come from the flow (telephony.ivr.P, the prompts of scripted calls,
+The names come from the flow (telephony.ivr.flow.P, the prompts of scripted calls,
 the files Asterisk's zh SayNumber plays for what the flow says) and from the
 dialplan section, never from a list kept by hand in this test.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from telephony import prompts
-from telephony.ivr import P, FeeBalanceScript, balance_words
-from telephony.ivr_data import Balance
+from telephony.ivr import prompts
+from telephony.ivr.flow import P, FeeBalanceScript, balance_words
+from telephony.ivr.data import Balance
 from tests.unit.ivr_fakes import HANGUP, TIMEOUT, FakeAgi, demo_backend
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "asterisk_conf" / "extensions.conf.tmpl"

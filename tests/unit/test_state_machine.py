@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from telephony import events as ev
-from telephony.ami_protocol import parse_stream
+from telephony.ami.protocol import parse_stream
 from telephony.call_record import CallRecord
 from telephony.normalizer import normalize
 from telephony.queue_log import read_queue_log, summarize_calls

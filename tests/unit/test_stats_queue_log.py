@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from call_queue import queue_log_check
+from call_queue.stats import queue_log_check
 from call_queue.errors import QueueLogError
 from models.calls import Call
 from telephony import normalizer
-from telephony.ami_protocol import parse_stream
+from telephony.ami.protocol import parse_stream
 from telephony.queue_log import read_queue_log
 from telephony.state_machine import CallStateMachine
 
