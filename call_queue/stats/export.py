@@ -11,7 +11,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from call_queue.stats_measures import MEASURES
+from call_queue.stats.measures import MEASURES
 
 _MISSED = PatternFill("solid", fgColor="F4CCCC")
 _BOLD = Font(bold=True)

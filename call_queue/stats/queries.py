@@ -1,7 +1,7 @@
 """The statistics' SQL: one statement per source table, every measure in SQL.
 
 Each function returns {level: [row, ...]} for the requested levels (bucket,
-total, queue, agent; see `stats_rollup`), a row being {"key": ..., measure:
+total, queue, agent; see `rollup`), a row being {"key": ..., measure:
 value}. Rates and averages are computed by the database from summed parts
 (NULL when there is nothing to divide by). A source that has no queue or no
 agent (IVR sessions, say) gives no rows at that level.
@@ -15,8 +15,8 @@ from typing import Optional
 from sqlalchemy import Float, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from call_queue import stats_sql as sq
-from call_queue.stats_rollup import LEVELS, rollup
+from call_queue.stats import sql as sq
+from call_queue.stats.rollup import LEVELS, rollup
 from models.calls import Call, RingAttempt
 from models.console import FollowUp, User, WorkOrder
 from models.ivr import IvrSession

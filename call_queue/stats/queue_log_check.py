@@ -2,7 +2,7 @@
 
 queue_log (`telephony.queue_log`, the pure parser) is what Asterisk call-centre
 tools read; here its calls are summarised again, the queue measures recomputed
-from them with the same definitions as `call_queue.stats_queries`, and compared
+from them with the same definitions as `call_queue.stats.queries`, and compared
 with the SQL figures for the same calls. Agreement must be exact: counts equal,
 rates and averages equal up to the last bit a float division can differ in.
 """
@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 
 from sqlalchemy import select
 
-from call_queue import stats, stats_queries
+from call_queue.stats import queries as stats_queries, report as stats
 from call_queue.errors import QueueLogError
 from models.calls import Call
 from telephony.queue_log import QueueLogCall, read_queue_log, summarize_calls

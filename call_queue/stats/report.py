@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from call_queue import stats_queries as q
+from call_queue.stats import queries as q
 from call_queue.errors import StatsError
-from call_queue.stats_measures import BY_KEY, MEASURES, PER_AGENT_NORMS
-from call_queue.stats_rollup import LEVELS
-from call_queue.stats_sql import BUCKETS, tune_for_reporting
+from call_queue.stats.measures import BY_KEY, MEASURES, PER_AGENT_NORMS
+from call_queue.stats.rollup import LEVELS
+from call_queue.stats.sql import BUCKETS, tune_for_reporting
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ ActionID sequence. It replaces the methods that carry a defect; each is named
 in the method's docstring and has a test in tests/unit/test_ami_client.py:
 
 1. one byte per recv (`makefile(buffering=0)` iterated by line): the reader does
-   `recv(64 KiB)` into `telephony.ami_protocol.AmiParser`;
+   `recv(64 KiB)` into `telephony.ami.protocol.AmiParser`;
 2. a `ChanVariable` header kills the reader thread (`dict.has_key`), after which
    every action blocks forever: the parser keeps repeated headers, and any error
    while routing one message is logged and the reader carries on;
@@ -23,7 +23,7 @@ in the method's docstring and has a test in tests/unit/test_ami_client.py:
    `close()` is idempotent and never raises.
 
 Reconnect policy, keepalive and event delivery live one level up, in
-`telephony.ami_client.AmiConnection`.
+`telephony.ami.client.AmiConnection`.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from typing import Callable
 
 from asterisk.manager import Manager
 
-from telephony.ami_protocol import AmiMessage, AmiParser, encode_action
+from telephony.ami.protocol import AmiMessage, AmiParser, encode_action
 from telephony.errors import (AmiAuthError, AmiConnectionError, AmiProtocolError,
                               AmiTimeoutError)
 

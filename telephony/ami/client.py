@@ -1,6 +1,6 @@
 """The bridge's AMI link: connect, log in, follow events, reconnect, answer actions.
 
-`AmiConnection` runs pyst2 (through `telephony.ami_adapter.PatchedManager`, the
+`AmiConnection` runs pyst2 (through `telephony.ami.adapter.PatchedManager`, the
 one place where pyst2 0.5.1's defects are fixed) in a supervisor thread that
 reconnects with an exponential back-off capped at `max_backoff_s` (1 s by
 default), so the bridge follows calls again within about a second of Asterisk
@@ -22,8 +22,8 @@ import threading
 import time
 from typing import Callable, Iterable
 
-from telephony.ami_adapter import AmiResponse, PatchedManager
-from telephony.ami_protocol import AmiMessage
+from telephony.ami.adapter import AmiResponse, PatchedManager
+from telephony.ami.protocol import AmiMessage
 from telephony.errors import AmiAuthError, AmiConnectionError
 
 log = logging.getLogger(__name__)

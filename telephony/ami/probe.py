@@ -1,6 +1,6 @@
 """A one-shot AMI check used by the lab: log in and wait for FullyBooted.
 
-Kept apart from the bridge's connection (ami_client) on purpose: the lab must
+Kept apart from the bridge's connection (telephony.ami.client) on purpose: the lab must
 answer "is Asterisk up?" with nothing but a socket, and must not depend on the
 bridge's threads or reconnect logic.
 """

@@ -16,7 +16,7 @@ from hotline.settings import get_settings
               help="Listen on this port instead of HOTLINE_FASTAGI_BIND's.")
 def fastagi_command(port: int | None) -> None:
     """Serve the IVR over FastAGI until interrupted (the bridge also starts it)."""
-    from telephony.fastagi import start_fastagi_server
+    from telephony.ivr.fastagi import start_fastagi_server
 
     server = start_fastagi_server(get_settings(), port=port)
     host, bound_port = server.server_address[:2]
@@ -44,7 +44,7 @@ def _sounds_dir(value: str | None) -> Path:
 @click.option("--force", is_flag=True, help="Remake every file, changed or not.")
 def build_command(sounds_dir: str | None, force: bool) -> None:
     """Make the missing or changed prompts."""
-    from telephony.prompts import build_prompts
+    from telephony.ivr.prompts import build_prompts
 
     report = build_prompts(_sounds_dir(sounds_dir), force=force)
     click.echo(f"{report.folder}: {len(report.made)} made, {len(report.kept)} unchanged")
@@ -54,7 +54,7 @@ def build_command(sounds_dir: str | None, force: bool) -> None:
 @click.option("--sounds-dir", default=None, help="As for build.")
 def check_command(sounds_dir: str | None) -> None:
     """Exit 1 and list them if any prompt file is missing."""
-    from telephony.prompts import missing_prompts
+    from telephony.ivr.prompts import missing_prompts
 
     missing = missing_prompts(_sounds_dir(sounds_dir))
     for name in missing:
@@ -78,7 +78,7 @@ def set_pin_command(household_number: str, clear: bool) -> None:
 
     from models.households import Household
     from models.session import session_factory
-    from telephony.ivr_identity import PinError, check_pin_format, set_pin
+    from telephony.ivr.identity import PinError, check_pin_format, set_pin
 
     pin = None
     if not clear:

@@ -1,6 +1,6 @@
 """What the fee-balance IVR reads and writes, each call bounded in time.
 
-The flow (telephony/ivr.py) sees only `IvrBackend`; `DatabaseIvrBackend` is the
+The flow (telephony/ivr/flow.py) sees only `IvrBackend`; `DatabaseIvrBackend` is the
 real one. Every database call runs in a worker thread and is given
 ivr_db_timeout_s: a database that hangs turns into IvrDataError, which the flow
 answers with an apology and an agent, instead of holding the caller in silence.
@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.base import utcnow
 from models.ivr import IvrCallbackRequest, IvrSession
 from households.terms import HouseholdTerms
-from telephony import ivr_identity
+from telephony.ivr import identity as ivr_identity
 from telephony.errors import TelephonyError
-from telephony.ivr_identity import HouseholdIdentity, IdentityPolicy, Lockout
+from telephony.ivr.identity import HouseholdIdentity, IdentityPolicy, Lockout
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ pyst2 cannot do this by itself, for three reasons handled here in one adapter:
   live channel (a missing sound file answers so too) and is AGIHangup once the
   HANGUP line came; `511` (dead channel) is AGIHangup.
 pyst2 writes a trace (ENV LINE, COMMAND, RESULT_LINE) to the `stderr` it is
-given; that goes to a logger (`telephony.fastagi.trace`, DEBUG).
+given; that goes to a logger (`telephony.ivr.fastagi.trace`, DEBUG).
 
 Asterisk waits for each reply without a time limit, so a stuck handler would
 hold the call: every read has a time limit (fastagi_read_timeout_s) and a
 watchdog closes the connection after ivr_max_session_s. Closing it lets the
 dialplan continue (to an agent, with an apology: see extensions.conf.tmpl).
 Peers, line length, environment length and the worker pool are bounded as
-telephony/fastagi_limits.py explains.
+telephony/ivr/fastagi_limits.py explains.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from asterisk.agi import (
 )
 
 from telephony.errors import FastAgiLimitError
-from telephony.fastagi_limits import FastAgiLimits, LineReader, QuietWarning, WorkerPool, cut
+from telephony.ivr.fastagi_limits import FastAgiLimits, LineReader, QuietWarning, WorkerPool, cut
 
 log = logging.getLogger(__name__)
 trace_log = logging.getLogger(__name__ + ".trace")
@@ -287,7 +287,7 @@ class FastAgiServer(socketserver.ThreadingTCPServer):
 
 
 def default_scripts(settings) -> dict[str, AgiScript]:
-    from telephony.ivr import FeeBalanceScript
+    from telephony.ivr.flow import FeeBalanceScript
 
     return {"fee_balance": FeeBalanceScript.from_settings(settings)}
 

@@ -3,7 +3,7 @@
 Greeting; a caller whose number belongs to exactly one household is offered that
 household's balance; anyone else keys building*unit*room (3*2*1502#). Either way
 the caller then proves the household (the last 4 digits of the owner's
-registered phone, or its PIN; telephony/ivr_identity.py: throttled per household
+registered phone, or its PIN; telephony/ivr/identity.py: throttled per household
 across calls, and skipped for a matched caller ID only when
 HOTLINE_IVR_TRUST_CALLER_ID says so). The IVR then says the total due
 (yuan, jiao, fen), the months in arrears and the late fee, and offers: 1 hear it
@@ -24,11 +24,11 @@ from typing import Optional
 
 from asterisk.agi import AGIAppError, AGIHangup, AGIResultHangup
 
-from telephony.ivr_data import (
+from telephony.ivr.data import (
     Balance, DatabaseIvrBackend, IvrBackend, IvrDataError, SessionRecord, parse_room_entry,
 )
-from telephony.ivr_identity import PIN_MAX_DIGITS, SUFFIX_DIGITS, IdentityPolicy, Lockout
-from telephony.ivr_words import P, balance_words, money_words  # noqa: F401 (the flow's words)
+from telephony.ivr.identity import PIN_MAX_DIGITS, SUFFIX_DIGITS, IdentityPolicy, Lockout
+from telephony.ivr.words import P, balance_words, money_words  # noqa: F401 (the flow's words)
 
 log = logging.getLogger(__name__)
 

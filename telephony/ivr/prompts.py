@@ -1,7 +1,7 @@
 """The IVR's Mandarin prompts, generated at install time with espeak-ng and sox.
 
 No zh sound pack ships with Asterisk, and a missing file falls back to English
-without a word in the log, so every prompt the flow plays (telephony.ivr.P) and
+without a word in the log, so every prompt the flow plays (telephony.ivr.flow.P) and
 every file Asterisk's Chinese SayNumber plays (main/say.c,
 ast_say_number_full_zh: digits/0-9, digits/10..90, digits/hundred,
 digits/thousand, digits/wan, digits/yi, and digits/minus for negatives) is made
@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from telephony.errors import TelephonyError
-from telephony.ivr_words import P
+from telephony.ivr.words import P
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ prompts.py holds the Mandarin text of each prompt and makes the files.
 """
 from __future__ import annotations
 
-from telephony.ivr_data import Balance
+from telephony.ivr.data import Balance
 
 
 class P:
