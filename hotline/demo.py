@@ -206,8 +206,21 @@ def run(settings: Settings, households: int, calls_per_minute: int) -> None:
     except KeyboardInterrupt:
         print("\nstopping the demo (the lab stays up: 'hotline lab down' stops it)")
     finally:
+        shut_down(processes, settings)
+
+
+def shut_down(processes: DemoProcesses, settings: Settings) -> None:
+    """Stop what the demo started, whatever state it is in.
+
+    Logging the agents out needs a live bridge and Redis; when the demo stops
+    because one of them died, that step fails, and the children must still stop.
+    """
+    try:
         _stop_callers_first(processes)
         log_agents_out(settings)
+    except Exception:  # noqa: BLE001 - nothing may keep the children running
+        log.warning("demo: the agents could not be logged out of the queue", exc_info=True)
+    finally:
         processes.stop_all()
 
 

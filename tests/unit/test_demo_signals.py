@@ -35,3 +35,19 @@ def test_sigterm_reaches_the_runner_as_an_interrupt():
         runner.kill()
     assert "stopping cleanly" in output
     assert runner.returncode == 0
+
+
+def test_a_failed_log_out_still_stops_every_child(tmp_path, monkeypatch):
+    """Tried: with the bridge unable to start, the log-out step raised in the runner's
+    `finally`, stop_all never ran, and the console and the SIPp phones stayed up."""
+    from hotline import demo
+
+    def bridge_gone(settings):
+        raise ConnectionError("the bridge is not running")
+
+    monkeypatch.setattr(demo, "log_agents_out", bridge_gone)
+    processes = demo.DemoProcesses(tmp_path)
+    phone = processes.start("phone-8001", [sys.executable, "-c", "import time; time.sleep(60)"])
+    callers = processes.start("callers", [sys.executable, "-c", "import time; time.sleep(60)"])
+    demo.shut_down(processes, settings=None)
+    assert phone.poll() is not None and callers.poll() is not None
