@@ -40,12 +40,14 @@ BLUEPRINTS = [
     "agent_console.supervisor:bp",
     "agent_console.assets:bp",
     "agent_console.search:bp",
+    "agent_console.notifications_view:bp",
     "agent_console.error_pages:bp",
 ]
 
 NAMESPACES = [
     ("agent_console.sockets:AgentNamespace", "/agent"),
     ("agent_console.supervisor.sockets:WallboardNamespace", "/wallboard"),
+    ("agent_console.notifications_view:NotificationNamespace", "/notifications"),
 ]
 
 
