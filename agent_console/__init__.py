@@ -40,6 +40,7 @@ BLUEPRINTS = [
     "agent_console.supervisor:bp",
     "agent_console.assets:bp",
     "agent_console.search:bp",
+    "agent_console.complaints_view:bp",
     "agent_console.notifications_view:bp",
     "agent_console.error_pages:bp",
 ]

@@ -150,7 +150,10 @@ def contact_order(household_id: int, channel: str):
     """A work order for a walk-in (来访) or a letter (来信): no call, the card opened by search."""
     from agent_console import work_order_service as service
     from agent_console.forms import WorkOrderForm
+    from agent_console.intake_form import intake_from_form
     from agent_console.work_orders import _office_time
+    from workflow import intake
+    from workflow.errors import WorkflowError
 
     if channel not in CHANNELS:
         abort(404)
@@ -177,9 +180,10 @@ def contact_order(household_id: int, channel: str):
         complaint_tier=form.complaint_tier.data or None,
         resident_deadline=_office_time(form.resident_deadline.data), household_id=household_id)
     try:
-        order, created = service.create_order(db(), current_user, data, form.token.data, utcnow(),
-                                              office_zone=ZoneInfo(settings().office_timezone))
-    except ConsoleError as error:
+        order, created = intake.register(
+            db(), current_user, data, intake_from_form(form, _office_time, channel=channel),
+            form.token.data, utcnow(), office_zone=ZoneInfo(settings().office_timezone))
+    except (ConsoleError, WorkflowError) as error:
         flash(str(error), "error")
         return render_template("contact_order.html", form=form, channel=channel,
                                form_action=action, household_id=household_id), 400

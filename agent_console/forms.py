@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models.console import (
-    COMPLAINT_TIERS, DEPARTMENTS, ORDER_KINDS, FollowUp, User, WorkOrder, WorkOrderEvent,
+    CHANNELS, URGENCIES, COMPLAINT_TIERS, DEPARTMENTS, ORDER_KINDS, FollowUp, User, WorkOrder, WorkOrderEvent,
 )
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -33,7 +33,9 @@ def options(values, blank: bool = False) -> list:
     return [SelectChoice(value, label) for value, label in pairs]
 
 REPAIR_CATEGORIES = ("plumbing", "electrical", "leak", "safety_facility", "doors_windows",
-                     "elevator", "public_area", "other")
+                     "elevator", "public_area", "other",
+                     # emergencies, dispatched at once (workflow.rules.EMERGENCY_CATEGORIES)
+                     "leak_active", "lift_entrapment", "gas_smell", "fire_alarm", "power_cut")
 COMPLAINT_CATEGORIES = ("service", "management", "environment", "noise", "security", "fees",
                         "other")
 CATEGORIES = tuple(dict.fromkeys(REPAIR_CATEGORIES + COMPLAINT_CATEGORIES))
@@ -84,6 +86,15 @@ class WorkOrderForm(FlaskForm):
                                  choices=options(COMPLAINT_TIERS, blank=True))
     resident_deadline = DateTimeLocalField(_l("Resident's deadline"), validators=[Optional()],
                                            format="%Y-%m-%dT%H:%M")
+    # Intake (workflow.intake, agent_console.intake_form).
+    channel = SelectField(_l("Channel"), choices=options(CHANNELS), default="phone")
+    urgency = SelectField(_l("Urgency"), choices=options(URGENCIES), default="normal")
+    message_at = DateTimeLocalField(_l("Online message sent at"), validators=[Optional()],
+                                    format="%Y-%m-%dT%H:%M")
+    warranty_override_reason = StringField(_l("Reason to override the warranty"),
+                                           validators=[fits(WorkOrder.warranty_override_reason)])
+    reply_due_at = DateTimeLocalField(_l("Reply agreed for"), validators=[Optional()],
+                                      format="%Y-%m-%dT%H:%M")
 
 
 class StatusForm(FlaskForm):

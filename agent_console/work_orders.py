@@ -16,10 +16,13 @@ from agent_console.agent_views import audit, call_part_or_404, live_store
 from agent_console.errors import ConsoleError
 from agent_console.extensions import db, settings
 from agent_console.forms import StatusForm, WorkOrderForm
+from agent_console.intake_form import intake_from_form
 from agent_console.live import room_for
 from models.base import utcnow
 from households.terms import HouseholdTerms
 from models.console import WorkOrder
+from workflow import intake
+from workflow.errors import WorkflowError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("work_orders", __name__, url_prefix="/work-orders")
@@ -126,10 +129,10 @@ def create_order():
     if not valid:
         return render_template("work_order_form.html", form=form, part=part), 400
     try:
-        order, created = service.create_order(
-            db(), current_user, _order_input(form, part), form.token.data, utcnow(),
-            office_zone=_office_zone())
-    except ConsoleError as error:
+        order, created = intake.register(
+            db(), current_user, _order_input(form, part), intake_from_form(form, _office_time),
+            form.token.data, utcnow(), office_zone=_office_zone())
+    except (ConsoleError, WorkflowError) as error:
         flash(str(error), "error")
         return render_template("work_order_form.html", form=form, part=part), 400
     if created:

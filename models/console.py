@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Optional
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint,
+    Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +23,11 @@ ORDER_STATUSES = ("new", "dispatched", "in_progress", "done", "followed_up", "cl
 COMPLAINT_TIERS = ("major", "important", "minor")
 DEPARTMENTS = ("engineering", "security", "cleaning_greening", "finance")
 FOLLOW_UP_RESULTS = ("pending", "reached", "unreachable", "refused")
+# How a request reached the centre (seed 000: phone, QQ, WeChat, the web platform;
+# 004: letters and walk-ins) and how urgent it is (workflow.intake).
+CHANNELS = ("phone", "walk_in", "letter", "wechat", "qq", "web", "staff_report")
+URGENCIES = ("emergency", "urgent", "normal")
+WARRANTY_STATUSES = ("in_warranty", "expired", "no_handover_date", "not_covered")
 
 
 class User(Base):
@@ -94,6 +99,18 @@ class WorkOrder(Base):
     call_to_dispatch_s: Mapped[Optional[int]] = mapped_column(Integer)
     done_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # Channel and urgency (workflow.intake). An online message (wechat, qq, web) is
+    # accepted within 5 minutes of being sent and dispatched within 5 of acceptance (000).
+    channel: Mapped[str] = mapped_column(String(16), default="phone", server_default="phone")
+    urgency: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+    message_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    accept_due_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # Warranty (workflow.warranty): free within the category's period from the key handover.
+    warranty_status: Mapped[Optional[str]] = mapped_column(String(20))
+    warranty_until: Mapped[Optional[dt.date]] = mapped_column(Date)
+    warranty_override_reason: Mapped[str] = mapped_column(String(200), default="",
+                                                          server_default="")
 
     created_by: Mapped[User] = relationship()
     events: Mapped[list["WorkOrderEvent"]] = relationship(
@@ -107,6 +124,10 @@ class WorkOrder(Base):
         CheckConstraint(
             "status IN ('new', 'dispatched', 'in_progress', 'done', 'followed_up', 'closed')",
             name="status"),
+        CheckConstraint(
+            "channel IN ('phone', 'walk_in', 'letter', 'wechat', 'qq', 'web', 'staff_report')",
+            name="channel"),
+        CheckConstraint("urgency IN ('emergency', 'urgent', 'normal')", name="urgency"),
     )
 
 
