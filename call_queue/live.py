@@ -34,6 +34,7 @@ from socketio import RedisManager
 
 from call_queue import projection
 from call_queue.guarded_writes import GuardedWrites
+from call_queue.norms import Norms, evaluate
 from call_queue.live_schema import (
     AGENT_KEY_PREFIX, AGENT_NAMESPACE, AGENT_TTL_S, BOARD_KEY, MESSAGE_QUEUE_CHANNEL,
     WALLBOARD_EVENT, WALLBOARD_NAMESPACE, room_for)
@@ -90,6 +91,7 @@ class LiveStateSink:
         self._board_changed = False
         self.board = self._load_board()
         self._span_states = _agent_states(self.board)
+        self.norms = _norms(settings)
         self.pushes = 0
 
     # ---- loading
@@ -99,8 +101,7 @@ class LiveStateSink:
         Redis down at start must not keep the sink out of the bridge: the board
         starts empty and loading is tried once more at the first event.
         """
-        board = projection.empty_board(self.clock(),
-                                       getattr(self.settings, "office_timezone", "UTC"))
+        board = projection.empty_board(self.clock(), self.settings.office_timezone)
         try:
             raw = self.redis.get(BOARD_KEY)
             stored = json.loads(raw) if raw else {}
@@ -236,7 +237,7 @@ class LiveStateSink:
     def _push_board(self) -> None:
         pipe = self.redis.pipeline(transaction=False)
         pipe.set(BOARD_KEY, _serialize(self.board))
-        board = projection.render(self.board, self.clock())
+        board = wallboard_view(self.board, self.clock(), self.norms)
         outbox = [] if self.emit is not None else [
             (WALLBOARD_EVENT, board, WALLBOARD_NAMESPACE, None)]
         self._execute(pipe, outbox)
@@ -369,10 +370,25 @@ def read_board(redis_client: redis_lib.Redis, now: float) -> projection.Board:
     return board
 
 
-def read_wallboard(redis_client: redis_lib.Redis, now: Optional[float] = None) -> dict:
+def read_wallboard(redis_client: redis_lib.Redis, now: Optional[float] = None,
+                   norms: Optional[Norms] = None) -> dict:
     """The board as browsers see it, for a snapshot on (re)connect."""
     now = time.time() if now is None else now
-    return projection.render(read_board(redis_client, now), now)
+    return wallboard_view(read_board(redis_client, now), now, norms or Norms())
+
+
+def wallboard_view(board: projection.Board, now: float, norms: Norms) -> dict:
+    """The rendered board with every figure's level against the norms (call_queue.norms)."""
+    view = projection.render(board, now)
+    view["norms"] = evaluate(view, norms).to_json()
+    return view
+
+
+def _norms(settings) -> Norms:
+    # Test doubles of the settings carry only the queue's own fields: the default norms.
+    if not hasattr(settings, "norm_longest_wait_s"):
+        return Norms(service_level_s=settings.service_level_s)
+    return Norms.from_settings(settings)
 
 
 def _span_recorder(settings):

@@ -14,7 +14,8 @@ Each agent holds `ringing`, `call` and `wrapup` (None or a dict of the call:
 callid, queue, interface, agent_channel, caller and the times), its device
 status, pause and reason, the wallboard `state` (talking, on_hold, ringing,
 paused, unavailable, wrapup, idle) with `state_since`, and `availability`
-(logged_out, paused, unavailable, ready) with `availability_since`.
+(logged_out, paused, unavailable, ready) with `availability_since`. `calls_today`
+counts the calls it answered in the office's day.
 Screen-pop content (the household record) is kept per call in `board["pops"]`,
 supplied with the ring: the projection stores it, never looks it up.
 """
@@ -58,6 +59,8 @@ def _reset_counters_if_new_day(board: Board, at: float, zone: str) -> None:
     board["day"] = today
     for queue in board["queues"].values():
         queue.update({counter: 0 for counter in COUNTERS})
+    for agent in board["agents"].values():
+        agent["calls_today"] = 0
 
 
 def _agent(board: Board, interface: str, member_name: str, at: float) -> dict:
@@ -68,7 +71,7 @@ def _agent(board: Board, interface: str, member_name: str, at: float) -> dict:
             "device": "not_in_use", "paused": False, "paused_reason": "", "in_call": False,
             "ringing": None, "call": None, "wrapup": None,
             "state": "idle", "state_since": at,
-            "availability": "ready", "availability_since": at,
+            "availability": "ready", "availability_since": at, "calls_today": 0,
         }
     elif member_name:
         agent["name"] = member_name
@@ -161,6 +164,8 @@ def _on_answered(board: Board, event: ev.CallAnswered, settings) -> None:
     agent["call"] = dict(ringing, answered_at=event.at, hold_s=event.hold_s,
                          agent_channel=event.agent_channel or ringing.get("agent_channel", ""))
     agent["ringing"], agent["wrapup"], agent["in_call"] = None, None, True
+    # A board stored before this counter existed has none: it starts at this call.
+    agent["calls_today"] = agent.get("calls_today", 0) + 1
     _restate(agent, event.at)
 
 
@@ -319,7 +324,7 @@ def apply(board: Board, event: ev.CallEvent, settings, pop: Optional[dict] = Non
     handler = HANDLERS.get(type(event))
     if handler is None:
         return False
-    _reset_counters_if_new_day(board, event.at, getattr(settings, "office_timezone", "UTC"))
+    _reset_counters_if_new_day(board, event.at, settings.office_timezone)
     if pop is not None and isinstance(event, ev.AgentRinging):
         board["pops"][event.callid] = pop
     handler(board, event, settings)
@@ -358,6 +363,7 @@ def render_agent(interface: str, agent: dict, now: float) -> dict:
         "paused_reason": agent["paused_reason"], "callid": call.get("callid", ""),
         "caller_number": call.get("caller_number", ""),
         "caller_name": call.get("caller_name", ""), "channel": call.get("agent_channel", ""),
+        "calls_today": agent.get("calls_today", 0),
     }
 
 

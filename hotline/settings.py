@@ -86,6 +86,13 @@ class Settings:
     ivr_lockout_s: int = 900
     # The console refuses "ready" after an answered call until its wrap-up is saved.
     wrapup_required: bool = True
+    # The wallboard's norms (domain.md, from 004): a caller waiting this long is an
+    # alert; service level at least this % within service_level_s; abandonment at most
+    # this %; at least this many agents ready. call_queue/norms.py applies them.
+    norm_longest_wait_s: int = 20
+    norm_service_level_pct: int = 80
+    norm_abandon_pct: float = 5.0
+    norm_agents_ready: int = 1
 
     @property
     def ami_secret(self) -> str:
@@ -346,6 +353,10 @@ def load_settings() -> Settings:
         ivr_verify_max_failures=_int("HOTLINE_IVR_VERIFY_MAX_FAILURES", 3, 1, 20),
         ivr_lockout_s=_int("HOTLINE_IVR_LOCKOUT_S", 900, 10, 86400),
         wrapup_required=_bool("HOTLINE_WRAPUP_REQUIRED", True),
+        norm_longest_wait_s=_int("HOTLINE_NORM_LONGEST_WAIT_S", 20, 1, 3600),
+        norm_service_level_pct=_int("HOTLINE_NORM_SERVICE_LEVEL_PCT", 80, 1, 100),
+        norm_abandon_pct=_float("HOTLINE_NORM_ABANDON_PCT", 5.0, 0.0, 100.0),
+        norm_agents_ready=_int("HOTLINE_NORM_AGENTS_READY", 1, 0, 1000),
     )
 
 
