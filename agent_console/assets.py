@@ -1,6 +1,7 @@
-"""Build products the console serves from the state folder: the ring sound.
+"""Build products the console serves from the state folder: the ring sound and the
+wallboard's alert.
 
-The ring is synthesised with sox at build time (`hotline console build-assets`,
+Both are synthesised with sox at build time (`hotline console build-assets`,
 also run by `compile-translations`, which setup.sh calls), never copied into git.
 """
 from __future__ import annotations
@@ -24,6 +25,10 @@ RING_FILE = "ring.wav"
 RING_SOX_EFFECTS = ["synth", "0.8", "sine", "440", "synth", "0.8", "sine", "mix", "480",
                     "gain", "-8", "fade", "0.02", "0.8", "0.02", "pad", "0", "0.2",
                     "repeat", "1", "pad", "0", "1.2"]
+# The wallboard's alert (a figure past its norm): three short high beeps, unlike the ring.
+ALERT_FILE = "alert.wav"
+ALERT_SOX_EFFECTS = ["synth", "0.16", "sine", "1319", "gain", "-6", "fade", "0.01", "0.16",
+                     "0.03", "pad", "0", "0.09", "repeat", "2"]
 SOX_TIMEOUT_S = 30
 
 
@@ -33,30 +38,48 @@ def assets_dir(state_dir: Path) -> Path:
 
 def build_ring_sound(state_dir: Path) -> Path:
     """Write the ring sound into the state folder (atomically); return its path."""
+    return _build_sound(state_dir, RING_FILE, RING_SOX_EFFECTS)
+
+
+def build_alert_sound(state_dir: Path) -> Path:
+    """Write the wallboard's alert sound into the state folder; return its path."""
+    return _build_sound(state_dir, ALERT_FILE, ALERT_SOX_EFFECTS)
+
+
+def _build_sound(state_dir: Path, name: str, effects: list[str]) -> Path:
     sox = shutil.which("sox")
     if sox is None:
         raise AssetBuildError("sox is not installed (Debian package sox)")
-    target = assets_dir(state_dir) / RING_FILE
+    target = assets_dir(state_dir) / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(".ring.tmp.wav")
+    temporary = target.with_name(f".{target.stem}.tmp.wav")
     result = subprocess.run([sox, "-n", "-r", "16000", "-b", "16", "-c", "1", str(temporary),
-                             *RING_SOX_EFFECTS], capture_output=True, text=True,
-                            timeout=SOX_TIMEOUT_S)
+                             *effects], capture_output=True, text=True, timeout=SOX_TIMEOUT_S)
     if result.returncode != 0:
         raise AssetBuildError(f"sox failed: {result.stderr.strip()}")
     temporary.replace(target)
-    log.info("ring sound written to %s", target)
+    log.info("%s written to %s", name, target)
     return target
 
 
 @bp.get("/ring.wav")
 @login_required
 def ring_sound():
-    path = assets_dir(settings().state_dir) / RING_FILE
+    return _serve(RING_FILE, build_ring_sound)
+
+
+@bp.get("/alert.wav")
+@login_required
+def alert_sound():
+    return _serve(ALERT_FILE, build_alert_sound)
+
+
+def _serve(name: str, build):
+    path = assets_dir(settings().state_dir) / name
     if not path.exists():
         try:
-            build_ring_sound(settings().state_dir)
+            build(settings().state_dir)
         except AssetBuildError:
-            log.exception("no ring sound")
+            log.exception("no %s", name)
             abort(503)
     return send_file(path, mimetype="audio/wav", max_age=3600)

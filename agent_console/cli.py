@@ -24,6 +24,9 @@ def console_group(ctx: click.Context) -> None:
 
     settings = get_settings()
     app = create_app(settings)
+    from agent_console.supervisor import norm_alerts
+
+    norm_alerts.start(app, socketio)  # the wallboard's norms, checked for notifications
     click.echo(f"console on http://{settings.console_host}:{settings.console_port}/")
     socketio.run(app, host=settings.console_host, port=settings.console_port,
                  allow_unsafe_werkzeug=True, use_reloader=False)
@@ -42,18 +45,20 @@ def compile_translations_command() -> None:
 
 @console_group.command("build-assets")
 def build_assets_command() -> None:
-    """Synthesise the console's sounds (the ring) with sox into the state folder."""
+    """Synthesise the console's sounds (the ring, the wallboard's alert) with sox."""
     _build_assets(get_settings().state_dir)
 
 
 def _build_assets(state_dir) -> None:
-    from agent_console.assets import AssetBuildError, build_ring_sound
+    from agent_console.assets import AssetBuildError, build_alert_sound, build_ring_sound
 
     try:
         path = build_ring_sound(state_dir)
+        alert = build_alert_sound(state_dir)
     except AssetBuildError as error:
         raise HotlineError(str(error)) from None
     click.echo(f"ring sound written to {path}")
+    click.echo(f"alert sound written to {alert}")
 
 
 @click.group("users")

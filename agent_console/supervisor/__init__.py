@@ -25,3 +25,4 @@ def translated(text: str) -> str:
 from agent_console.supervisor import recordings, views  # noqa: E402,F401  (routes on bp)
 from agent_console.supervisor import ivr_lockouts  # noqa: E402,F401  (routes on bp)
 from agent_console.supervisor import calls  # noqa: E402,F401  (routes on bp)
+from agent_console.supervisor import wallboard  # noqa: E402,F401  (routes on bp)

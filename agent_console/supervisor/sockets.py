@@ -14,6 +14,7 @@ from flask_socketio import Namespace, emit
 
 from agent_console import socket_sessions
 from call_queue.live import PUSH_EVENT, read_wallboard
+from call_queue.norms import Norms
 
 log = logging.getLogger(__name__)
 SUPERVISOR_ROLES = ("supervisor", "admin")
@@ -21,6 +22,12 @@ SUPERVISOR_ROLES = ("supervisor", "admin")
 
 def may_watch() -> bool:
     return current_user.is_authenticated and current_user.role in SUPERVISOR_ROLES
+
+
+def _board() -> dict:
+    """The stored board with its levels against the norms of this console's settings."""
+    return read_wallboard(current_app.extensions["hotline_redis"],
+                          norms=Norms.from_settings(current_app.extensions["hotline_settings"]))
 
 
 class WallboardNamespace(Namespace):
@@ -32,7 +39,7 @@ class WallboardNamespace(Namespace):
         # Noted so that a supervisor who loses the role is cut off the board at once.
         socket_sessions.register(current_app.extensions["hotline_redis"], current_user.id,
                                  self.namespace, request.sid)
-        emit(PUSH_EVENT, read_wallboard(current_app.extensions["hotline_redis"]))
+        emit(PUSH_EVENT, _board())
 
     def on_disconnect(self, _reason=None):
         if current_user.is_authenticated:
@@ -42,5 +49,5 @@ class WallboardNamespace(Namespace):
     def on_snapshot(self, _data=None):
         if not may_watch():
             return {"ok": False}
-        emit(PUSH_EVENT, read_wallboard(current_app.extensions["hotline_redis"]))
+        emit(PUSH_EVENT, _board())
         return {"ok": True}

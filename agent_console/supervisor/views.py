@@ -1,4 +1,5 @@
-"""Wallboard page, listen/whisper/barge, and the statistics page (table, chart, Excel)."""
+"""Listen/whisper/barge from the wallboard (its page: wallboard.py), and the statistics
+page (table, chart, Excel)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,21 +15,12 @@ from agent_console.supervisor.sockets import SUPERVISOR_ROLES
 from call_queue.stats import export as stats_export, report as stats
 from call_queue.errors import CallQueueError
 from call_queue.live import read_wallboard
-from call_queue.qa import scored_this_month
 from call_queue.stats_measures import MEASURES
 from call_queue.stats_queries import Period
 from call_queue.stats_sql import BUCKETS
 from call_queue.supervision import request_spy
 
 log = logging.getLogger(__name__)
-
-
-@bp.get("/wallboard")
-@roles_required(*SUPERVISOR_ROLES)
-def wallboard():
-    now = dt.datetime.now(dt.timezone.utc)
-    return render_template("supervisor/wallboard.html", board=read_wallboard(redis_client()),
-                           qa_counts=scored_this_month(db(), now, settings().office_timezone))
 
 
 def _command_client():

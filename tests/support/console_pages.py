@@ -28,6 +28,7 @@ TRANSLATIONS = Path(__file__).resolve().parents[2] / "agent_console" / "translat
 # Routes that answer something other than a page, or need a live call of their own.
 NOT_PAGES = {"static", "supervisor.static", "vendor.vendor_file", "health.healthz",
              "health.readyz", "auth.set_language", "auth.logout", "assets.ring_sound",
+             "assets.alert_sound", "supervisor.wallboard_intraday",
              "supervisor.stats_json", "supervisor.stats_excel", "supervisor.recording",
              "agent.index"}
 ROLES = ("anonymous", "agent", "supervisor", "admin")

@@ -15,7 +15,8 @@ PUBLIC = {"auth.login", "auth.set_language", "health.healthz", "static",
           "supervisor.static", "vendor.vendor_file", "agent.index"}
 SUPERVISOR_ONLY = {"supervisor.qa_form", "supervisor.spy", "supervisor.stats_page",
                    "supervisor.stats_json", "supervisor.stats_excel", "supervisor.wallboard",
-                   "supervisor.ivr_lockouts", "supervisor.call_list"}
+                   "supervisor.ivr_lockouts", "supervisor.call_list",
+                   "supervisor.wallboard_intraday"}
 
 
 def _guarded_requests(app):

@@ -1,5 +1,8 @@
 // Live wallboard: the board arrives as a whole on connect and on every change
-// (event "board"); wait and state times tick locally between pushes.
+// (event "board"), each figure with its level against the norms (call_queue/norms.py);
+// wait and state times tick locally between pushes, and so does the longest wait's
+// level, with the thresholds the board carries. A figure that crosses into "missed"
+// adds a line to the alert list and plays the alert sound, once per crossing.
 (function () {
   "use strict";
   const root = document.getElementById("wallboard");
@@ -10,8 +13,12 @@
   const catalogue = JSON.parse(document.getElementById("hotline-catalogue").textContent);
   const L = (group, code) => (catalogue[group] || {})[code] || (group === "queue" ? code : "—");
   const reason = (text) => (catalogue.pause_reason || {})[text] || text;  // else a person's words
-  let board = null;
-  let receivedAt = 0;
+  const MAX_ALERTS = 30;
+  let board = JSON.parse(document.getElementById("wallboard-initial").textContent);
+  let receivedAt = Date.now();
+  let active = null;  // breach keys seen at the last render (null: none rendered yet)
+  let soundOn = localStorage.getItem("hotline.wallboard.sound") !== "off";
+  let chart = null;
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -20,45 +27,95 @@
     return node;
   }
 
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (_m, name) => String(values[name]));
+  }
+
   function elapsed() { return board ? Math.floor((Date.now() - receivedAt) / 1000) : 0; }
 
-  function pct(value) { return value === null ? "—" : Math.round(value * 100) + " %"; }
+  function pct(value, digits) {
+    return value === null || value === undefined ? "—" : (value * 100).toFixed(digits || 0) + " %";
+  }
+
+  function duration(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    const mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
+  }
+
+  function norms() { return (board.norms || {}).norms || {}; }
+
+  function waitLevel(seconds) {
+    const n = norms();
+    if (seconds >= n.longest_wait_s) return "missed";
+    return seconds >= n.wait_warn_s ? "warn" : "ok";
+  }
+
+  function abandonment(queue) { return queue.offered ? queue.abandoned / queue.offered : null; }
+
+  function longestWait(queue) { return queue.callers_waiting ? queue.longest_wait_s + elapsed() : 0; }
+
+  // ---- figures
+  function figure(label, value, level, norm, measure) {
+    const box = el("div", undefined, "figure level-" + (level || "plain"));
+    box.dataset.measure = measure;
+    box.append(el("span", value, "value"), el("span", label, "label"));
+    if (norm) box.append(el("span", t("norm") + " " + norm, "norm"));
+    return box;
+  }
 
   function renderQueues() {
     const holder = document.getElementById("queues");
     holder.replaceChildren();
+    const levels = (board.norms || {}).queues || {};
+    const n = norms();
     for (const queue of board.queues) {
-      const longest = queue.callers_waiting ? queue.longest_wait_s + elapsed() : 0;
-      const table = el("table", undefined, "queue");
-      table.dataset.queue = queue.name;
-      table.append(el("caption", L("queue", queue.name)));
-      const cells = [[t("Waiting"), queue.callers_waiting, "callers_waiting"],
-        [t("Longest wait"), longest + " s", "longest_wait_s"],
-        [t("Offered"), queue.offered, "offered"], [t("Answered"), queue.answered, "answered"],
-        [t("Abandoned"), queue.abandoned, "abandoned"],
-        [t("Service level"), pct(queue.service_level), "service_level"]];
-      for (let i = 0; i < cells.length; i += 2) {
-        const tr = el("tr");
-        for (const [label, value, cls] of cells.slice(i, i + 2)) {
-          tr.append(el("th", label), el("td", String(value), cls));
-        }
-        table.append(tr);
-      }
-      holder.append(table);
+      const level = levels[queue.name] || {};
+      const wait = longestWait(queue);
+      const box = el("section", undefined, "queue");
+      box.dataset.queue = queue.name;
+      box.append(el("h2", L("queue", queue.name)));
+      const figures = el("div", undefined, "figures");
+      figures.append(
+        figure(t("Waiting"), String(queue.callers_waiting), null, "", "callers_waiting"),
+        figure(t("Longest wait"), duration(wait), waitLevel(wait), "< " + duration(n.longest_wait_s), "longest_wait"),
+        figure(t("Service level"), pct(queue.service_level), level.service_level, "≥ " + n.service_level_pct + " %", "service_level"),
+        figure(t("Abandonment"), pct(abandonment(queue), 1), level.abandonment, "≤ " + n.abandon_pct + " %", "abandonment"),
+        figure(t("Offered"), String(queue.offered), null, "", "offered"),
+        figure(t("Answered"), String(queue.answered), null, "", "answered"),
+        figure(t("Abandoned"), String(queue.abandoned), null, "", "abandoned"));
+      box.append(figures);
+      holder.append(box);
     }
+    const agentsLevel = ((board.norms || {}).agents || {}).agents_ready;
+    const ready = board.agents.filter((agent) => agent.state === "idle").length;
+    const staff = el("section", undefined, "queue agents-figure");
+    staff.append(el("h2", t("Agents")));
+    const figures = el("div", undefined, "figures");
+    figures.append(figure(t("Agents ready"), ready + " / " + board.agents.length, agentsLevel,
+      "≥ " + n.agents_ready, "agents_ready"));
+    staff.append(figures);
+    holder.append(staff);
+    document.getElementById("unattended").hidden = board.agents.length > 0;
+  }
+
+  function renderCallers() {
     const callers = document.querySelector("#callers tbody");
     callers.replaceChildren();
     for (const queue of board.queues) {
       for (const caller of queue.waiting) {
-        const tr = el("tr");
+        const wait = caller.wait_s + elapsed();
+        const tr = el("tr", undefined, "level-" + waitLevel(wait));
         tr.append(el("td", L("queue", queue.name)), el("td", String(caller.position)),
           el("td", (caller.caller_name ? caller.caller_name + " " : "") + caller.caller_number),
-          el("td", (caller.wait_s + elapsed()) + " s"));
+          el("td", duration(wait), "wait"));
         callers.append(tr);
       }
     }
   }
 
+  // ---- agents
   function spy(agent, mode) {
     fetch(root.dataset.spyUrl, {method: "POST", headers: {"Content-Type": "application/json",
       "X-CSRFToken": csrf}, body: JSON.stringify({interface: agent.interface, mode: mode})})
@@ -68,39 +125,173 @@
           : (catalogue.asterisk || {})[answer.message] || catalogue.generic.failed); });
   }
 
+  function extension(interface_) { return interface_.replace(/^[A-Za-z]+\//, "").replace(/@.*$/, ""); }
+
   function renderAgents() {
     const body = document.querySelector("#agents tbody");
     body.replaceChildren();
     for (const agent of board.agents) {
-      const tr = el("tr");
+      const tr = el("tr", undefined, "state-" + agent.state);
       tr.dataset.interface = agent.interface;
-      const actions = el("td");
+      const actions = el("td", undefined, "wb-actions");
       if (agent.channel && (agent.state === "talking" || agent.state === "on_hold")) {
         for (const mode of ["listen", "whisper", "barge"]) {
-          const button = el("button", L("spy_mode", mode));
+          const button = el("button", L("spy_mode", mode), "small spy-" + mode);
           button.type = "button";
           button.addEventListener("click", () => spy(agent, mode));
           actions.append(button);
         }
       }
-      tr.append(el("td", agent.name + " (" + agent.interface + ")"),
+      const who = el("td");
+      who.append(el("span", agent.name + " "), el("span", extension(agent.interface), "muted"));
+      tr.append(who,
         el("td", L("agent_state", agent.state) + (agent.paused_reason ? " (" + reason(agent.paused_reason) + ")" : ""), "state"),
-        el("td", (agent.time_in_state_s + elapsed()) + " s", "time"),
+        el("td", duration(agent.time_in_state_s + elapsed()), "time"),
+        el("td", String(agent.calls_today || 0), "calls-today"),
         el("td", (agent.caller_name ? agent.caller_name + " " : "") + agent.caller_number, "caller"),
         el("td", String((window.HOTLINE_QA || {})[agent.interface] || 0), "qa"), actions);
       body.append(tr);
     }
   }
 
+  // ---- alerts: one line (and the sound) each time a figure crosses into "missed"
+  function breaches() {
+    const found = new Map();
+    for (const breach of (board.norms || {}).breaches || []) {
+      if (breach.measure !== "longest_wait") found.set(breach.key, breach);
+    }
+    for (const queue of board.queues) {
+      const wait = longestWait(queue);
+      if (waitLevel(wait) === "missed") {
+        found.set("longest_wait:" + queue.name, {measure: "longest_wait", queue: queue.name,
+          value: wait, norm: norms().longest_wait_s});
+      }
+    }
+    return found;
+  }
+
+  function alertText(breach) {
+    const shown = {queue: L("queue", breach.queue), value: breach.value, norm: breach.norm};
+    if (breach.measure === "longest_wait") {
+      shown.value = duration(breach.value); shown.norm = duration(breach.norm);
+    } else if (breach.measure === "service_level" || breach.measure === "abandonment") {
+      shown.value = pct(breach.value, 1); shown.norm = pct(breach.norm, 0);
+    }
+    return format(t("alert " + breach.measure), shown);
+  }
+
+  function raise(key, breach) {
+    const list = document.getElementById("norm-alerts");
+    const line = el("li", undefined, "level-missed");
+    line.dataset.key = key;
+    line.dataset.measure = breach.measure;
+    line.append(el("time", new Date().toLocaleTimeString([], {hour12: false})),
+      el("span", alertText(breach)));
+    list.prepend(line);
+    while (list.children.length > MAX_ALERTS) list.lastElementChild.remove();
+    document.getElementById("no-alerts").hidden = true;
+    if (soundOn) {
+      const audio = document.getElementById("alert-audio");
+      audio.currentTime = 0;
+      audio.play().catch(() => {});  // a page nobody has touched yet may not play sound
+    }
+  }
+
+  function checkAlerts() {
+    const now = breaches();
+    for (const [key, breach] of now) {
+      if (!active || !active.has(key)) raise(key, breach);
+    }
+    for (const line of document.querySelectorAll("#norm-alerts li")) {
+      line.classList.toggle("cleared", !now.has(line.dataset.key));
+    }
+    active = new Set(now.keys());
+  }
+
   function render() {
     if (!board) return;
     const status = document.getElementById("board-status");
-    status.textContent = board.current ? t("Live") : t("Not current") + ": " + board.note;
+    status.textContent = board.current ? t("Live") : t("Not current") + ": " + t(board.note);
     status.className = board.current ? "current" : "stale";
+    document.getElementById("wb-clock").textContent =
+      new Date().toLocaleTimeString([], {hour12: false});
     renderQueues();
+    renderCallers();
     renderAgents();
+    checkAlerts();
   }
 
+  // ---- the intraday chart
+  function drawChart(data) {
+    const [from, to] = shownRange(data.slots);
+    const slots = data.slots.slice(from, to + 1);
+    const options = {
+      type: "bar",
+      data: {labels: slots.map((slot) => slot.start), datasets: [
+        {label: t("Offered"), data: slots.map((s) => s.offered), backgroundColor: "#9fc5e8"},
+        {label: t("Answered"), data: slots.map((s) => s.answered), backgroundColor: "#6aa84f"},
+        {label: t("Abandoned"), data: slots.map((s) => s.abandoned), backgroundColor: "#e06666"},
+        {label: t("Service level"), type: "line", yAxisID: "rate", borderColor: "#1c4587",
+         data: slots.map((s) => s.service_level === null ? null : s.service_level * 100)},
+        {label: t("Service level norm"), type: "line", yAxisID: "rate", borderColor: "#cc0000",
+         borderDash: [6, 4], pointRadius: 0, data: slots.map(() => data.service_level_norm * 100)}]},
+      options: {responsive: true, maintainAspectRatio: false, animation: false,
+        scales: {y: {beginAtZero: true, ticks: {precision: 0}},
+                 rate: {position: "right", min: 0, max: 100, grid: {drawOnChartArea: false},
+                        ticks: {callback: (value) => value + " %"}}}},
+    };
+    if (chart) chart.destroy();
+    chart = new Chart(document.getElementById("intraday-chart"), options);
+  }
+
+  function shownRange(slots) {
+    // The office day 08:00-20:00, widened to any half hour with calls outside it.
+    const busy = slots.map((slot, index) => slot.offered ? index : -1).filter((i) => i >= 0);
+    return [Math.min(16, ...busy), Math.max(39, ...busy)];
+  }
+
+  function loadChart() {
+    fetch(root.dataset.intradayUrl, {headers: {"Accept": "application/json"}})
+      .then((response) => response.ok ? response.json() : null)
+      .then((data) => { if (data && window.Chart) drawChart(data); })
+      .catch(() => {});
+  }
+
+  // ---- wall display and sound
+  function setWall(on) {
+    document.body.classList.toggle("wall", on);
+    document.getElementById("wall-toggle").textContent = t(on ? "Leave wall display" : "Wall display");
+    if (chart) chart.resize();
+  }
+
+  document.getElementById("wall-toggle").addEventListener("click", () => {
+    const on = !document.body.classList.contains("wall");
+    setWall(on);
+    if (on && document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen().catch(() => {});
+    } else if (!on && document.fullscreenElement) {
+      document.exitFullscreen().catch(() => {});
+    }
+  });
+  document.addEventListener("fullscreenchange", () => {
+    if (!document.fullscreenElement && document.body.classList.contains("wall")) setWall(false);
+  });
+
+  function showSound() {
+    const button = document.getElementById("sound-toggle");
+    button.textContent = t(soundOn ? "Alert sound on" : "Alert sound off");
+    button.setAttribute("aria-pressed", String(soundOn));
+  }
+  document.getElementById("sound-toggle").addEventListener("click", () => {
+    soundOn = !soundOn;
+    localStorage.setItem("hotline.wallboard.sound", soundOn ? "on" : "off");
+    showSound();
+  });
+
+  showSound();
+  setWall(document.body.classList.contains("wall"));
+  render();
+  loadChart();
   const socket = io("/wallboard", {transports: ["websocket", "polling"]});
   socket.on("board", (payload) => { board = payload; receivedAt = Date.now(); render(); });
   socket.on("disconnect", () => {
@@ -109,4 +300,5 @@
     status.className = "stale";
   });
   setInterval(render, 1000);
+  setInterval(loadChart, 60 * 1000);
 })();
