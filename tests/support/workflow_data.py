@@ -23,8 +23,10 @@ def add_user(session: Session, username: str, role: str) -> User:
 
 def add_household(session: Session, number: str, handover_on: Optional[dt.date]) -> Household:
     community = Community(code=f"C{number}", name="翠湖花园")
+    session.add(community)
+    session.flush()
     unit = Unit(number="2", building=Building(number="3", community=community))
-    household = Household(number=number, community=community,
+    household = Household(number=number, community_id=community.id,
                           occupancy=Occupancy.OWNER_OCCUPIED,
                           renovation_status=RenovationStatus.COMPLETED,
                           key_handover_on=handover_on)
