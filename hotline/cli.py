@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "call_queue.cli",
     "households.cli",
     "agent_console.cli",
+    "workflow.cli",
 )
 
 
