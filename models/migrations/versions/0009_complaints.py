@@ -101,8 +101,8 @@ def downgrade() -> None:
     op.drop_table('enquiry_callbacks')
     op.drop_table('complaints')
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_work_orders_urgency', type_='check')
-        batch_op.drop_constraint('ck_work_orders_channel', type_='check')
+        batch_op.drop_constraint(op.f('ck_work_orders_urgency'), type_='check')
+        batch_op.drop_constraint(op.f('ck_work_orders_channel'), type_='check')
         batch_op.drop_column('warranty_override_reason')
         batch_op.drop_column('warranty_until')
         batch_op.drop_column('warranty_status')
