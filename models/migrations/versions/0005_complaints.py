@@ -1,8 +1,8 @@
 """complaint register, enquiry call-backs, deadline flags; work orders' channel,
 urgency, online acceptance and warranty
 
-Revision ID: 0009_complaints
-Revises: 0008_departments
+Revision ID: 0005_complaints
+Revises: 0004_call_wrapup
 Create Date: 2026-12-02 22:00:00
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import models.base
 
 
-revision = '0009_complaints'
-down_revision = '0008_departments'
+revision = '0005_complaints'
+down_revision = '0004_call_wrapup'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """notifications: one row per notification, one delivery per recipient with its acknowledgement
 
-Revision ID: 0010_notifications
-Revises: 0009_complaints
+Revision ID: 0006_notifications
+Revises: 0005_complaints
 Create Date: 2026-12-02 22:10:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import models.base
 
 
-revision = '0010_notifications'
-down_revision = '0009_complaints'
+revision = '0006_notifications'
+down_revision = '0005_complaints'
 branch_labels = None
 depends_on = None
 
