@@ -31,6 +31,7 @@ NOT_PAGES = {"static", "supervisor.static", "vendor.vendor_file", "health.health
              "assets.alert_sound", "supervisor.wallboard_intraday",
              "supervisor.stats_json", "supervisor.stats_excel", "supervisor.recording",
              "agent.index"}
+DOWNLOAD_SUFFIXES = (".xlsx", ".csv", ".json", ".wav", ".pdf")
 ROLES = ("anonymous", "agent", "supervisor", "admin")
 # Words that stay as they are in Chinese: names of products and formats.
 ENGLISH_KEPT = {"JSON", "Excel", "English", "IVR", "PJSIP"}
@@ -132,6 +133,8 @@ def page_urls(app, seeded: Seeded) -> list[tuple[str, str]]:
             continue
         if rule.rule.startswith("/api/"):
             continue  # JSON for the page's script
+        if rule.rule.endswith(DOWNLOAD_SUFFIXES):
+            continue  # a file to save, not a page to look at
         url = rule.rule
         for name in rule.arguments:
             value = ids.get(name, seeded.callid)
