@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 
+from telephony.commands import CommandClient
+
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT_S = 5
@@ -15,11 +17,6 @@ COMMAND_TIMEOUT_S = 5
 def run_command(settings, name: str, **arguments) -> dict:
     """Run one command (signed with the settings' command key); a failure to reach
     the bridge is an answer too, never an exception."""
-    try:
-        from telephony.commands import CommandClient
-    except ImportError:
-        log.error("telephony.commands is not installed; cannot run %s", name)
-        return {"ok": False, "message": "command channel not available"}
     try:
         client = CommandClient(settings.redis_url, command_key=settings.command_key)
         answer = client.call(name, timeout=COMMAND_TIMEOUT_S, **arguments)

@@ -13,23 +13,17 @@ from wtforms import (
     BooleanField, DateTimeLocalField, HiddenField, IntegerField, PasswordField, SelectField,
     StringField, TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models.console import (
     CHANNELS, URGENCIES, COMPLAINT_TIERS, DEPARTMENTS, ORDER_KINDS, FollowUp, User, WorkOrder, WorkOrderEvent,
 )
 
-try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # older WTForms
-    SelectChoice = None
-
-
 def options(values, blank: bool = False) -> list:
-    """Select options whose labels are their values, with an optional empty first one."""
+    """Select options whose labels are their values, with an optional empty first one
+    (SelectChoice: WTForms 3.3 deprecates (value, label) tuples; pyproject requires 3.3)."""
     pairs = ([("", "-")] if blank else []) + [(value, value) for value in values]
-    if SelectChoice is None:
-        return pairs
     return [SelectChoice(value, label) for value, label in pairs]
 
 REPAIR_CATEGORIES = ("plumbing", "electrical", "leak", "safety_facility", "doors_windows",
