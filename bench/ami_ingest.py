@@ -12,7 +12,7 @@ Uniqueids, Linkedids and ActionIDs, so the calls are distinct), serves it over
   (c) the bridge's ingest path: AmiConnection (the pyst2 adapter) with the
       bridge's event filter -> normalizer -> call state machine, as `hotline
       bridge` runs it, minus persistence;
-  (d) persistence, through `measure_persistence()` (the hook below).
+  (d) persistence, through `measure_persistence()` (bench/ami_persist.py).
 
 Each consumer's clock runs from its connect to the end marker (a last
 FullyBooted event with `Status: BenchEnd`).
@@ -275,11 +275,9 @@ def measure_parser(transcript: Transcript) -> Result:
 # ---- (c) the bridge's ingest path
 
 def followed_events() -> frozenset:
-    try:
-        from telephony.bridge import FOLLOWED_EVENTS
-    except ImportError:
-        from telephony.normalizer import HANDLERS
-        FOLLOWED_EVENTS = frozenset(HANDLERS) | {"FullyBooted"}
+    """The events the bridge asks Asterisk for (the same filter as in production)."""
+    from telephony.bridge import FOLLOWED_EVENTS
+
     return FOLLOWED_EVENTS
 
 
@@ -290,7 +288,8 @@ def measure_ingest(transcript: Transcript) -> Result:
     from telephony.state_machine import CallStateMachine
 
     settings = get_settings()
-    machine = CallStateMachine(settings.ring_cadence_s, settings.wrapup_s)
+    machine = CallStateMachine(settings.ring_cadence_s, settings.wrapup_s,
+                               local_area_code=settings.local_area_code)
     port, process = serve(transcript, answer_login=True)
     done = threading.Event()
     typed = [0]
@@ -321,20 +320,17 @@ def measure_ingest(transcript: Transcript) -> Result:
                   note if finished else note + "; TIMED OUT")
 
 
-# ---- (d) persistence: the hook
+# ---- (d) persistence (bench/ami_persist.py)
 
 def measure_persistence(transcript: Transcript) -> list[Result]:
-    """(d) calls/s persisted (SQLite, PostgreSQL) and commit delay; the hook.
+    """(d) calls/s persisted (SQLite, PostgreSQL) and commit delay.
 
-    Implement `measure(transcript: Transcript) -> list[Result]` in
-    bench/ami_persist.py (Result(unit="calls") for calls/s; put the p99 delay in
-    `note`); `transcript.copies` are the byte streams, `transcript.calls` the
-    number of queue calls in them, `serve()` the loopback server.
+    bench/ami_persist.py `measure(transcript) -> list[Result]` (Result(unit="calls")
+    for calls/s, the p99 delay in `note`) reads `transcript.copies` (the byte
+    streams), `transcript.calls` (queue calls in them) and serves them with `serve()`.
     """
-    try:
-        from bench import ami_persist
-    except ImportError:
-        return []
+    from bench import ami_persist
+
     return ami_persist.measure(transcript)
 
 
@@ -384,8 +380,6 @@ def main(argv: list[str] | None = None) -> int:
         persisted = measure_persistence(transcript)
         for result in persisted:
             print_result(result)
-        if not persisted:
-            print("(d) persistence: not measured here (bench/ami_persist.py is not present)")
     print(f"total run time {time.perf_counter() - started:.0f} s")
     return 0
 

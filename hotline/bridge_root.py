@@ -19,6 +19,7 @@ from call_queue.agent_time import AgentSpanRecorder
 from call_queue.live import LiveStateSink
 from call_queue.supervision import SpyRecorder
 from hotline.errors import BridgeStartError
+from households.terms import HouseholdTerms
 from screen_pop.households import HouseholdPops
 from telephony.bridge import Bridge
 from telephony.commands import CommandExecutor
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 
 def live_sink(settings) -> LiveStateSink:
     """The projection of live state: wallboard, agent consoles and screen-pops."""
-    return LiveStateSink(settings, pops=HouseholdPops(settings.database_url),
+    pops = HouseholdPops(settings.database_url, HouseholdTerms.from_settings(settings))
+    return LiveStateSink(settings, pops=pops,
                          spy_recorder=SpyRecorder(settings.database_url),
                          span_recorder=AgentSpanRecorder(settings.database_url))
 
@@ -60,6 +62,7 @@ def _command_executor(settings, connection):
     """The executor of console commands (Redis -> AMI)."""
     try:
         executor = CommandExecutor(settings.redis_url, connection,
+                                   default_queue=settings.queue_name,
                                    command_key=settings.command_key)
         executor.start()
         return executor

@@ -9,7 +9,7 @@ point builds households.terms.HouseholdTerms.from_settings(settings)):
     households.matching.normalize_number(raw, local_area_code) -> NormalizedNumber
     households.matching.match_caller(session, raw_number, local_area_code) -> CallerMatch
     households.matching.record_call(session, raw_number, household_id=None, called_at=None,
-                                    local_area_code=None)
+                                    local_area_code=...)
     households.lookup.find_household_by_room(session, building, unit, room) -> Household | None
     households.lookup.search_households(session, text, local_area_code=...) -> list[dict]
     households.lookup.phone_suffixes(session, household_id, role="owner") -> set[str]

@@ -44,8 +44,8 @@ def parse_room_text(text: str) -> tuple[str, str, str] | None:
     return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
-def search_households(session: Session, text: str, limit: int = SEARCH_LIMIT,
-                      local_area_code: str | None = None) -> list[dict]:
+def search_households(session: Session, text: str, limit: int = SEARCH_LIMIT, *,
+                      local_area_code: str) -> list[dict]:
     """Households whose room, person name or phone number matches `text`
     (a local number gets `local_area_code`, settings.local_area_code)."""
     text = (text or "").strip()

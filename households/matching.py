@@ -60,7 +60,7 @@ class CallerMatch:
 
 
 def match_caller(session: Session, raw_number: str | None,
-                 local_area_code: str | None = None) -> CallerMatch:
+                 local_area_code: str) -> CallerMatch:
     number = normalize_number(raw_number, local_area_code)
     if not number.matchable:
         return CallerMatch(number, ())
@@ -92,7 +92,7 @@ def _recent_first(candidate: Candidate):
 
 
 def record_call(session: Session, raw_number: str | None, household_id: int | None = None,
-                called_at: dt.datetime | None = None, local_area_code: str | None = None) -> None:
+                called_at: dt.datetime | None = None, *, local_area_code: str) -> None:
     """Note a call: the number's phones, and the household once it is known.
 
     The caller's session commits; the bridge calls this on CallQueued (number only)

@@ -42,11 +42,11 @@ class NormalizedNumber:
             PhoneKind.INTERNATIONAL)
 
 
-def normalize_number(raw: str | None, local_area_code: str | None = None) -> NormalizedNumber:
+def normalize_number(raw: str | None, local_area_code: str) -> NormalizedNumber:
     """Classify and normalise a caller number; never raises.
 
-    `local_area_code` is settings.local_area_code (a local "62345678" gets it);
-    None only from telephony.call_state until it passes the code (issue 12).
+    `local_area_code` is settings.local_area_code (a local "62345678" gets it),
+    handed in by the caller (households.terms.HouseholdTerms).
     """
     text = "" if raw is None else str(raw)
     raw_kept = text[:MAX_RAW_LENGTH]
@@ -61,7 +61,7 @@ def normalize_number(raw: str | None, local_area_code: str | None = None) -> Nor
     digits = _SEPARATORS.sub("", body.lstrip("+"))
     if not digits.isascii() or not digits.isdigit():
         return NormalizedNumber(raw_kept, PhoneKind.INVALID, None)
-    area = local_area_code or _default_area_code()
+    area = local_area_code
     number = _classify(raw_kept, digits, plus, extension, area)
     trailing = _DASHED_EXTENSION.search(body)
     if number.kind == PhoneKind.INVALID and extension is None and trailing:
@@ -72,12 +72,6 @@ def normalize_number(raw: str | None, local_area_code: str | None = None) -> Nor
             if retry.kind in (PhoneKind.LANDLINE, PhoneKind.MOBILE):
                 return retry
     return number
-
-
-def _default_area_code() -> str:
-    from households.terms import transitional_terms
-
-    return transitional_terms().local_area_code
 
 
 def _split_extension(text: str) -> tuple[str, str | None]:

@@ -18,7 +18,7 @@ from households.fees import balance_summary
 from households.masking import mask_identity_number
 from households.matching import match_caller
 from households.numbers import format_number
-from households.terms import HouseholdTerms, transitional_terms
+from households.terms import HouseholdTerms
 
 MOBILE_PREFIXED = "86"
 
@@ -28,9 +28,8 @@ def _iso(value):
 
 
 def build_screen_pop(session: Session, household_id: int, callid: str | None = None,
-                     as_of: dt.date | None = None, terms: HouseholdTerms | None = None) -> dict:
-    """`terms` from the caller's settings (None only until agent_console.push passes them)."""
-    terms = terms or transitional_terms()
+                     as_of: dt.date | None = None, *, terms: HouseholdTerms) -> dict:
+    """`terms` from the caller's settings (HouseholdTerms.from_settings at the entry point)."""
     return _record(session, household_id, callid, as_of or terms.today(), terms,
                    history.ivr_session_for_call(session, callid))
 
@@ -111,13 +110,12 @@ def _call_number_forms(keys: list[str]) -> list[str]:
 
 
 def screen_pop_for_number(session: Session, raw_number: str | None,
-                          callid: str | None = None, as_of: dt.date | None = None,
-                          terms: HouseholdTerms | None = None) -> dict:
+                          callid: str | None = None, as_of: dt.date | None = None, *,
+                          terms: HouseholdTerms) -> dict:
     """One household's record, the candidates when several share the number, or
     an unknown caller (the console then searches by room or name).
 
-    `terms` from the caller's settings (None only until agent_console.push passes them)."""
-    terms = terms or transitional_terms()
+    `terms` from the caller's settings (HouseholdTerms.from_settings at the entry point)."""
     match = match_caller(session, raw_number, terms.local_area_code)
     result = {
         "number": {"raw": match.number.raw, "kind": match.number.kind.value,

@@ -31,11 +31,3 @@ def office_today(office_timezone: str) -> dt.date:
     """Today in the office's zone (a UTC server is a day behind Beijing at 16:00 UTC)."""
     return dt.datetime.now(ZoneInfo(office_timezone)).date()
 
-
-def transitional_terms() -> HouseholdTerms:
-    """TRANSITIONAL (issue 12): only for callers not yet passing terms in
-    (telephony.call_state.normalize_caller_number, agent_console.push's
-    screen_pop_for_number); delete once they do."""
-    from hotline.settings import get_settings
-
-    return HouseholdTerms.from_settings(get_settings())

@@ -5,6 +5,7 @@ import logging
 from typing import Callable, Optional
 
 from households.screen_pop import screen_pop_for_number
+from households.terms import HouseholdTerms
 from models.session import session_factory
 from screen_pop.pop_cache import PopCache
 
@@ -20,11 +21,13 @@ def unknown_pop(caller_number: str) -> dict:
 
 
 class HouseholdPops:
-    def __init__(self, database_url: str, sessions: Optional[Callable] = None,
-                 timeout_s: float = POP_BUILD_TIMEOUT_S,
+    def __init__(self, database_url: str, terms: HouseholdTerms,
+                 sessions: Optional[Callable] = None, timeout_s: float = POP_BUILD_TIMEOUT_S,
                  build: Optional[Callable[[str, str], dict]] = None):
-        """build(caller_number, callid): tests count lookups with their own."""
+        """`terms` from the bridge's settings (hotline.bridge_root);
+        build(caller_number, callid): tests count lookups with their own."""
         self._sessions = sessions or session_factory(database_url)
+        self._terms = terms
         self._timeout_s = timeout_s
         self._cache = PopCache(build or self._build)
 
@@ -48,7 +51,7 @@ class HouseholdPops:
         """The households record for the caller; a bare 'unknown' pop if it cannot be built."""
         try:
             with self._sessions() as session:
-                return screen_pop_for_number(session, caller_number, callid)
+                return screen_pop_for_number(session, caller_number, callid, terms=self._terms)
         except Exception:  # the ring must still pop, with a search box, if lookup fails
             log.exception("screen-pop lookup failed for call %s", callid)
             return unknown_pop(caller_number)

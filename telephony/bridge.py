@@ -75,7 +75,8 @@ class Bridge:
         self.settings = settings
         self.engine = engine
         self.clock = clock
-        self.machine = CallStateMachine(settings.ring_cadence_s, settings.wrapup_s)
+        self.machine = CallStateMachine(settings.ring_cadence_s, settings.wrapup_s,
+                                        local_area_code=settings.local_area_code)
         self.writer = CallWriter(engine, spool=open_spool(settings, engine))
         self.stored_calls = StoredCalls(engine)
         self.sinks = list(sinks or [])

@@ -75,13 +75,14 @@ class CallState:
 
 
 @lru_cache(maxsize=8192)
-def normalize_caller_number(raw: Optional[str]) -> Optional[str]:
+def normalize_caller_number(raw: Optional[str], local_area_code: str) -> Optional[str]:
     """The number as households match it ('+86 138-0013-8000' -> '13800138000').
 
     households.numbers owns the rules (country prefix, area codes, withheld
-    numbers -> None). Cached: the bridge asks again for every event of a call.
+    numbers -> None); `local_area_code` is settings.local_area_code (a local
+    '62345678' gets it). Cached: the bridge asks again for every event of a call.
     """
-    return normalize_number(raw).key if raw else None
+    return normalize_number(raw, local_area_code).key if raw else None
 
 
 def end_attempt(attempt: Attempt, outcome: RingOutcome, at: float) -> None:
@@ -170,7 +171,8 @@ def _answered_ring_ms(call: CallState) -> Optional[int]:
     return None if call.ring_s is None else call.ring_s * 1000
 
 
-def call_record(call: CallState, cadence_s: float, wrapup_s: Optional[int]) -> CallRecord:
+def call_record(call: CallState, cadence_s: float, wrapup_s: Optional[int],
+                local_area_code: str) -> CallRecord:
     ended_at = _ended_at(call)
     outcome = call_outcome(call)
     answered_ring_ms = _answered_ring_ms(call) if call.answered_at is not None else None
@@ -182,7 +184,7 @@ def call_record(call: CallState, cadence_s: float, wrapup_s: Optional[int]) -> C
         linkedid=call.linkedid or None,
         channel=call.channel or None,
         caller_number_raw=call.caller_number or None,
-        caller_number=normalize_caller_number(call.caller_number),
+        caller_number=normalize_caller_number(call.caller_number, local_area_code),
         caller_name=call.caller_name or None,
         dialled_number=call.dialled_number or None,
         queue=call.queue or None,

@@ -183,14 +183,9 @@ class CommandExecutor:
     """Run by the bridge: Redis requests -> AMI actions -> replies."""
 
     def __init__(self, redis_url: str, ami_connection, bridge: str = "main",
-                 default_queue: str | None = None, outbound_context: str = "agents",
-                 ami_timeout: float = 5.0, client: redis.Redis | None = None,
-                 *, command_key: bytes):
-        if default_queue is None:
-            # TRANSITIONAL (issue 12): telephony.bridge._command_executor does not pass
-            # default_queue=settings.queue_name yet; then make it a required argument.
-            from hotline.settings import get_settings
-            default_queue = get_settings().queue_name
+                 outbound_context: str = "agents", ami_timeout: float = 5.0,
+                 client: redis.Redis | None = None, *, default_queue: str, command_key: bytes):
+        """`default_queue` is settings.queue_name (hotline.bridge_root passes it)."""
         self.ami = ami_connection
         self.bridge = bridge
         self.default_queue = default_queue

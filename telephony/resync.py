@@ -192,7 +192,8 @@ def _store_missed_calls(calls: OpenCalls, alive: set[str]) -> int:
         calls.store(dataclasses.replace(
             record_from_queue_log(logged), entered_queue_at=logged.entered_at,
             caller_number_raw=logged.caller_number or None,
-            caller_number=normalize_caller_number(logged.caller_number)))
+            caller_number=normalize_caller_number(logged.caller_number,
+                                                  machine.local_area_code)))
         calls.finish_later(callid, logged.outcome)  # its recording
     return len(missed)
 

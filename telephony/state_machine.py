@@ -34,9 +34,12 @@ class CallStateMachine:
     """Follows queue calls; one per bridge, used from one thread."""
 
     def __init__(self, ring_cadence_s: float = 5.0, wrapup_s: Optional[int] = None,
-                 linger_s: float = 30.0):
+                 linger_s: float = 30.0, *, local_area_code: str):
+        """`local_area_code` is settings.local_area_code: the records' caller numbers
+        are keyed as households match them (a local number gets it)."""
         self.ring_cadence_s = ring_cadence_s
         self.wrapup_s = wrapup_s
+        self.local_area_code = local_area_code
         self.calls: dict[str, CallState] = {}
         self._by_linkedid: dict[str, str] = {}
         self._channel_exten: OrderedDict[str, str] = OrderedDict()
@@ -113,7 +116,7 @@ class CallStateMachine:
 
     def record(self, call: CallState) -> CallRecord:
         """The call's record (times as POSIX seconds) with its ring attempts."""
-        return call_record(call, self.ring_cadence_s, self.wrapup_s)
+        return call_record(call, self.ring_cadence_s, self.wrapup_s, self.local_area_code)
 
     def is_finished(self, callid: str) -> bool:
         return callid in self._finished

@@ -15,9 +15,9 @@ from agent_console.supervisor.sockets import SUPERVISOR_ROLES
 from call_queue.stats import export as stats_export, report as stats
 from call_queue.errors import CallQueueError
 from call_queue.live import read_wallboard
-from call_queue.stats_measures import MEASURES
-from call_queue.stats_queries import Period
-from call_queue.stats_sql import BUCKETS
+from call_queue.stats.measures import MEASURES
+from call_queue.stats.queries import Period
+from call_queue.stats.sql import BUCKETS
 from call_queue.supervision import request_spy
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import time
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from call_queue import queue_log_check
+from call_queue.stats import queue_log_check
 from telephony.queue_log import read_queue_log
 # test_wallboard_*_lab still import `local` and `originate` from here (issue 12:
 # they should take them from tests.support.lab_calls).

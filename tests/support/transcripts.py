@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from households.samples import SAMPLE_AREA_CODE
 from telephony import events as ev
 from telephony.ami.protocol import parse_stream
 from telephony.call_record import CallRecord
@@ -23,9 +24,16 @@ def transcript_events(name: str) -> list[ev.CallEvent]:
     return events
 
 
+def state_machine(**options) -> CallStateMachine:
+    """A CallStateMachine as the bridge builds one, keying caller numbers on the
+    samples' area code (households.samples.SAMPLE_AREA_CODE) unless told another."""
+    options.setdefault("local_area_code", SAMPLE_AREA_CODE)
+    return CallStateMachine(**options)
+
+
 def replay(names=TRANSCRIPTS, machine=None) -> dict[str, CallRecord]:
     """The call records of the transcripts `names`, by call id."""
-    machine = machine or CallStateMachine(ring_cadence_s=5.0, wrapup_s=30)
+    machine = machine or state_machine(ring_cadence_s=5.0, wrapup_s=30)
     for name in names:
         machine.apply_all(transcript_events(name))
     return {record.callid: record for record in machine.take_changed()}

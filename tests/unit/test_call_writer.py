@@ -7,7 +7,7 @@ from models.calls import Call, RingAttempt
 from models.session import make_engine
 from telephony.call_record import CallRecord, RingAttemptRecord
 from telephony.call_writer import CallWriter, write_records
-from tests.unit.test_state_machine import replay
+from tests.support.transcripts import replay
 
 
 def _rows(engine, model):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from call_queue.live import LiveStateSink
+from households.terms import HouseholdTerms
 from screen_pop.households import HouseholdPops
 from screen_pop.pop_cache import PopCache
 from telephony.sink_thread import ThreadedSink
@@ -81,7 +82,8 @@ class RecordingEmitter:
 def test_sink_starts_the_lookup_when_the_call_queues(console_settings, console_redis):
     lookups = []
     emitter = RecordingEmitter()
-    pops = HouseholdPops(console_settings.database_url, build=lambda number, callid: (
+    pops = HouseholdPops(console_settings.database_url,
+                         HouseholdTerms.from_settings(console_settings), build=lambda number, callid: (
         lookups.append((time.time(), callid)) or {"unknown": True, "candidates": []}))
     sink = ThreadedSink(LiveStateSink(console_settings, emitter=emitter, emit=lambda b: None,
                                       redis_client=console_redis, pops=pops,

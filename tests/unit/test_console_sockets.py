@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from agent_console import socketio
 from call_queue.live import LiveStateSink
+from households.terms import HouseholdTerms
 from models.households import Phone
 from screen_pop.households import HouseholdPops
 from telephony import events
@@ -51,7 +52,8 @@ def live_sink(settings, redis_client, pops):
 @pytest.fixture
 def sink(console_settings, console_redis):
     sink = live_sink(console_settings, console_redis,
-                     HouseholdPops(console_settings.database_url))
+                     HouseholdPops(console_settings.database_url,
+                                   HouseholdTerms.from_settings(console_settings)))
     yield sink
     sink.close()
 
@@ -165,6 +167,7 @@ def test_a_failing_lookup_still_pops_with_a_search_box(app, agent_client, consol
 
     sink = live_sink(console_settings, console_redis,
                      HouseholdPops(console_settings.database_url,
+                                   HouseholdTerms.from_settings(console_settings),
                                    sessions=lambda: broken_sessions()))
     client = connect(app, agent_client, console_redis)
     sink.handle(ringing())

@@ -208,12 +208,8 @@ def test_state_command_failure_is_shown_not_raised(agent_client, monkeypatch):
     def timing_out(self, name, timeout=5, **arguments):
         raise TimeoutError("no answer from the bridge in 5 s")
 
-    import telephony
-
-    fake_module = type("M", (), {"CommandClient": type("C", (), {
-        "__init__": lambda self, url, **keys: None, "call": timing_out})})
-    monkeypatch.setitem(__import__("sys").modules, "telephony.commands", fake_module)
-    monkeypatch.setattr(telephony, "commands", fake_module, raising=False)
+    monkeypatch.setattr("agent_console.commands.CommandClient", type("C", (), {
+        "__init__": lambda self, url, **keys: None, "call": timing_out}))
     token = csrf_token_from(agent_client, "/console")
     answer = agent_client.post("/agent/state", data={"csrf_token": token,
                                                      "action": "ready"}).get_json()

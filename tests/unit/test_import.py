@@ -83,7 +83,7 @@ def test_sample_file_imports(session_factory, name):
 def test_reimport_updates_and_never_duplicates(session_factory, tmp_path):
     with session_factory() as session:
         import_households_file(session, FIXTURES / "households_sample.csv", local_area_code=SAMPLE_AREA_CODE)
-        record_call(session, "13900139000", None)
+        record_call(session, "13900139000", None, local_area_code=SAMPLE_AREA_CODE)
         session.commit()
         first = counts(session)
         report = import_households_file(session, FIXTURES / "households_sample.xlsx", local_area_code=SAMPLE_AREA_CODE)

@@ -1,29 +1,25 @@
 """Agent state spans written from the live board, and the occupancy they give."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from sqlalchemy import select
 
-from call_queue import live, stats
+from call_queue import live
+
+from call_queue.stats import report as stats
 from call_queue.agent_time import AgentSpanRecorder, split_at_midnight
 from models.supervision import AgentStateSpan
 from telephony import events as ev
+from tests.support.settings import live_board_settings
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=UTC).timestamp()
 
 
-@dataclasses.dataclass
-class FakeSettings:
-    database_url: str
-    redis_url: str = "redis://unused"
-    service_level_s: int = 20
-    short_abandon_s: int = 5
-    wrapup_s: int = 30
-    ring_cadence_s: float = 5.0
-    fcr_window_days: int = 7
+def agent_settings(db_url: str):
+    """Real settings with the wrap-up (30 s) and office day (UTC) the spans below assume."""
+    return live_board_settings(database_url=db_url, ring_cadence_s=5.0, fcr_window_days=7)
 
 
 def spans(session_factory) -> list[tuple]:
@@ -43,7 +39,7 @@ def test_split_at_midnight():
 
 
 def test_sink_writes_spans_and_occupancy_follows(db_url, session_factory, console_redis):
-    settings = FakeSettings(database_url=db_url)
+    settings = agent_settings(db_url)
     sink = live.LiveStateSink(settings, redis_client=console_redis, emit=lambda board: None,
                               clock=lambda: T0, spy_recorder=False,
                               span_recorder=AgentSpanRecorder(db_url))
@@ -73,7 +69,7 @@ def test_sink_writes_spans_and_occupancy_follows(db_url, session_factory, consol
 
 
 def test_agent_leaving_the_queue_closes_the_span(db_url, session_factory, console_redis):
-    settings = FakeSettings(database_url=db_url)
+    settings = agent_settings(db_url)
     sink = live.LiveStateSink(settings, redis_client=console_redis, emit=lambda board: None,
                               clock=lambda: T0, spy_recorder=False,
                               span_recorder=AgentSpanRecorder(db_url))

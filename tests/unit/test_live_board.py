@@ -1,52 +1,28 @@
 """Live board: events change it, Redis holds it, pushes happen only on real change."""
 from __future__ import annotations
 
-import dataclasses
 import json
-import subprocess
-import time
 
 import pytest
 import redis as redis_lib
 
 from call_queue import live, projection as live_state
 from telephony import events as ev
+from tests.support.settings import live_board_settings
 
 T0 = 1_795_445_475.0
 
 
-@dataclasses.dataclass
-class FakeSettings:
-    redis_url: str = "redis://unused"
-    database_url: str = "sqlite://"
-    service_level_s: int = 20
-    short_abandon_s: int = 5
-    wrapup_s: int = 30
-    office_timezone: str = "UTC"
-
-
 @pytest.fixture
-def redis_client(tmp_path):
-    socket_path = tmp_path / "redis.sock"
-    server = subprocess.Popen(
-        ["redis-server", "--port", "0", "--unixsocket", str(socket_path), "--save", "",
-         "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    client = redis_lib.Redis(unix_socket_path=str(socket_path))
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis_lib.ConnectionError:
-            time.sleep(0.02)
-    yield client
-    server.terminate()
-    server.wait(5)
+def redis_client(console_redis):
+    """The session's private redis-server (tests/support/redis_server.py), flushed."""
+    return console_redis
 
 
 def make_sink(redis_client, now=T0 + 100):
     pushed = []
-    sink = live.LiveStateSink(FakeSettings(), redis_client=redis_client, emit=pushed.append,
-                              clock=lambda: now, spy_recorder=False,
+    sink = live.LiveStateSink(live_board_settings(), redis_client=redis_client,
+                              emit=pushed.append, clock=lambda: now, spy_recorder=False,
                               span_recorder=False)
     return sink, pushed
 
@@ -176,7 +152,7 @@ def test_unknown_events_are_ignored(redis_client):
     sink.handle(ev.RecordingStarted(at=T0, callid="c1", channel="x"))
     assert pushed == []
     assert live_state.apply(live_state.empty_board(T0), ev.RecordingStarted(
-        at=T0, callid="c1", channel="x"), FakeSettings()) is False
+        at=T0, callid="c1", channel="x"), live_board_settings()) is False
 
 
 def test_empty_redis_gives_a_board_that_says_so(redis_client):
@@ -187,7 +163,7 @@ def test_empty_redis_gives_a_board_that_says_so(redis_client):
 
 def test_redis_down_at_start_does_not_keep_the_sink_out(redis_client, tmp_path):
     down = redis_lib.Redis(unix_socket_path=str(tmp_path / "nothing.sock"))
-    sink = live.LiveStateSink(FakeSettings(), redis_client=down, emit=lambda board: None,
+    sink = live.LiveStateSink(live_board_settings(), redis_client=down, emit=lambda board: None,
                               spy_recorder=False, span_recorder=False)
     with pytest.raises(redis_lib.ConnectionError):
         sink.handle(queued("c1", T0))  # the bridge logs this and goes on
@@ -198,7 +174,7 @@ def test_redis_down_at_start_does_not_keep_the_sink_out(redis_client, tmp_path):
 
 
 def test_today_is_the_office_day(redis_client):
-    settings = dataclasses.replace(FakeSettings(), office_timezone="Asia/Shanghai")
+    settings = live_board_settings(office_timezone="Asia/Shanghai")
     pushed = []
     sink = live.LiveStateSink(settings, redis_client=redis_client, emit=pushed.append,
                               clock=lambda: T0, spy_recorder=False, span_recorder=False)
@@ -228,7 +204,7 @@ def test_a_ring_is_published_before_the_board_is_rendered(redis_client):
             out_when_rendered.append(json.loads(message["data"])["event"])
         return T0 + 1
 
-    sink = live.LiveStateSink(FakeSettings(redis_url=url), redis_client=redis_client,
+    sink = live.LiveStateSink(live_board_settings(redis_url=url), redis_client=redis_client,
                               emitter=live.BatchedEmitter(url), clock=clock,
                               spy_recorder=False, span_recorder=False)
     out_when_rendered.clear()

@@ -2,7 +2,6 @@
 the wallboard and the agent console read the same agents; spies survive a database outage."""
 from __future__ import annotations
 
-import dataclasses
 import random
 
 from hypothesis import given, settings as hypothesis_settings, strategies as st
@@ -11,19 +10,11 @@ from agent_console.live import AgentLiveStore
 from call_queue import live, projection
 from call_queue.supervision import SpyRecorder
 from telephony import events as ev
+from tests.support.settings import live_board_settings
 
 T0 = 1_795_445_475.0
 AGENTS = ("PJSIP/8001", "PJSIP/8002", "PJSIP/8003")
-
-
-@dataclasses.dataclass
-class Settings:
-    redis_url: str = "redis://unused"
-    database_url: str = "sqlite://"
-    service_level_s: int = 20
-    short_abandon_s: int = 5
-    wrapup_s: int = 30
-    office_timezone: str = "UTC"
+SETTINGS = live_board_settings()  # read once: hypothesis runs the property 150 times
 
 
 def member(interface, at, status="not_in_use", paused=False, reason="", in_call=False):
@@ -105,7 +96,7 @@ fates_strategy = st.fixed_dictionaries({
 @given(fates=fates_strategy, pauses=st.tuples(*[st.booleans() for _ in AGENTS]),
        seed=st.integers(0, 2**32))
 def test_any_interleaving_agrees_with_a_snapshot_taken_at_its_end(fates, pauses, seed):
-    config = Settings()
+    config = SETTINGS
     calls = {f"c{index}": (interface, fate) for index, (interface, fate)
              in enumerate(fates.items()) if fate != "none"}
     paused = dict(zip(AGENTS, pauses))
@@ -133,8 +124,9 @@ def test_any_interleaving_agrees_with_a_snapshot_taken_at_its_end(fates, pauses,
 
 
 def test_the_wallboard_and_the_agent_console_read_the_same_agents(console_redis):
-    sink = live.LiveStateSink(Settings(), redis_client=console_redis, emit=lambda board: None,
-                              clock=lambda: T0 + 20, spy_recorder=False, span_recorder=False)
+    sink = live.LiveStateSink(live_board_settings(), redis_client=console_redis,
+                              emit=lambda board: None, clock=lambda: T0 + 20,
+                              spy_recorder=False, span_recorder=False)
     transcript = [member("PJSIP/8001", T0), member("PJSIP/8002", T0),
                   member("PJSIP/8003", T0, status="unavailable"),
                   *call_transcript("c1", "PJSIP/8001", "talking", T0 + 1),
@@ -160,8 +152,8 @@ def test_the_wallboard_and_the_agent_console_read_the_same_agents(console_redis)
 def test_a_database_outage_keeps_no_spy_off_the_wallboard(console_redis):
     # Nothing listens on port 1: every write is an OperationalError, as in an outage.
     recorder = SpyRecorder("postgresql+psycopg://hotline@127.0.0.1:1/hotline")
-    sink = live.LiveStateSink(Settings(), redis_client=console_redis, emit=lambda board: None,
-                              spy_recorder=recorder, span_recorder=False)
+    sink = live.LiveStateSink(live_board_settings(), redis_client=console_redis,
+                              emit=lambda board: None, spy_recorder=recorder, span_recorder=False)
     sink.handle(ev.SpyStarted(at=T0, spyer_channel="PJSIP/8100-1",
                               spyee_channel="PJSIP/8001-1"))
     spies = live.read_wallboard(console_redis, now=T0 + 1)["spies"]

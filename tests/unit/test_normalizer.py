@@ -8,8 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from telephony import events as ev
 from telephony.ami.protocol import AmiParser
 from telephony.normalizer import HANDLERS, event_time, normalize, queue_snapshot
-from telephony.state_machine import CallStateMachine
-from tests.unit.test_state_machine import transcript_events
+from tests.support.transcripts import state_machine, transcript_events
 
 HEADER_NAMES = sorted({
     "Event", "Uniqueid", "Linkedid", "Queue", "Channel", "CallerIDNum", "CallerIDName",
@@ -30,7 +29,7 @@ def test_random_headers_never_crash(event, headers):
     produced = normalize(message, 1.0)
     assert isinstance(produced, tuple)
     assert all(isinstance(item, ev.CallEvent) for item in produced)
-    machine = CallStateMachine()
+    machine = state_machine()
     machine.apply_all(produced)
     machine.take_changed()
 
@@ -40,12 +39,12 @@ def test_random_headers_never_crash(event, headers):
 def test_same_events_in_any_order_or_twice_give_the_same_records(data):
     events = transcript_events("queue-pause-answer-abandon.ami") \
         + transcript_events("local-channels-two-answered.ami")
-    in_order = CallStateMachine()
+    in_order = state_machine()
     in_order.apply_all(events)
     expected = {r.callid: r for r in in_order.take_changed()}
     shuffled = data.draw(st.permutations(events))
     doubled = data.draw(st.lists(st.sampled_from(events), max_size=40))
-    machine = CallStateMachine()
+    machine = state_machine()
     machine.apply_all(shuffled + doubled)
     got = {r.callid: r for r in machine.take_changed()}
     assert got == expected

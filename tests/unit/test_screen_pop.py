@@ -16,9 +16,11 @@ from households.screen_pop import build_screen_pop, screen_pop_for_number
 from models.calls import Call
 from models.console import User, WorkOrder
 from models.ivr import IvrSession
+from tests.support.demo import household_terms
 
 UTC = dt.timezone.utc
 ID_NUMBER = "110101198001011234"
+TERMS = household_terms()
 
 
 @pytest.mark.parametrize("value, masked", [
@@ -58,7 +60,8 @@ def test_build_screen_pop(session_factory):
                                   others=[("tenant", "赵磊", ["010-62345678"])])
         add_charge(session, household.id, "2026Q4", Decimal("750"))
         seed_history(session, household.id)
-        pop = build_screen_pop(session, household.id, callid="c6", as_of=dt.date(2026, 10, 20))
+        pop = build_screen_pop(session, household.id, callid="c6", as_of=dt.date(2026, 10, 20),
+                               terms=TERMS)
     json.dumps(pop)  # JSON-ready
     assert pop["household"]["number"] == "MAIN-3-2-1502"
     assert pop["rooms"] == [{"code": "3-2-1502", "building": "3", "unit": "2", "room": "1502",
@@ -82,9 +85,9 @@ def test_screen_pop_without_history(session_factory):
     with session_factory() as session:
         household = add_household(session, "1-1-101")
         session.commit()
-        pop = build_screen_pop(session, household.id)
+        pop = build_screen_pop(session, household.id, terms=TERMS)
         with pytest.raises(HouseholdNotFound):
-            build_screen_pop(session, household.id + 1000)
+            build_screen_pop(session, household.id + 1000, terms=TERMS)
     assert pop["open_work_orders"] == [] and pop["last_calls"] == []
     assert pop["ivr_session"] is None
     assert pop["balance"]["total_due"] == "0.00"
@@ -94,7 +97,7 @@ def test_pop_for_one_household(session_factory):
     with session_factory() as session:
         household = add_household(session, "3-2-1502", phones=["13800138000"])
         session.commit()
-        pop = screen_pop_for_number(session, "+86 138 0013 8000", callid="x1")
+        pop = screen_pop_for_number(session, "+86 138 0013 8000", callid="x1", terms=TERMS)
     assert not pop["unknown"]
     assert pop["identified_by"] == "caller_number"
     assert pop["household"]["household"]["id"] == household.id
@@ -106,7 +109,7 @@ def test_pop_for_a_shared_number_lists_candidates(session_factory):
         first = add_household(session, "1-1-101", phones=["62345678"])
         second = add_household(session, "1-1-102", owner="李娜", phones=["010-62345678"])
         session.commit()
-        pop = screen_pop_for_number(session, "01062345678")
+        pop = screen_pop_for_number(session, "01062345678", terms=TERMS)
     assert pop["household"] is None and not pop["unknown"]
     assert {c["household_id"] for c in pop["candidates"]} == {first.id, second.id}
 
@@ -115,8 +118,8 @@ def test_pop_for_an_unknown_or_withheld_number(session_factory):
     with session_factory() as session:
         add_household(session, "1-1-101")
         session.commit()
-        unknown = screen_pop_for_number(session, "13999999999")
-        withheld = screen_pop_for_number(session, "anonymous")
+        unknown = screen_pop_for_number(session, "13999999999", terms=TERMS)
+        withheld = screen_pop_for_number(session, "anonymous", terms=TERMS)
     assert unknown["unknown"] and unknown["household"] is None and unknown["candidates"] == []
     assert withheld["unknown"] and withheld["number"]["kind"] == "withheld"
 
@@ -127,7 +130,7 @@ def test_pop_uses_the_household_identified_in_the_ivr(session_factory):
         session.add(IvrSession(callid="ivr-1", household_id=household.id, identified_by="keypad",
                                outcome="to_agent"))
         session.commit()
-        pop = screen_pop_for_number(session, "anonymous", callid="ivr-1")
+        pop = screen_pop_for_number(session, "anonymous", callid="ivr-1", terms=TERMS)
     assert pop["identified_by"] == "ivr"
     assert pop["household"]["household"]["id"] == household.id
     assert pop["ivr_session"]["identified_by"] == "keypad"
@@ -144,7 +147,7 @@ def test_two_rooms_and_several_phones_are_each_listed_once(session_factory):
         session.add(Room(unit_id=unit_id, number="1501", code="3-2-1501",
                          floor_area=Decimal("40.5"), household_id=household.id))
         session.commit()
-        pop = build_screen_pop(session, household.id)
+        pop = build_screen_pop(session, household.id, terms=TERMS)
     assert [room["code"] for room in pop["rooms"]] == ["3-2-1501", "3-2-1502"]
     assert Decimal(pop["household"]["floor_area"]) == Decimal("140.5")
     assert [person["name"] for person in pop["people"]] == ["王伟", "李娜"]

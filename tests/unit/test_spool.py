@@ -15,7 +15,7 @@ from telephony.call_writer import CallWriter
 from telephony.errors import SpoolError
 from telephony.spool import Spool, dumps, loads, spool_path
 from tests.support.outage import unreachable_url
-from tests.unit.test_state_machine import replay
+from tests.support.transcripts import replay
 
 
 def _rows(engine, model) -> list[dict]:
@@ -111,11 +111,8 @@ def test_values_json_cannot_hold_are_refused_not_mangled():
     assert loads(dumps([{"x": float("1.5")}])) == [{"x": 1.5}]
 
 
-def test_spool_lives_under_the_state_folder(tmp_path):
-    class Settings:
-        state_dir = tmp_path
-
-    assert spool_path(Settings).is_relative_to(tmp_path)
+def test_spool_lives_under_the_state_folder(tmp_path, make_settings):
+    assert spool_path(make_settings(state_dir=tmp_path)).is_relative_to(tmp_path)
 
 
 def test_writer_spools_during_an_outage_and_writes_once_it_is_over(db_url, tmp_path):

@@ -1,35 +1,12 @@
 """The state machine on Asterisk 22's own transcripts, checked against its queue_log."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from telephony import events as ev
-from telephony.ami.protocol import parse_stream
-from telephony.call_record import CallRecord
-from telephony.normalizer import normalize
 from telephony.queue_log import read_queue_log, summarize_calls
-from telephony.state_machine import CallStateMachine, rings_heard
-
-SHARED_AMI = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
-TRANSCRIPTS = ("local-channels-two-answered.ami", "queue-pause-answer-abandon.ami")
-
-
-def transcript_events(name: str) -> list[ev.CallEvent]:
-    """Every typed event of a recorded transcript, one second apart (it has no times)."""
-    messages = parse_stream((SHARED_AMI / name).read_bytes())
-    events = []
-    for index, message in enumerate(messages):
-        events.extend(normalize(message, 1_795_445_000.0 + index))
-    return events
-
-
-def replay(names=TRANSCRIPTS, machine=None) -> dict[str, CallRecord]:
-    machine = machine or CallStateMachine(ring_cadence_s=5.0, wrapup_s=30)
-    for name in names:
-        machine.apply_all(transcript_events(name))
-    return {record.callid: record for record in machine.take_changed()}
+from telephony.state_machine import rings_heard
+from tests.support.transcripts import SHARED_AMI, replay, state_machine, transcript_events
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +63,7 @@ def test_abandoned_call():
 
 
 def test_duplicates_are_not_published_twice():
-    machine = CallStateMachine()
+    machine = state_machine()
     events = transcript_events("local-channels-two-answered.ami")
     first = machine.apply_all(events)
     again = machine.apply_all(events)
@@ -96,7 +73,7 @@ def test_duplicates_are_not_published_twice():
 
 
 def test_ring_ended_is_completed_with_the_attempt():
-    machine = CallStateMachine()
+    machine = state_machine()
     published = machine.apply_all(transcript_events("local-channels-two-answered.ami"))
     ring_ends = [e for e in published if isinstance(e, ev.RingEnded)]
     assert len(ring_ends) == 2  # DialEnd and AgentConnect describe one ring: one event
@@ -122,7 +99,7 @@ def _ringing(agent: str, at: float, callid="1800000000.1"):
 
 def test_ring_no_answer_then_next_agent_answers():
     callid = "1800000000.1"
-    machine = CallStateMachine(ring_cadence_s=5.0)
+    machine = state_machine(ring_cadence_s=5.0)
     machine.apply_all([
         _queued(),
         _ringing("8001", 1),
@@ -150,7 +127,7 @@ def test_ring_no_answer_then_next_agent_answers():
 
 def test_caller_hanging_up_while_ringing_cancels_the_ring():
     callid = "1800000000.1"
-    machine = CallStateMachine()
+    machine = state_machine()
     machine.apply_all([
         _queued(), _ringing("8001", 1),
         ev.CallAbandoned(at=_at(3), callid=callid, queue="hotline", position=1,
@@ -166,7 +143,7 @@ def test_caller_hanging_up_while_ringing_cancels_the_ring():
 
 def test_hold_and_transfer_are_counted():
     callid = "1800000000.1"
-    machine = CallStateMachine()
+    machine = state_machine()
     machine.apply_all([
         _queued(), _ringing("8001", 1),
         ev.CallAnswered(at=_at(4), callid=callid, queue="hotline", interface="PJSIP/8001",
@@ -186,7 +163,7 @@ def test_hold_and_transfer_are_counted():
 
 
 def test_closed_calls_are_forgotten_after_lingering_and_not_revived():
-    machine = CallStateMachine(linger_s=5)
+    machine = state_machine(linger_s=5)
     events = transcript_events("local-channels-two-answered.ami")
     machine.apply_all(events)
     machine.take_changed()
@@ -200,7 +177,7 @@ def test_closed_calls_are_forgotten_after_lingering_and_not_revived():
 
 
 def test_resync_helpers():
-    machine = CallStateMachine()
+    machine = state_machine()
     machine.adopt_open_call("1.5", "1.4", "hotline", answered=True, at=_at(0))
     assert machine.open_callids() == {"1.5"}
     machine.close_unseen("1.5", _at(9))
@@ -213,7 +190,7 @@ def test_resync_helpers():
 
 
 def test_caller_number_is_kept_raw_and_normalized_as_households_match_it():
-    machine = CallStateMachine()
+    machine = state_machine()
     machine.apply(dataclasses_replace(_queued(), caller_number="+86 138-0013-8000"))
     [record] = machine.take_changed()
     assert record.caller_number_raw == "+86 138-0013-8000"

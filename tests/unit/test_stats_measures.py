@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from call_queue import stats
+from call_queue.stats import report as stats
 from call_queue.errors import StatsError
 from models.calls import Call, RingAttempt
 from models.console import FollowUp, User, WorkOrder

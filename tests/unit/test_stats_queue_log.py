@@ -2,7 +2,6 @@
 for the same calls replayed from the real AMI transcripts through telephony."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
@@ -13,23 +12,21 @@ from models.calls import Call
 from telephony import normalizer
 from telephony.ami.protocol import parse_stream
 from telephony.queue_log import read_queue_log
-from telephony.state_machine import CallStateMachine
+from tests.support.settings import make_settings
+from tests.support.transcripts import state_machine
 
 
-@dataclasses.dataclass
-class FakeSettings:
-    service_level_s: int = 5
-    short_abandon_s: int = 2
-    ring_cadence_s: float = 5.0
-    fcr_window_days: int = 7
-    wrapup_s: int = 30
+def queue_settings():
+    """Real settings with the thresholds the sample's figures below are worked out for."""
+    return make_settings(service_level_s=5, short_abandon_s=2, ring_cadence_s=5.0,
+                         fcr_window_days=7, wrapup_s=30)
 
 
 TIME_COLUMNS = ("entered_queue_at", "answered_at", "ended_at")
 
 
 def replay_transcripts(shared_ami_dir) -> list[dict]:
-    machine = CallStateMachine(ring_cadence_s=5.0, wrapup_s=30)
+    machine = state_machine(ring_cadence_s=5.0, wrapup_s=30)
     records: dict[str, dict] = {}
     for name in ("local-channels-two-answered.ami", "queue-pause-answer-abandon.ami"):
         clock = 1_795_445_000.0
@@ -54,7 +51,7 @@ def store(session_factory, records: list[dict]) -> None:
 
 def test_oracle_on_the_sample(shared_ami_dir):
     calls = queue_log_check.calls_in(read_queue_log(shared_ami_dir / "queue_log.sample"))
-    values = queue_log_check.recompute(calls, FakeSettings())
+    values = queue_log_check.recompute(calls, queue_settings())
     # 9 calls entered; two abandoned after 2 s (short at a 2 s threshold); seven answered
     # with waits 3, 6, 3, 6, 10, 4, 8 (SL 5 s: 3 within); five completed.
     assert (values["received"], values["offered"], values["answered"]) == (9, 7, 7)
@@ -76,7 +73,7 @@ def test_sql_agrees_with_queue_log_for_the_recorded_calls(session_factory, share
     assert len(common) >= 4
     with session_factory() as session:
         result = queue_log_check.verify(
-            session, FakeSettings(), shared_ami_dir / "queue_log.sample",
+            session, queue_settings(), shared_ami_dir / "queue_log.sample",
             start=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
             end=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc),
             callids=common)
@@ -93,7 +90,7 @@ def test_a_wrong_figure_is_reported(session_factory, shared_ami_dir):
     store(session_factory, records)
     with session_factory() as session:
         result = queue_log_check.verify(
-            session, FakeSettings(), shared_ami_dir / "queue_log.sample",
+            session, queue_settings(), shared_ami_dir / "queue_log.sample",
             start=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
             end=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc),
             callids={record.callid for record in records})
@@ -105,7 +102,7 @@ def test_calls_the_database_lacks_are_named(session_factory, shared_ami_dir):
     store(session_factory, replay_transcripts(shared_ami_dir))  # 5 of the sample's 9
     with session_factory() as session:
         result = queue_log_check.verify(
-            session, FakeSettings(), shared_ami_dir / "queue_log.sample",
+            session, queue_settings(), shared_ami_dir / "queue_log.sample",
             start=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
             end=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
     assert result["missing_in_database"] == ["1795445525.9", "1795445615.12", "1795445615.13",
@@ -117,8 +114,8 @@ def test_calls_the_database_lacks_are_named(session_factory, shared_ami_dir):
 def test_missing_or_empty_queue_log_is_a_clear_error(session_factory, tmp_path):
     with session_factory() as session:
         with pytest.raises(QueueLogError, match="cannot read"):
-            queue_log_check.verify(session, FakeSettings(), tmp_path / "nope")
+            queue_log_check.verify(session, queue_settings(), tmp_path / "nope")
         junk = tmp_path / "queue_log"
         junk.write_text("not a queue log\n1795445461|NONE|NONE|NONE|QUEUESTART|\n")
         with pytest.raises(QueueLogError, match="no whole queue call"):
-            queue_log_check.verify(session, FakeSettings(), junk)
+            queue_log_check.verify(session, queue_settings(), junk)

@@ -17,9 +17,6 @@ REDIS_STARTER = "tests/support/redis_server.py"
 MEMBERS_HOME = "tests/support/lab_calls.py"
 
 PENDING_IMPORTS = {
-    ("tests/unit/test_call_writer.py", "tests.unit.test_state_machine"),
-    ("tests/unit/test_spool.py", "tests.unit.test_state_machine"),
-    ("tests/unit/test_normalizer.py", "tests.unit.test_state_machine"),
     ("tests/integration/test_wallboard_resync_lab.py", "tests.integration.test_bridge_lab"),
     ("tests/integration/test_wallboard_resync_lab.py", "tests.integration.test_stats_verify_lab"),
     ("tests/integration/test_wallboard_spy_lab.py", "tests.integration.test_bridge_lab"),
@@ -28,19 +25,12 @@ PENDING_IMPORTS = {
     ("tests/unit/test_call_list.py", "tests.unit.conftest"),
 }
 PENDING_REDIS = {
-    "tests/unit/test_live_board.py",
     "tests/unit/test_wallboard_server.py",
     "tests/integration/test_wallboard_resync_lab.py",
     "tests/browser/test_call_list_browser.py",
 }
 PENDING_MEMBERS = {"tests/integration/test_bridge_lab.py"}
-PENDING_SETTINGS_CLASSES = {
-    "tests/unit/test_live_board.py",
-    "tests/unit/test_live_agent_time.py",
-    "tests/unit/test_spool.py",
-    "tests/unit/test_stats_queue_log.py",
-    "tests/unit/test_live_projection.py",
-}
+PENDING_SETTINGS_CLASSES: set[str] = set()
 
 
 def _sources(*folders: Path) -> dict[str, ast.Module]:
