@@ -27,7 +27,8 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 import models
-from bench.support import free_port, start_redis
+from bench.support import free_port
+from tests.support.redis_server import RedisServer
 from call_queue.qa import CRITERIA
 from hotline.demo import AGENT_PHONE_SCENARIO, CALLER_SCENARIO
 from hotline.demo_speech import build_speech
@@ -104,7 +105,8 @@ def database(tmp_path) -> str:
 @pytest.fixture
 def stack(lab, database, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    redis_process, redis_url = start_redis(tmp_path)
+    redis_server = RedisServer(tmp_path / "redis")
+    redis_url = redis_server.url
     port = free_port()
     env = dict(os.environ, HOTLINE_DATABASE_URL=database, HOTLINE_REDIS_URL=redis_url,
                HOTLINE_STATE_DIR=str(tmp_path / "state"), HOTLINE_CONSOLE_HOST="127.0.0.1",
@@ -122,8 +124,7 @@ def stack(lab, database, tmp_path):
     finally:
         stop(console)
         stop(bridge)
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
+        redis_server.stop()
 
 
 def _healthy(base_url: str) -> bool:

@@ -2,149 +2,21 @@
 
 Run under the lab lock: `flock /tmp/hotline-lab.lock .venv/bin/pytest -m lab ...`.
 The bridge runs in-process with its own SQLite database and a recording sink
-(not the live board's: the lab's Redis is shared).
+(not the live board's: the lab's Redis is shared); the fixtures (control, members,
+lab_bridge, own_calls) are tests/support/lab_fixtures.py's.
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import pytest
-from sqlalchemy import select
 
-import models
-from models.calls import Call, RingAttempt
-from models.session import make_engine
-from telephony.ami.client import AmiConnection
 from telephony.ami.probe import wait_fully_booted
 from telephony.bridge import Bridge
 from tests import labtools
+from tests.support.lab_calls import calls_by_id, originate, set_lab_phone
 
 pytestmark = pytest.mark.lab
-
-
-class RecordingSink:
-    def __init__(self):
-        self.events = []
-
-    def handle(self, event):
-        self.events.append((time.monotonic(), event))
-
-    def count(self, name: str) -> int:
-        return sum(1 for _, event in self.events if event.name == name)
-
-    def last_time(self, name: str) -> float:
-        return max(at for at, event in self.events if event.name == name)
-
-
-@pytest.fixture
-def lab_bridge(lab, tmp_path):
-    url = f"sqlite:///{tmp_path / 'bridge.sqlite3'}"
-    engine = make_engine(url)
-    models.Base.metadata.create_all(engine)
-    settings = dataclasses.replace(lab.settings, database_url=url)
-    sink = RecordingSink()
-    bridge = Bridge(settings, engine, sinks=[sink])
-    bridge.start()
-    labtools.wait_until(lambda: sink.count("bridge_resynced"), 10, "the bridge's first resync")
-    yield bridge, sink, engine
-    bridge.stop()
-
-
-@pytest.fixture
-def control(lab):
-    """An AMI session of the test's own, for QueueAdd/Originate/QueueStatus."""
-    connection = AmiConnection(lab.ami_host, lab.ami_port, lab.ami_user, lab.ami_secret,
-                               on_event=lambda message: None, events=())
-    connection.start()
-    assert connection.wait_connected(10), "no AMI session to the lab"
-    yield connection
-    connection.close()
-
-
-class Members:
-    """Queue members this test adds; foreign ones are paused meanwhile, then restored."""
-
-    def __init__(self, control, queue: str):
-        self.control, self.queue = control, queue
-        self.added: list[str] = []
-        self.paused_foreign: list[str] = []
-
-    def pause_foreign(self) -> None:
-        status = self.control.send_action({"Action": "QueueStatus", "Queue": self.queue})
-        for member in status.events:
-            if member.get("Event") == "QueueMember" and member.get("Paused") == "0":
-                self.act("QueuePause", member["Location"], Paused="true", Reason="bridge test")
-                self.paused_foreign.append(member["Location"])
-
-    def add(self, interface: str, member_name: str) -> None:
-        response = self.act("QueueAdd", interface, MemberName=member_name, Penalty="0",
-                            Paused="false")
-        assert response.ok, response.text
-        self.added.append(interface)
-
-    def act(self, action: str, interface: str, **fields):
-        return self.control.send_action(
-            {"Action": action, "Queue": self.queue, "Interface": interface, **fields})
-
-    def restore(self) -> None:
-        for interface in self.added:
-            self.act("QueueRemove", interface)
-        for interface in self.paused_foreign:
-            self.act("QueuePause", interface, Paused="false")
-
-
-@pytest.fixture
-def members(control, lab):
-    tracker = Members(control, lab.queue)
-    tracker.pause_foreign()
-    yield tracker
-    tracker.restore()
-
-
-def hang_up_calls_from(control, number_prefix: str) -> int:
-    """End every channel of this test's callers (a failed test must not leave calls up)."""
-    channels = control.send_action({"Action": "CoreShowChannels"}, timeout=10)
-    names = [c["Channel"] for c in channels.events if c.get("Event") == "CoreShowChannel"
-             and (c.get("CallerIDNum", "").startswith(number_prefix)
-                  or c.get("ConnectedLineNum", "").startswith(number_prefix))]
-    for name in names:
-        control.send_action({"Action": "Hangup", "Channel": name})
-    return len(names)
-
-
-@pytest.fixture
-def own_calls(control):
-    """Callers of this module use numbers starting 1380013; their calls end at teardown."""
-    yield "1380013"
-    hang_up_calls_from(control, "1380013")
-
-
-def calls_by_id(engine, callids=None) -> dict[str, dict]:
-    with engine.connect() as connection:
-        rows = connection.execute(select(Call.__table__)).mappings().all()
-    return {row["callid"]: dict(row) for row in rows
-            if callids is None or row["callid"] in callids}
-
-
-def attempts_of(engine, callid: str) -> list[dict]:
-    with engine.connect() as connection:
-        return [dict(row) for row in connection.execute(
-            select(RingAttempt.__table__).where(RingAttempt.callid == callid)).mappings()]
-
-
-def originate(control, lab, caller_number: str, caller_name: str, patience_s: int) -> str:
-    callid, fields = labtools.lab_call_action(lab.hotline_number, caller_number, caller_name,
-                                              patience_s)
-    response = control.send_action(fields)
-    assert response.ok, response.text
-    return callid
-
-
-def set_lab_phone(control, extension: str, ring: str, talk: str) -> None:
-    for key, value in (("ring", ring), ("talk", talk)):
-        assert control.send_action({"Action": "DBPut", "Family": "labphone",
-                                    "Key": f"{extension}/{key}", "Val": value}).ok
 
 
 def test_bridge_follows_calls_through_an_asterisk_restart(lab, lab_bridge, control, members,

@@ -14,15 +14,13 @@ import pytest
 import redis
 
 import models
-from bench.support import start_redis
 from call_queue.live import BOARD_KEY, LiveStateSink, read_wallboard
 from models.session import make_engine
 from telephony.bridge import Bridge
-from tests.integration.test_bridge_lab import (  # noqa: F401  (fixtures)
-    RecordingSink, calls_by_id, control, members, set_lab_phone,
-)
+from tests.support.lab_calls import RecordingSink, calls_by_id, local, set_lab_phone
+from tests.support.lab_calls import originate_patient_caller as originate
 from tests.labtools import wait_until
-from tests.integration.test_stats_verify_lab import local, originate
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.lab
 
@@ -31,12 +29,11 @@ AGENT = "8086"
 
 @pytest.fixture
 def board_settings(lab, tmp_path):
-    process, redis_url = start_redis(tmp_path)
+    redis_server = RedisServer(tmp_path / "redis")
     url = f"sqlite:///{tmp_path / 'board.sqlite3'}"
     models.Base.metadata.create_all(make_engine(url))
-    yield dataclasses.replace(lab.settings, database_url=url, redis_url=redis_url)
-    process.terminate()
-    process.wait(timeout=10)
+    yield dataclasses.replace(lab.settings, database_url=url, redis_url=redis_server.url)
+    redis_server.stop()
 
 
 def run_bridge(settings):

@@ -21,11 +21,9 @@ from models.supervision import SpySession
 from telephony import events as ev
 from telephony.bridge import Bridge
 from telephony.commands import CommandClient, CommandExecutor
-from tests.integration.test_bridge_lab import (  # noqa: F401  (fixtures)
-    RecordingSink, calls_by_id, control, members, set_lab_phone,
-)
+from tests.support.lab_calls import RecordingSink, calls_by_id, local, set_lab_phone
+from tests.support.lab_calls import originate_patient_caller as originate
 from tests.labtools import wait_until
-from tests.integration.test_stats_verify_lab import local, originate
 
 pytestmark = pytest.mark.lab
 

@@ -12,7 +12,7 @@ from agent_console.errors import InvalidCallFilter
 from agent_console.supervisor import call_list
 from tests.support.call_list_data import DAY, ZONE, seed_call_list
 from call_queue.qa import CRITERIA
-from tests.unit.conftest import csrf_token_from
+from tests.support.console_client import csrf_token_from
 
 
 def _callids(session, **filters) -> list[str]:

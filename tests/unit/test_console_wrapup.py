@@ -18,7 +18,7 @@ from models.calls import Call
 from models.console import AccessAuditEntry, User
 from models.wrapup import CallHouseholdLink, CallWrapup
 from tests.support.demo import demo_data
-from tests.unit.conftest import csrf_token_from, log_in
+from tests.support.console_client import csrf_token_from, log_in
 
 CALLID = "1700000000.7"
 

@@ -16,20 +16,9 @@ TESTS = REPO / "tests"
 REDIS_STARTER = "tests/support/redis_server.py"
 MEMBERS_HOME = "tests/support/lab_calls.py"
 
-PENDING_IMPORTS = {
-    ("tests/integration/test_wallboard_resync_lab.py", "tests.integration.test_bridge_lab"),
-    ("tests/integration/test_wallboard_resync_lab.py", "tests.integration.test_stats_verify_lab"),
-    ("tests/integration/test_wallboard_spy_lab.py", "tests.integration.test_bridge_lab"),
-    ("tests/integration/test_wallboard_spy_lab.py", "tests.integration.test_stats_verify_lab"),
-    ("tests/unit/test_console_wrapup.py", "tests.unit.conftest"),
-    ("tests/unit/test_call_list.py", "tests.unit.conftest"),
-}
-PENDING_REDIS = {
-    "tests/unit/test_wallboard_server.py",
-    "tests/integration/test_wallboard_resync_lab.py",
-    "tests/browser/test_call_list_browser.py",
-}
-PENDING_MEMBERS = {"tests/integration/test_bridge_lab.py"}
+PENDING_IMPORTS: set[tuple[str, str]] = set()
+PENDING_REDIS: set[str] = set()
+PENDING_MEMBERS: set[str] = set()
 PENDING_SETTINGS_CLASSES: set[str] = set()
 
 

@@ -15,7 +15,8 @@ from werkzeug.security import generate_password_hash
 
 import models
 from bench.stats_push import CSRF_RE, PASSWORD
-from bench.support import free_port, start_console, start_redis
+from bench.support import free_port, start_console
+from tests.support.redis_server import RedisServer
 from call_queue.live import LiveStateSink
 from hotline.settings import load_settings
 from models.console import User
@@ -25,7 +26,8 @@ from telephony import events as ev
 
 @pytest.fixture
 def console(tmp_path):
-    redis_process, redis_url = start_redis(tmp_path)
+    redis_server = RedisServer(tmp_path / "redis")
+    redis_url = redis_server.url
     database_url = f"sqlite:///{tmp_path / 'wallboard.sqlite3'}"
     models.Base.metadata.create_all(engine_for(database_url))
     with session_factory(database_url)() as session:
@@ -44,8 +46,7 @@ def console(tmp_path):
     yield base_url, settings
     process.terminate()
     process.wait(timeout=10)
-    redis_process.terminate()
-    redis_process.wait(timeout=10)
+    redis_server.stop()
 
 
 def connect(base_url: str, username: str) -> tuple[socketio.Client, list]:
