@@ -16,6 +16,7 @@ import re
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from agent_console.commands import run_command
 from agent_console.extensions import db, redis_client, settings
@@ -23,7 +24,11 @@ from agent_console.forms import EmptyForm
 from agent_console.live import AgentLiveStore, channel_of_interface
 from call_queue import transfer_context
 from call_queue.live_schema import room_for
-from models.console import AccessAuditEntry
+from households.errors import HouseholdNotFound
+from households.screen_pop import build_screen_pop
+from households.terms import HouseholdTerms
+from models.calls import Call
+from models.console import AccessAuditEntry, User
 from telephony.call_control import DIGITS, EXTEN
 
 log = logging.getLogger(__name__)
@@ -163,10 +168,6 @@ def transferred_pop(callid: str):
         return jsonify(ok=False, message=str(REFUSED["not_yours"])), 404
     pop = None
     if context.household_id is not None:
-        from households.errors import HouseholdNotFound
-        from households.screen_pop import build_screen_pop
-        from households.terms import HouseholdTerms
-
         try:
             pop = build_screen_pop(db(), context.household_id, callid,
                                    terms=HouseholdTerms.from_settings(settings()))
@@ -175,7 +176,9 @@ def transferred_pop(callid: str):
         db().add(AccessAuditEntry(user_id=current_user.id, action="household_open",
                                   target=f"household:{context.household_id}", callid=callid))
         db().commit()
+    caller = db().scalar(select(Call.caller_number_raw).where(Call.callid == callid))
     return jsonify(ok=True, callid=callid, note=context.note, from_user=context.from_user,
+                   caller_number=caller or "",
                    kind=context.kind, household_id=context.household_id,
                    work_order_ids=list(context.work_order_ids), pop=pop)
 
@@ -184,10 +187,6 @@ def transferred_pop(callid: str):
 @login_required
 def transfer_targets():
     """Agents logged in to the queue now (the live projection) and supervisors, by phone."""
-    from sqlalchemy import select
-
-    from models.console import User
-
     live = AgentLiveStore(redis_client())
     users = db().scalars(select(User).where(User.phone_interface.is_not(None))
                          .order_by(User.role.desc(), User.username)).all()

@@ -111,7 +111,7 @@ CATALOGUE: dict[str, dict[str, object]] = {
                     "to_agent": _l("To an agent"), "callback": _l("Call-back requested"),
                     "hung_up": _l("Hung up"), "error": _l("Error")},
     "identified_by": {"caller_number": _l("by caller number"), "keypad": _l("by keypad"),
-                      "ivr": _l("at the IVR")},
+                      "ivr": _l("at the IVR"), "transfer": _l("sent with the transferred call")},
     "queue": {"hotline": _l("Service hotline")},
     "fee_kind": {"management": _l("Property management fee"),
                  "special_service": _l("Special service fee"), "parking": _l("Parking fee"),

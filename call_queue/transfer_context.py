@@ -15,6 +15,8 @@ from typing import Optional
 
 import redis
 
+from models.vocabulary import TRANSFER_KINDS
+
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "hotline:transfer:"
@@ -44,7 +46,7 @@ class TransferContext:
             raise TransferContextError(f"callid {self.callid!r} is not a queue call id")
         if len(self.note) > NOTE_MAX_CHARS:
             raise TransferContextError(f"the note is longer than {NOTE_MAX_CHARS} characters")
-        if self.kind not in ("blind", "attended"):
+        if self.kind not in TRANSFER_KINDS:
             raise TransferContextError(f"transfer kind {self.kind!r} is not blind/attended")
 
     def to_json(self) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
-from models.vocabulary import CALL_OUTCOMES, HUNG_UP_BY, RING_OUTCOMES
+from models.vocabulary import CALL_OUTCOMES, HUNG_UP_BY, RING_OUTCOMES, TRANSFER_KINDS
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -67,6 +67,13 @@ class Call(Base):
     hung_up_by: Mapped[Optional[str]] = mapped_column(String(16))
     outcome: Mapped[Optional[str]] = mapped_column(String(16))
     transfer_target: Mapped[Optional[str]] = mapped_column(String(128))
+    # The transfer's second leg: how it was transferred, the phone that took the
+    # caller (interface and channel), from when until when.
+    transfer_kind: Mapped[Optional[str]] = mapped_column(String(16))
+    transfer_interface: Mapped[Optional[str]] = mapped_column(String(128), index=True)
+    transfer_channel: Mapped[Optional[str]] = mapped_column(String(128))
+    transfer_answered_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    transfer_ended_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     recording_path: Mapped[Optional[str]] = mapped_column(String(512))
     recording_duration_s: Mapped[Optional[float]] = mapped_column(Float)
     recording_size_bytes: Mapped[Optional[int]] = mapped_column(BigInteger)
@@ -83,6 +90,7 @@ class Call(Base):
         Index("ix_calls_outcome", "outcome"),
         CheckConstraint(_in("outcome", CALL_OUTCOMES), name="outcome"),
         CheckConstraint(_in("hung_up_by", HUNG_UP_BY), name="hung_up_by"),
+        CheckConstraint(_in("transfer_kind", TRANSFER_KINDS), name="transfer_kind"),
     )
 
     @property

@@ -1,4 +1,5 @@
-"""The words stored for how a call and a ring ended: one definition of each.
+"""The words stored for how a call and a ring ended (and how it was transferred):
+one definition of each.
 
 Each vocabulary is one `Literal` type; its tuple of words is read from it.
 The models' CHECK constraints (models.calls), the typed events
@@ -18,7 +19,9 @@ CallOutcome = Literal[
 ]
 RingOutcome = Literal["answered", "no_answer", "cancelled", "busy"]
 HungUpBy = Literal["caller", "agent", "transfer"]
+TransferKind = Literal["blind", "attended"]
 
 CALL_OUTCOMES: tuple[str, ...] = get_args(CallOutcome)
 RING_OUTCOMES: tuple[str, ...] = get_args(RingOutcome)
 HUNG_UP_BY: tuple[str, ...] = get_args(HungUpBy)
+TRANSFER_KINDS: tuple[str, ...] = get_args(TransferKind)

@@ -82,6 +82,11 @@ class CallRecord:
     hung_up_by: Optional[HungUpBy] = None
     outcome: Optional[CallOutcome] = None
     transfer_target: Optional[str] = None
+    transfer_kind: Optional[str] = None
+    transfer_interface: Optional[str] = None
+    transfer_channel: Optional[str] = None
+    transfer_answered_at: Optional[Moment] = None
+    transfer_ended_at: Optional[Moment] = None
     recording_path: Optional[str] = None
     recording_duration_s: Optional[float] = None
     recording_size_bytes: Optional[int] = None

@@ -34,6 +34,15 @@ class Attempt:
 
 
 @dataclasses.dataclass
+class TransferLeg:
+    """The receiving phone's side of a transferred call: answered, then gone."""
+    uniqueid: str
+    channel: str
+    answered_at: float
+    ended_at: Optional[float] = None
+
+
+@dataclasses.dataclass
 class CallState:
     callid: str
     linkedid: str = ""
@@ -58,6 +67,9 @@ class CallState:
     complete_hold_s: Optional[int] = None
     hung_up_by: Optional[HungUpBy] = None
     transfer_target: Optional[str] = None
+    transfer_kind: Optional[str] = None
+    transferred_at: Optional[float] = None
+    leg: Optional["TransferLeg"] = None  # the phone a transfer (or a consult) reached
     hangup_at: Optional[float] = None
     unseen_at: Optional[float] = None
     holds: dict = dataclasses.field(default_factory=dict)  # channel -> [(start, end)]
@@ -204,6 +216,35 @@ def call_record(call: CallState, cadence_s: float, wrapup_s: Optional[int],
         hung_up_by=call.hung_up_by,
         outcome=outcome,
         transfer_target=call.transfer_target,
+        **_second_leg(call),
         attempts=_attempt_records(call, ended_at),
         closed=call.closed,
     )
+
+
+def _second_leg(call: CallState) -> dict:
+    """The transfer's leg as record fields: only once the transfer happened, and
+    only the leg that was up when it did (a consult hung up before is not it)."""
+    if call.transfer_kind is None:
+        return {}
+    fields = {"transfer_kind": call.transfer_kind}
+    leg = call.leg
+    if leg is None or call.transferred_at is None or (
+            leg.ended_at is not None and leg.ended_at < call.transferred_at):
+        return fields
+    # Whichever side hung up first ended the conversation.
+    ends = [at for at in (leg.ended_at, call.hangup_at) if at is not None]
+    ended_at = min(ends) if ends else None
+    return {**fields, "transfer_channel": leg.channel,
+            "transfer_interface": leg.channel.rsplit("-", 1)[0],
+            "transfer_answered_at": max(leg.answered_at, call.transferred_at),
+            "transfer_ended_at": ended_at}
+
+
+def awaits_second_leg(call: CallState) -> bool:
+    """A transferred call goes on with the caller after the queue closed it: it is
+    followed until the caller hangs up or the receiving phone does."""
+    if call.transfer_kind is None or call.hangup_at is not None:
+        return False
+    return call.leg is None or call.leg.ended_at is None or (
+        call.transferred_at is not None and call.leg.ended_at < call.transferred_at)

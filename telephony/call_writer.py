@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 
 CALLS = Call.__table__
 ATTEMPTS = RingAttempt.__table__
-_TIME_COLUMNS = ("entered_queue_at", "answered_at", "ended_at", "started_at")
+_TIME_COLUMNS = ("entered_queue_at", "answered_at", "ended_at", "started_at",
+                 "transfer_answered_at", "transfer_ended_at")
 _CALL_COLUMNS = tuple(c.name for c in CALLS.columns if c.name not in ("id",))
 _ATTEMPT_COLUMNS = tuple(c.name for c in ATTEMPTS.columns if c.name != "id")
 MAX_BATCH = 2000

@@ -154,6 +154,22 @@ class CallTransferred(CallEvent):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class TransferLegAnswered(CallEvent):
+    """A phone dialled from the transfer context answered (DialEnd ANSWER there).
+
+    For a blind transfer that is the receiving agent taking the caller; for an
+    attended one it is the consult, which becomes the call's second leg only if
+    the transfer then completes. `uniqueid` and `channel` are the answering
+    phone's; `linkedid` ties it to the queue call.
+    """
+    name: ClassVar[str] = "transfer_leg_answered"
+    linkedid: str
+    uniqueid: str
+    channel: str
+    exten: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class MemberPaused(CallEvent):
     name: ClassVar[str] = "member_paused"
     queue: str

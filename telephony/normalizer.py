@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Mapping, Optional
 
 from models.vocabulary import HUNG_UP_BY, RingOutcome
 from telephony import events as ev
+from telephony.call_control import TRANSFER_CONTEXT
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +156,15 @@ def on_dial_end(m: Message, at: float):
     callid, agent_channel = m.get("Uniqueid"), m.get("DestChannel")
     if outcome is None or not callid or not agent_channel:
         return NO_EVENTS
-    return (ev.RingEnded(
+    ended = ev.RingEnded(
         at=at, callid=callid, queue="", interface="", member_name="", outcome=outcome,
-        ring_ms=UNKNOWN_RING_MS, agent_channel=agent_channel),)
+        ring_ms=UNKNOWN_RING_MS, agent_channel=agent_channel)
+    if outcome != "answered" or m.get("Context") != TRANSFER_CONTEXT:
+        return (ended,)
+    # The phone a transfer dialled answered: the call's second leg (or a consult).
+    return (ended, ev.TransferLegAnswered(
+        at=at, linkedid=m.get("Linkedid") or callid, uniqueid=m.get("DestUniqueid") or "",
+        channel=agent_channel, exten=m.get("Exten") or ""))
 
 
 def on_queue_caller_abandon(m: Message, at: float):

@@ -21,7 +21,8 @@ from typing import Iterable, Optional
 from telephony import events as ev
 from telephony.call_record import CallRecord
 from telephony.call_state import (  # noqa: F401 - rings_heard, call_outcome: public here too
-    Attempt, CallState, attempt_ring_ms, call_outcome, call_record, end_attempt, rings_heard,
+    Attempt, CallState, TransferLeg, attempt_ring_ms, awaits_second_leg, call_outcome,
+    call_record, end_attempt, rings_heard,
 )
 from telephony.normalizer import UNKNOWN_RING_MS
 
@@ -47,6 +48,7 @@ class CallStateMachine:
         self._changed: dict[str, None] = {}
         self._closing: OrderedDict[str, float] = OrderedDict()
         self._early_dial_ends: OrderedDict[tuple, ev.RingEnded] = OrderedDict()
+        self._leg_callid: dict[str, str] = {}  # a transfer leg's Uniqueid -> its call
         self._latest_at = 0.0
         self.linger_s = linger_s
 
@@ -89,7 +91,7 @@ class CallStateMachine:
             if call is None:
                 continue
             records.append(self.record(call))
-            if call.closed and callid not in self._closing:
+            if call.closed and callid not in self._closing and not awaits_second_leg(call):
                 self._closing[callid] = self._latest_at
         self._changed.clear()
         self._forget_lingering()
@@ -108,6 +110,8 @@ class CallStateMachine:
 
     def _forget(self, call: CallState) -> None:
         del self.calls[call.callid]
+        if call.leg is not None:
+            self._leg_callid.pop(call.leg.uniqueid, None)
         if self._by_linkedid.get(call.linkedid) == call.callid:
             del self._by_linkedid[call.linkedid]
         self._finished[call.callid] = None
@@ -270,6 +274,9 @@ class CallStateMachine:
 
     def _on_hung_up(self, event: ev.ChannelHungUp) -> list[ev.CallEvent]:
         self._channel_exten.pop(event.uniqueid, None)
+        leg_of = self._leg_callid.pop(event.uniqueid, None)
+        if leg_of is not None:
+            self._end_leg(leg_of, event)
         call = self.calls.get(event.uniqueid)
         if call is None:
             return []
@@ -319,7 +326,29 @@ class CallStateMachine:
         if call is None or call.transfer_target is not None:
             return []
         call.transfer_target = event.target or event.kind
+        call.transfer_kind, call.transferred_at = event.kind, event.at
         return [dataclasses.replace(event, callid=call.callid)]
+
+    def _on_transfer_leg_answered(self, event: ev.TransferLegAnswered) -> list[ev.CallEvent]:
+        call = self._linked_call(event.linkedid)
+        if call is None or not event.uniqueid:
+            return []
+        leg = call.leg
+        if leg is not None and (leg.uniqueid == event.uniqueid or (
+                leg.ended_at is None or call.transferred_at is not None)):
+            return []  # seen already, or a leg is up (or was the transfer's): keep it
+        if leg is not None:
+            self._leg_callid.pop(leg.uniqueid, None)
+        call.leg = TransferLeg(uniqueid=event.uniqueid, channel=event.channel,
+                               answered_at=event.at)
+        self._leg_callid[event.uniqueid] = call.callid
+        return [event]
+
+    def _end_leg(self, callid: str, event: ev.ChannelHungUp) -> None:
+        call = self.calls.get(callid)
+        if call is not None and call.leg is not None and call.leg.ended_at is None:
+            call.leg.ended_at = event.at
+            self._changed[callid] = None
 
     def _on_recording(self, event) -> list[ev.CallEvent]:
         # MixMonitor starts before Queue(): the call may not be known yet.
@@ -337,6 +366,7 @@ _HANDLERS = {
     ev.ChannelCreated: CallStateMachine._on_channel_created,
     ev.HoldChanged: CallStateMachine._on_hold_changed,
     ev.CallTransferred: CallStateMachine._on_transferred,
+    ev.TransferLegAnswered: CallStateMachine._on_transfer_leg_answered,
     ev.RecordingStarted: CallStateMachine._on_recording,
     ev.RecordingStopped: CallStateMachine._on_recording,
 }

@@ -277,6 +277,18 @@
     orderLink(call.callid, call.household_id || (pop.household && pop.household.household.id));
   }
 
+  // A call transferred to this agent: the household the sender chose, with the
+  // note (call_controls.js shows it); the order panel links the same call.
+  document.addEventListener("hotline:transfer-pop", (event) => {
+    const context = event.detail || {};
+    if (!context.callid) return;
+    const household = context.pop || null;
+    showPop({callid: context.callid, household_id: context.household_id,
+             caller_number: context.caller_number || "", caller_name: "",
+             pop: {household: household, identified_by: "transfer", number: null}});
+    $("pop").dataset.transferredFrom = context.from_user || "";
+  });
+
   // ---- work-order panel --------------------------------------------------
   let orderFor = null;  // {callid, householdId} the panel's form was loaded for
   function orderUrl(callid, householdId) {
