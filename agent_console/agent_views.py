@@ -13,6 +13,7 @@ from agent_console.forms import PAUSE_REASONS, AgentStateForm, EmptyForm
 from agent_console.live import AgentLiveStore
 from households.terms import HouseholdTerms
 from agent_console import card, wrapup
+from call_queue import transfer_context
 from models.base import utcnow
 from models.console import AccessAuditEntry, AgentStateLog
 from models.wrapup import WRAPUP_REASONS
@@ -43,10 +44,20 @@ def call_part_or_404(callid: str) -> dict:
         abort(404)
     part = None
     if current_user.phone_interface:
-        part = live_store().call_part(current_user.phone_interface, callid)
+        part = (live_store().call_part(current_user.phone_interface, callid)
+                or _transferred_part(callid, current_user.phone_interface))
     if part is None and not is_supervisor():
         abort(404)
     return part or {"callid": callid}
+
+
+def _transferred_part(callid: str, interface: str) -> dict | None:
+    """A call transferred to this agent's phone is theirs too: the order they file
+    for it links the same call, with the household the sender chose."""
+    context = transfer_context.for_receiver(redis_client(), callid, interface)
+    if context is None:
+        return None
+    return {"callid": callid, "household_id": context.household_id, "transferred": True}
 
 
 def audit(action: str, target: str, callid: str | None) -> None:

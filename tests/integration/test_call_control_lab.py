@@ -98,6 +98,17 @@ def answered_call(lab, watcher, number_suffix: str) -> tuple[str, str, str]:
     return callid, connect["Channel"], connect["DestChannel"]
 
 
+def second_leg(engine, callid: str, kind: str, interface: str) -> Call:
+    """B's leg as stored: the phone that took the caller, from the transfer on."""
+    labtools.wait_until(lambda: (stored_call(engine, callid) or Call()).transfer_answered_at,
+                        10, "the bridge stores B's leg")
+    call = stored_call(engine, callid)
+    assert (call.transfer_kind, call.transfer_interface) == (kind, interface)
+    assert call.transfer_channel.startswith(interface + "-")
+    assert call.transfer_answered_at >= call.answered_at
+    return call
+
+
 def stored_call(engine, callid: str) -> Call | None:
     with sessionmaker(engine)() as session:
         return session.scalars(select(Call).where(Call.callid == callid)).first()
@@ -146,6 +157,7 @@ def test_hold_retrieve_dtmf_then_blind_transfer_to_another_agents_phone(
         call = stored_call(engine, callid)
         assert (call.outcome, call.transfer_target, call.agent_member) == (
             "transferred", "8047", "call-control-a")
+        second_leg(engine, callid, "blind", "PJSIP/8047")
         with sessionmaker(engine)() as session:
             result = queue_log_check.verify(session, bridge.settings, lab.queue_log_path,
                                             callids={callid})
@@ -179,6 +191,7 @@ def test_attended_transfer_consults_then_completes(lab, watcher, members, stored
         labtools.wait_until(lambda: (stored_call(engine, callid) or Call()).outcome, 10,
                             "the bridge stores the call's end")
         assert stored_call(engine, callid).outcome == "transferred"
+        second_leg(engine, callid, "attended", "PJSIP/8046")
     finally:
         phone_b.stop()
 

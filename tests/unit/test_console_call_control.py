@@ -102,6 +102,8 @@ def test_bad_input_is_refused_and_nothing_is_sent(agent_client, console_redis, a
 def test_a_transfer_carries_household_and_note_to_the_receiver_only(
         agent_client, other_agent_client, supervisor_client, console_redis, ami):
     seed_call(console_redis, "PJSIP/8001", ALICE_CHANNEL)
+    order_form = f"/work-orders/new?callid={CALLID}"
+    assert other_agent_client.get(order_form).status_code == 404  # not Bob's call yet
     answer = control(agent_client, "blind_transfer", exten="8002", household_id="7",
                      note="漏水，已报修 / leak, order opened", work_order_id=["11", "12"])
     assert answer.json["ok"], answer.json
@@ -116,6 +118,9 @@ def test_a_transfer_carries_household_and_note_to_the_receiver_only(
     assert received.status_code == 200, received.json
     assert (received.json["note"], received.json["from_user"], received.json["household_id"]) \
         == ("漏水，已报修 / leak, order opened", "alice", 7)
+    # Bob files the order on the same call, for the household Alice chose.
+    form = other_agent_client.get(order_form)
+    assert form.status_code == 200 and f'value="{CALLID}"' in form.get_data(as_text=True)
     # Neither the sender nor a third phone reads it.
     assert agent_client.get(f"/api/transfers/{CALLID}").status_code == 404
     assert supervisor_client.get(f"/api/transfers/{CALLID}").status_code == 404
