@@ -15,20 +15,29 @@ MIN_PASSWORD_CHARS = 8
 
 
 @click.group("console", invoke_without_command=True)
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn (one gthread worker), as systemd and the demo do.")
+@click.option("--threads", default=100, show_default=True, type=click.IntRange(4, 2000),
+              help="With --production: the worker's threads (each open WebSocket holds one).")
 @click.pass_context
-def console_group(ctx: click.Context) -> None:
-    """Run the agent console on HOTLINE_CONSOLE_HOST:PORT (or a subcommand)."""
+def console_group(ctx: click.Context, production: bool, threads: int) -> None:
+    """Run the agent console on HOTLINE_CONSOLE_HOST:PORT (or a subcommand).
+
+    Without --production: Werkzeug's development server, for development only.
+    """
     if ctx.invoked_subcommand is not None:
         return
-    from agent_console import create_app, socketio
-
     settings = get_settings()
-    app = create_app(settings)
-    from agent_console.supervisor import norm_alerts
-
-    norm_alerts.start(app, socketio)  # the wallboard's norms, checked for notifications
     click.echo(f"console on http://{settings.console_host}:{settings.console_port}/")
-    socketio.run(app, host=settings.console_host, port=settings.console_port,
+    if production:
+        from agent_console.production import serve
+
+        serve(settings, threads)
+        return
+    from agent_console import socketio
+    from agent_console.production import build_app
+
+    socketio.run(build_app(settings), host=settings.console_host, port=settings.console_port,
                  allow_unsafe_werkzeug=True, use_reloader=False)
 
 

@@ -19,6 +19,7 @@ from hotline.settings import get_settings
 COMMAND_MODULES = (
     "hotline.lab_cli",
     "hotline.demo_cli",
+    "hotline.deploy_cli",
     "models.cli",
     "telephony.cli",
     "telephony.ivr.cli",
