@@ -49,6 +49,9 @@ class DemoProcesses:
         self.children.append((name, child))
         return child
 
+    def alive(self, name: str) -> bool:
+        return any(child.poll() is None for own, child in self.children if own == name)
+
     def check_alive(self) -> None:
         for name, child in self.children:
             if child.poll() is not None:
@@ -191,7 +194,7 @@ def run(settings: Settings, households: int, calls_per_minute: int) -> None:
     processes = DemoProcesses(log_dir)
     try:
         processes.start("bridge", _hotline("bridge"))
-        processes.start("console", _hotline("console"))
+        processes.start("console", _hotline("console", "--production"))  # gunicorn
         start_agent_phones(processes, speech.folder)
         time.sleep(2)
         processes.check_alive()
@@ -217,11 +220,25 @@ def shut_down(processes: DemoProcesses, settings: Settings) -> None:
     """
     try:
         _stop_callers_first(processes)
-        log_agents_out(settings)
+        if processes.alive("bridge"):
+            log_agents_out(settings)
+        else:  # the log-out goes through the bridge: no use waiting for its answers
+            log.warning("demo: the bridge is not running; the agents stay in the queue")
     except Exception:  # noqa: BLE001 - nothing may keep the children running
         log.warning("demo: the agents could not be logged out of the queue", exc_info=True)
     finally:
+        _stop_uninterrupted(processes)
+
+
+def _stop_uninterrupted(processes: DemoProcesses) -> None:
+    """stop_all, which a second Ctrl-C (or SIGTERM) must not cut short."""
+    previous = {number: signal.signal(number, signal.SIG_IGN)
+                for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
         processes.stop_all()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _stop_callers_first(processes: DemoProcesses) -> None:

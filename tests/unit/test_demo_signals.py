@@ -47,7 +47,9 @@ def test_a_failed_log_out_still_stops_every_child(tmp_path, monkeypatch):
 
     monkeypatch.setattr(demo, "log_agents_out", bridge_gone)
     processes = demo.DemoProcesses(tmp_path)
+    bridge = processes.start("bridge", [sys.executable, "-c", "import time; time.sleep(60)"])
     phone = processes.start("phone-8001", [sys.executable, "-c", "import time; time.sleep(60)"])
     callers = processes.start("callers", [sys.executable, "-c", "import time; time.sleep(60)"])
     demo.shut_down(processes, settings=None)
+    assert bridge.poll() is not None
     assert phone.poll() is not None and callers.poll() is not None
