@@ -13,8 +13,9 @@ VENV="$REPO/.venv"
 # Debian packages: the lab's chroot builder, Redis, PostgreSQL (tests and production),
 # SIPp (calls without phones), chromium and a CJK font (browser tests and their
 # screenshots), espeak-ng + sox (Mandarin
-# IVR prompts), python3-venv.
-APT_PACKAGES="python3 python3-venv python3-dev ca-certificates debootstrap redis-server postgresql sip-tester chromium fonts-wqy-microhei espeak-ng sox git"
+# IVR prompts), python3-venv; nginx, openssl and systemd's systemd-analyze for the
+# production files' tests (deploy/, tests/integration/test_production_lab.py).
+APT_PACKAGES="python3 python3-venv python3-dev ca-certificates debootstrap redis-server postgresql sip-tester chromium fonts-wqy-microhei espeak-ng sox git nginx openssl systemd"
 
 log() { printf '\n== %s\n' "$*"; }
 
