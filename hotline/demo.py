@@ -20,6 +20,7 @@ from pathlib import Path
 
 from hotline.demo_speech import build_speech
 from hotline.errors import HotlineError
+from hotline.lab import asterisk_cli
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -213,21 +214,46 @@ def run(settings: Settings, households: int, calls_per_minute: int) -> None:
 
 
 def shut_down(processes: DemoProcesses, settings: Settings) -> None:
-    """Stop what the demo started, whatever state it is in.
+    """Stop what the demo started, whatever state it is in, and leave the lab's
+    queue as the demo found it: its agents logged out, its calls hung up.
 
-    Logging the agents out needs a live bridge and Redis; when the demo stops
-    because one of them died, that step fails, and the children must still stop.
+    Each step may fail (a dead bridge, Redis or Asterisk: often why the demo is
+    stopping); the children are stopped all the same.
     """
     try:
         _stop_callers_first(processes)
-        if processes.alive("bridge"):
-            log_agents_out(settings)
-        else:  # the log-out goes through the bridge: no use waiting for its answers
-            log.warning("demo: the bridge is not running; the agents stay in the queue")
-    except Exception:  # noqa: BLE001 - nothing may keep the children running
-        log.warning("demo: the agents could not be logged out of the queue", exc_info=True)
+        _step("log the agents out of the queue", _log_agents_out, processes, settings)
+        _step("hang up the demo's calls", hang_up_demo_calls, settings)
     finally:
         _stop_uninterrupted(processes)
+
+
+def _step(what: str, function, *args) -> None:
+    try:
+        function(*args)
+    except Exception:  # noqa: BLE001 - nothing may keep the children running
+        log.warning("demo: could not %s", what, exc_info=True)
+
+
+def _log_agents_out(processes: DemoProcesses, settings: Settings) -> None:
+    if processes.alive("bridge"):
+        log_agents_out(settings)
+        return
+    # The bridge's command channel died with it: no use waiting for its answers.
+    log.warning("demo: the bridge is not running; the agents leave the queue by the lab's CLI")
+    for _, extension, _ in DEMO_AGENTS:
+        asterisk_cli(settings, f"queue remove member PJSIP/{extension} from {settings.queue_name}")
+
+
+def hang_up_demo_calls(settings: Settings) -> None:
+    """Stopped SIPp phones send no BYE: without this their calls stay up in the lab
+    (the caller's leg goes with the agent's; a caller still waiting leaves at the
+    queue's own timeout)."""
+    prefixes = tuple(f"PJSIP/{extension}-" for _, extension, _ in DEMO_AGENTS)
+    for line in asterisk_cli(settings, "core show channels concise").splitlines():
+        channel = line.split("!", 1)[0]
+        if channel.startswith(prefixes):
+            asterisk_cli(settings, f"channel request hangup {channel}")
 
 
 def _stop_uninterrupted(processes: DemoProcesses) -> None:

@@ -22,6 +22,12 @@ from tests.support.settings import make_settings
 SLEEPER = "import time; time.sleep(60)"
 
 
+class _Started(list):
+    """(name, Popen) of each child started; .cli: the lab CLI commands run."""
+
+    cli: list[str]
+
+
 def _dies_after(seconds: float) -> str:
     return f"import sys, time; time.sleep({seconds}); sys.exit(3)"
 
@@ -29,7 +35,7 @@ def _dies_after(seconds: float) -> str:
 @pytest.fixture
 def started(monkeypatch, tmp_path):
     """demo.run with stand-in children; yields the list of what it started."""
-    children: list = []
+    children = _Started()
     real_start = demo.DemoProcesses.start
 
     def start(self, name, argv, cwd=None):
@@ -54,6 +60,9 @@ def started(monkeypatch, tmp_path):
 
     monkeypatch.setattr(demo, "start_agent_phones", phones)
     monkeypatch.setattr(demo, "start_callers", callers)
+    monkeypatch.setattr(demo, "asterisk_cli", lambda settings, command: cli.append(command) or "")
+    cli: list[str] = []
+    children.cli = cli
     previous = {n: signal.getsignal(n) for n in (signal.SIGINT, signal.SIGTERM)}
     yield children
     for number, handler in previous.items():
@@ -78,6 +87,9 @@ def test_a_bridge_that_cannot_start_stops_every_child(started, monkeypatch, tmp_
     assert names == ["bridge", "console", "phone-8001", "phone-8002", "phone-8003", "phone-8004"]
     assert [child.poll() is not None for _, child in started] == [True] * 6
     assert log_outs == []  # no bridge to log out through: not waited for
+    assert started.cli == [f"queue remove member PJSIP/{n} from hotline"
+                           for n in ("8001", "8002", "8003", "8004")] + \
+        ["core show channels concise"]
 
 
 def test_a_phone_dying_mid_demo_with_a_failing_log_out_stops_every_child(
@@ -129,3 +141,24 @@ def test_the_demo_serves_the_console_with_gunicorn(monkeypatch, tmp_path, starte
     with pytest.raises(HotlineError):
         demo.run(make_settings(state_dir=tmp_path / "state"), households=1, calls_per_minute=1)
     assert ("console", "--production") in seen
+
+
+LISTING = """PJSIP/8001-00000019!agents!s!1!Up!AppQueue!(Outgoing Line)!8001!!!3!171!9010!1796293910.73
+PJSIP/trunk-00000014!hotline-queue!s!4!Up!Queue!hotline,rt,,,300!16658891124!!!3!202!9010!1796293879.68
+PJSIP/8050-00000003!agents!s!1!Up!ChanSpy!!8050!!!3!10!77!1796293911.80
+PJSIP/8004-0000001a!agents!s!1!Up!AppQueue!(Outgoing Line)!8004!!!3!164!925f!1796293917.74
+"""
+
+
+def test_the_demo_hangs_up_its_own_phones_calls_only(monkeypatch):
+    commands = []
+
+    def cli(settings, command):
+        commands.append(command)
+        return LISTING if command == "core show channels concise" else ""
+
+    monkeypatch.setattr(demo, "asterisk_cli", cli)
+    demo.hang_up_demo_calls(make_settings())
+    assert commands == ["core show channels concise",
+                        "channel request hangup PJSIP/8001-00000019",
+                        "channel request hangup PJSIP/8004-0000001a"]
