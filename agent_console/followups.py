@@ -1,7 +1,11 @@
 """Follow-up calls (回访): the list owed, placing the call, recording the result."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,6 +17,8 @@ from agent_console.extensions import db, settings
 from agent_console.forms import EmptyForm, FollowUpForm
 from models.base import utcnow
 from models.console import FollowUp
+from workflow import followups as rules
+from workflow.errors import WorkflowError
 
 bp = Blueprint("followups", __name__, url_prefix="/follow-ups")
 
@@ -34,7 +40,14 @@ def list_follow_ups():
     now = utcnow()
     return render_template("followups.html", pending=pending, recent=recent, now=now,
                            stats=service.follow_up_stats(db(), now), form=FollowUpForm(),
-                           empty_form=EmptyForm())
+                           empty_form=EmptyForm(), max_attempts=rules.MAX_ATTEMPTS,
+                           supervisor_items=rules.needing_supervisor(db()),
+                           may_retry=current_user.role in service.MANAGING_ROLES)
+
+
+def _problem_solved() -> bool | None:
+    """The "problem solved?" radio: yes, no, or not asked."""
+    return {"yes": True, "no": False}.get(request.form.get("solved", ""))
 
 
 @bp.post("/<int:follow_up_id>/call")
@@ -62,11 +75,46 @@ def record_result(follow_up_id: int):
         flash(_("Invalid follow-up result."), "error")
         return redirect(url_for("followups.list_follow_ups")), 303
     try:
-        service.record_follow_up(db(), follow_up, current_user, form.result.data,
-                                 form.satisfaction.data, form.notes.data or "", utcnow())
-    except ConsoleError as error:
+        outcome = rules.record_attempt(
+            db(), follow_up, current_user, form.result.data, form.satisfaction.data,
+            _problem_solved(), form.notes.data or "", utcnow(),
+            office_zone=ZoneInfo(settings().office_timezone))
+    except (ConsoleError, WorkflowError) as error:
         db().rollback()
         flash(str(error), "error")
         return redirect(url_for("followups.list_follow_ups")), 303
-    flash(_("Follow-up recorded."), "ok")
+    flash(_outcome_message(outcome), "ok")
+    return redirect(url_for("followups.list_follow_ups"))
+
+
+def _outcome_message(outcome: rules.Outcome) -> str:
+    if outcome.reopened:
+        return _("Follow-up recorded: the order is reopened for rework.")
+    if outcome.needs_supervisor:
+        return _("Follow-up recorded: unreachable %(count)d times, the supervisor is told.",
+                 count=outcome.follow_up.attempt)
+    if outcome.next_attempt is not None:
+        return _("Follow-up recorded: next attempt %(when)s.",
+                 when=current_app_localtime(outcome.next_attempt.offered_at))
+    return _("Follow-up recorded.")
+
+
+def current_app_localtime(moment) -> str:
+    return current_app.jinja_env.filters["localtime"](moment)
+
+
+@bp.post("/<int:follow_up_id>/retry")
+@login_required
+def retry(follow_up_id: int):
+    """The supervisor puts an order that needed them back on the list."""
+    follow_up = _follow_up_or_404(follow_up_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        rules.give_another_round(db(), follow_up, current_user, utcnow())
+    except WorkflowError as error:
+        db().rollback()
+        flash(str(error), "error")
+        return redirect(url_for("followups.list_follow_ups")), 303
+    flash(_("The order is back on the follow-up list."), "ok")
     return redirect(url_for("followups.list_follow_ups"))

@@ -208,10 +208,13 @@ class FollowUpStats:
 
 
 def follow_up_stats(session: Session, now: dt.datetime) -> FollowUpStats:
-    """Follow-up rate (target 100 %) and satisfaction (target ≥ 90 % satisfied)."""
-    owed = session.scalar(select(func.count(FollowUp.id))) or 0
-    done = session.scalar(select(func.count(FollowUp.id)).where(
-        FollowUp.result != "pending")) or 0
+    """Follow-up rate (target 100 %) and satisfaction (target ≥ 90 % satisfied).
+
+    Counted by order, not by attempt (one FollowUp row per attempt): an order is
+    followed up once a resident was reached or refused; unreachable attempts do not count."""
+    owed = session.scalar(select(func.count(func.distinct(FollowUp.work_order_id)))) or 0
+    done = session.scalar(select(func.count(func.distinct(FollowUp.work_order_id))).where(
+        FollowUp.result.in_(("reached", "refused")))) or 0
     overdue = session.scalar(select(func.count(FollowUp.id)).where(
         FollowUp.result == "pending", FollowUp.due_at < now)) or 0
     scores = session.scalars(select(FollowUp.satisfaction).where(

@@ -115,7 +115,9 @@ class WorkOrder(Base):
     created_by: Mapped[User] = relationship()
     events: Mapped[list["WorkOrderEvent"]] = relationship(
         back_populates="work_order", order_by="WorkOrderEvent.id")
-    follow_up: Mapped[Optional["FollowUp"]] = relationship(back_populates="work_order")
+    # One row per follow-up attempt (workflow.followups): retries and reopened rounds.
+    follow_ups: Mapped[list["FollowUp"]] = relationship(
+        back_populates="work_order", order_by="FollowUp.id")
 
     __table_args__ = (
         CheckConstraint(
@@ -129,6 +131,11 @@ class WorkOrder(Base):
             name="channel"),
         CheckConstraint("urgency IN ('emergency', 'urgent', 'normal')", name="urgency"),
     )
+
+    @property
+    def follow_up(self) -> Optional["FollowUp"]:
+        """The latest follow-up attempt, or None."""
+        return self.follow_ups[-1] if self.follow_ups else None
 
 
 class WorkOrderEvent(Base):
@@ -148,11 +155,15 @@ class WorkOrderEvent(Base):
 
 
 class FollowUp(Base):
-    """The follow-up call (回访) owed after a repair or complaint is done."""
+    """One follow-up call attempt (回访) owed after a repair or complaint is done.
+
+    An unreachable attempt is followed by the next one (attempt + 1, offered_at the
+    next half-day slot, workflow.followups); a reopened order gets a new round
+    (attempt 1) when it is done again."""
     __tablename__ = "follow_ups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), unique=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # target: the 24 h standard of seed 000; due: the per-repair limit of seed 004.
     target_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -163,8 +174,13 @@ class FollowUp(Base):
     notes: Mapped[str] = mapped_column(String(1000), default="")
     called_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     called_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("console_users.id"))
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # When a retry is offered (None: at once, the first attempt of a round).
+    offered_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # A reached resident's answer to "is the problem solved?" (None: not asked).
+    problem_solved: Mapped[Optional[bool]] = mapped_column(Boolean)
 
-    work_order: Mapped[WorkOrder] = relationship(back_populates="follow_up")
+    work_order: Mapped[WorkOrder] = relationship(back_populates="follow_ups")
 
     __table_args__ = (
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",

@@ -45,6 +45,8 @@ KINDS: dict[str, str] = {
     "deadline_missed_tell_resident": N_("Complaint {order}: the resident was not told the result by {due}."),
     "deadline_due_reply": N_("Enquiry {order}: the agreed reply is due by {due}."),
     "deadline_missed_reply": N_("Enquiry {order}: the agreed reply was not given by {due}."),
+    # follow-ups (issue 15 item 4, workflow/followups.py).
+    "follow_up_needs_supervisor": N_("Order {order}: the resident was unreachable on {attempts} follow-up attempts; the supervisor decides what next."),
 }
 
 
