@@ -74,10 +74,15 @@ def record_result(follow_up_id: int):
     if not form.validate_on_submit():
         flash(_("Invalid follow-up result."), "error")
         return redirect(url_for("followups.list_follow_ups")), 303
+    now = utcnow()
+    if follow_up.offered_at is not None and now < follow_up.offered_at:
+        flash(_("Not yet: this attempt is offered from %(when)s.",
+                when=current_app_localtime(follow_up.offered_at)), "error")
+        return redirect(url_for("followups.list_follow_ups")), 303
     try:
         outcome = rules.record_attempt(
             db(), follow_up, current_user, form.result.data, form.satisfaction.data,
-            _problem_solved(), form.notes.data or "", utcnow(),
+            _problem_solved(), form.notes.data or "", now,
             office_zone=ZoneInfo(settings().office_timezone))
     except (ConsoleError, WorkflowError) as error:
         db().rollback()

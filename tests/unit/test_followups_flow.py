@@ -80,7 +80,8 @@ def test_unreachable_three_times_on_three_half_days_then_the_supervisor(
     assert "2 of 3" in page and "not yet" in page
     second = pending_of(console_sessions, order_id)
     clock.now = at(3, 13, 0)  # before its slot: refused, still attempt 2
-    post_result(agent_client, second.id, result="unreachable")
+    page = post_result(agent_client, second.id, result="unreachable")
+    assert "Not yet: this attempt is offered from 2026-12-03 14:00." in page
     assert pending_of(console_sessions, order_id).id == second.id
     clock.now = at(3, 14, 10)
     page = post_result(agent_client, second.id, result="unreachable")
