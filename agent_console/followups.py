@@ -115,6 +115,8 @@ def retry(follow_up_id: int):
     follow_up = _follow_up_or_404(follow_up_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if current_user.role not in service.MANAGING_ROLES:
+        abort(403)
     try:
         rules.give_another_round(db(), follow_up, current_user, utcnow())
     except WorkflowError as error:

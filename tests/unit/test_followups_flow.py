@@ -103,6 +103,16 @@ def test_unreachable_three_times_on_three_half_days_then_the_supervisor(
         assert [(r.attempt, r.result) for r in rows] == [
             (1, "unreachable"), (2, "unreachable"), (3, "unreachable")]
         assert session.get(WorkOrder, order_id).status == "done"
+        last_id = rows[-1].id
+    token = csrf_token_from(agent_client, "/follow-ups")
+    assert agent_client.post(f"/follow-ups/{last_id}/retry",
+                             data={"csrf_token": token}).status_code == 403
+    token = csrf_token_from(supervisor_client, "/follow-ups")
+    page = supervisor_client.post(f"/follow-ups/{last_id}/retry", data={"csrf_token": token},
+                                  follow_redirects=True).get_data(as_text=True)
+    assert "The order is back on the follow-up list." in page
+    assert f"#{order_id}" not in supervisor_section(page)
+    assert pending_of(console_sessions, order_id).attempt == 1
 
 
 def test_unhappy_resident_reopens_then_done_again_and_followed_up_happy(
