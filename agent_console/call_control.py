@@ -25,6 +25,7 @@ from agent_console.live import AgentLiveStore, channel_of_interface
 from call_queue import transfer_context
 from call_queue.live_schema import room_for
 from households.errors import HouseholdNotFound
+from households.numbers import format_number
 from households.screen_pop import build_screen_pop
 from households.terms import HouseholdTerms
 from models.calls import Call
@@ -176,9 +177,11 @@ def transferred_pop(callid: str):
         db().add(AccessAuditEntry(user_id=current_user.id, action="household_open",
                                   target=f"household:{context.household_id}", callid=callid))
         db().commit()
-    caller = db().scalar(select(Call.caller_number_raw).where(Call.callid == callid))
-    return jsonify(ok=True, callid=callid, note=context.note, from_user=context.from_user,
-                   caller_number=caller or "",
+    caller = db().scalar(select(Call.caller_number).where(Call.callid == callid))
+    sender = db().scalar(select(User).where(User.username == context.from_user))
+    return jsonify(ok=True, callid=callid, note=context.note,
+                   from_user=(sender.display_name if sender else "") or context.from_user,
+                   caller_number=format_number(caller),
                    kind=context.kind, household_id=context.household_id,
                    work_order_ids=list(context.work_order_ids), pop=pop)
 

@@ -32,7 +32,7 @@ from typing import Callable, Optional
 import redis as redis_lib
 from socketio import RedisManager
 
-from call_queue import projection
+from call_queue import board_view, projection
 from call_queue.guarded_writes import GuardedWrites
 from call_queue.norms import Norms, evaluate
 from call_queue.live_schema import (
@@ -47,7 +47,8 @@ NAMESPACE = WALLBOARD_NAMESPACE
 PUSH_EVENT = WALLBOARD_EVENT
 _CALL_MESSAGES = {ev.AgentRinging: ("screen_pop", "ringing"),
                   ev.CallAnswered: ("call_answered", "call"),
-                  ev.CallEnded: ("call_ended", "wrapup")}
+                  ev.CallEnded: ("call_ended", "wrapup"),
+                  ev.TransferLegAnswered: ("call_answered", "call")}
 
 
 class BatchedEmitter(RedisManager):
@@ -207,6 +208,10 @@ class LiveStateSink:
         elif type(event) is ev.RingEnded and event.outcome != "answered":
             self._queue_message("ring_ended", {"callid": event.callid, "interface": interface,
                                                "outcome": event.outcome},
+                                event, interface, received_at)
+        elif type(event) is ev.TransferLegEnded:
+            self._queue_message("transfer_ended", {"callid": event.callid,
+                                                   "interface": interface},
                                 event, interface, received_at)
         elif type(event) in (ev.MemberPaused, ev.MemberStatusChanged):
             self._queue_message("agent_state", parts["state"], event, interface, received_at)
@@ -379,7 +384,7 @@ def read_wallboard(redis_client: redis_lib.Redis, now: Optional[float] = None,
 
 def wallboard_view(board: projection.Board, now: float, norms: Norms) -> dict:
     """The rendered board with every figure's level against the norms (call_queue.norms)."""
-    view = projection.render(board, now)
+    view = board_view.render(board, now)
     view["norms"] = evaluate(view, norms).to_json()
     return view
 

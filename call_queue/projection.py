@@ -2,7 +2,7 @@
 
 No I/O here. `apply(board, event, settings)` changes a JSON-ready dict from one
 normalized event or a QueueStatus snapshot; every reader is a view of it:
-`render(board, now)` is what the wallboard shows, `agent_parts(board, iface)`
+`board_view.render(board, now)` is what the wallboard shows, `agent_parts(board, iface)`
 what an agent's console shows (its ring, call, wrap-up and availability),
 and the screen-pop reads the same ring. `call_queue.live` keeps it in Redis.
 
@@ -225,9 +225,14 @@ def _on_status(board: Board, event: ev.MemberStatusChanged, settings) -> None:
             _queue(board, event.queue)
     agent["device"], agent["in_call"] = event.status, event.in_call
     _set_pause(agent, event.paused, event.paused_reason, event.at)
-    if not event.in_call:
+    if not event.in_call and _no_longer_on(agent["call"], event.status):
         agent["call"] = None  # the call ended while we missed its AgentComplete
     _restate(agent, event.at)
+
+
+def _no_longer_on(call: Optional[dict], device: str) -> bool:
+    # A transferred call is not the queue's (InCall says 0): only an idle phone ends it.
+    return not (call and call.get("transferred")) or device == "not_in_use"
 
 
 def _on_snapshot(board: Board, event: ev.QueueSnapshotTaken, settings) -> None:
@@ -265,12 +270,40 @@ def _snapshot_member(board: Board, rows: list, waiting: set, at: float) -> None:
     # A call or ring that ended while the bridge was away raised no event of its own.
     if (agent["ringing"] or {}).get("callid") not in waiting:
         agent["ringing"] = None
-    if not in_call:
+    if not in_call and _no_longer_on(agent["call"], first.status):
         agent["call"] = None
-    elif agent["call"] is None:
+    elif in_call and agent["call"] is None:
         agent["call"] = {"callid": "", "queue": first.queue, "interface": first.interface,
                          "caller_number": "", "caller_name": "", "agent_channel": ""}
     _restate(agent, at)
+
+
+def _on_transfer_leg_answered(board: Board, event: ev.TransferLegAnswered, settings) -> None:
+    # The receiving agent talks to the transferred caller (or, in a consult, to
+    # the sender first): their desk shows the call, with the sender's pop.
+    agent = board["agents"].get(event.interface)
+    if agent is None or not event.callid:
+        return  # not an agent of the queues (a supervisor's or a department's phone)
+    caller = next((part for other in board["agents"].values()
+                   for part in (other["call"], other["wrapup"])
+                   if part and part.get("callid") == event.callid), {})
+    agent["call"] = {"callid": event.callid, "queue": caller.get("queue", ""),
+                     "interface": event.interface,
+                     "caller_number": caller.get("caller_number", ""),
+                     "caller_name": caller.get("caller_name", ""),
+                     "answered_at": event.at, "agent_channel": event.channel,
+                     "transferred": True}
+    agent["ringing"], agent["in_call"] = None, True
+    _restate(agent, event.at)
+
+
+def _on_transfer_leg_ended(board: Board, event: ev.TransferLegEnded, settings) -> None:
+    agent = board["agents"].get(event.interface)
+    if agent is None or (agent["call"] or {}).get("callid") != event.callid:
+        return
+    agent["call"], agent["in_call"] = None, False  # no wrap-up: the sender wrote it
+    _restate(agent, event.at)
+    _forget_unused_pops(board)
 
 
 def _forget_unused_pops(board: Board) -> None:
@@ -308,6 +341,8 @@ HANDLERS = {
     ev.MemberPaused: _on_paused,
     ev.MemberStatusChanged: _on_status,
     ev.QueueSnapshotTaken: _on_snapshot,
+    ev.TransferLegAnswered: _on_transfer_leg_answered,
+    ev.TransferLegEnded: _on_transfer_leg_ended,
     ev.SpyStarted: _on_spy_started,
     ev.SpyStopped: _on_spy_stopped,
     ev.BridgeConnected: _set_current(False, "rebuilding from Asterisk"),
@@ -329,57 +364,6 @@ def apply(board: Board, event: ev.CallEvent, settings, pop: Optional[dict] = Non
         board["pops"][event.callid] = pop
     handler(board, event, settings)
     return True
-
-
-# ---- views -----------------------------------------------------------------
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def render_queue(name: str, queue: dict, now: float) -> dict:
-    waiting = sorted(
-        ({"callid": callid, "wait_s": max(0, int(now - caller["entered_at"])), **caller}
-         for callid, caller in queue["waiting"].items()),
-        key=lambda caller: (caller["position"], caller["entered_at"]))
-    offered = queue["offered"] - queue["short_abandoned"]
-    return {
-        "name": name, "waiting": waiting, "callers_waiting": len(waiting),
-        "longest_wait_s": max((caller["wait_s"] for caller in waiting), default=0),
-        "offered": offered, "answered": queue["answered"], "abandoned": queue["abandoned"],
-        "short_abandoned": queue["short_abandoned"],
-        "service_level": _ratio(queue["answered_in_sl"], offered),
-    }
-
-
-def render_agent(interface: str, agent: dict, now: float) -> dict:
-    """One agent as the wallboard shows it."""
-    state, since = agent["state"], agent["state_since"]
-    if state == "wrapup" and wrapup_until(agent) <= now:
-        state, since = "idle", wrapup_until(agent)
-    call = agent["call"] or agent["ringing"] or {}
-    return {
-        "interface": interface, "name": agent["name"], "queues": agent["queues"],
-        "state": state, "state_since": since, "time_in_state_s": max(0, int(now - since)),
-        "paused_reason": agent["paused_reason"], "callid": call.get("callid", ""),
-        "caller_number": call.get("caller_number", ""),
-        "caller_name": call.get("caller_name", ""), "channel": call.get("agent_channel", ""),
-        "calls_today": agent.get("calls_today", 0),
-    }
-
-
-def render(board: Board, now: float) -> dict:
-    """What the wallboard shows at `now` (JSON-ready)."""
-    return {
-        "current": board["current"], "note": board["note"], "day": board["day"],
-        "generated_at": now,
-        "queues": [render_queue(name, queue, now)
-                   for name, queue in sorted(board["queues"].items())],
-        "agents": [render_agent(interface, agent, now)
-                   for interface, agent in sorted(board["agents"].items())
-                   if agent["present"]],
-        "spies": [{"spyer_channel": spyer, **spy}
-                  for spyer, spy in sorted(board["spies"].items())],
-    }
 
 
 def agent_parts(board: Board, interface: str) -> dict:

@@ -236,7 +236,7 @@ def _second_leg(call: CallState) -> dict:
     ends = [at for at in (leg.ended_at, call.hangup_at) if at is not None]
     ended_at = min(ends) if ends else None
     return {**fields, "transfer_channel": leg.channel,
-            "transfer_interface": leg.channel.rsplit("-", 1)[0],
+            "transfer_interface": phone_interface(leg.channel),
             "transfer_answered_at": max(leg.answered_at, call.transferred_at),
             "transfer_ended_at": ended_at}
 
@@ -248,3 +248,8 @@ def awaits_second_leg(call: CallState) -> bool:
         return False
     return call.leg is None or call.leg.ended_at is None or (
         call.transferred_at is not None and call.leg.ended_at < call.transferred_at)
+
+
+def phone_interface(channel: str) -> str:
+    """The device of a channel: PJSIP/8047-0000002a -> PJSIP/8047."""
+    return channel.rsplit("-", 1)[0]

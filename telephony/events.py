@@ -167,6 +167,17 @@ class TransferLegAnswered(CallEvent):
     uniqueid: str
     channel: str
     exten: str
+    callid: str = ""      # filled by the state machine
+    interface: str = ""   # the phone's interface (PJSIP/8047), filled with it
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TransferLegEnded(CallEvent):
+    """The receiving phone of a transfer hung up (the state machine's, from Hangup)."""
+    name: ClassVar[str] = "transfer_leg_ended"
+    callid: str
+    interface: str
+    channel: str
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from telephony import events as ev
 from telephony.call_record import CallRecord
 from telephony.call_state import (  # noqa: F401 - rings_heard, call_outcome: public here too
     Attempt, CallState, TransferLeg, attempt_ring_ms, awaits_second_leg, call_outcome,
-    call_record, end_attempt, rings_heard,
+    call_record, end_attempt, phone_interface, rings_heard,
 )
 from telephony.normalizer import UNKNOWN_RING_MS
 
@@ -276,7 +276,7 @@ class CallStateMachine:
         self._channel_exten.pop(event.uniqueid, None)
         leg_of = self._leg_callid.pop(event.uniqueid, None)
         if leg_of is not None:
-            self._end_leg(leg_of, event)
+            return self._end_leg(leg_of, event)
         call = self.calls.get(event.uniqueid)
         if call is None:
             return []
@@ -342,13 +342,17 @@ class CallStateMachine:
         call.leg = TransferLeg(uniqueid=event.uniqueid, channel=event.channel,
                                answered_at=event.at)
         self._leg_callid[event.uniqueid] = call.callid
-        return [event]
+        return [dataclasses.replace(event, callid=call.callid,
+                                    interface=phone_interface(event.channel))]
 
-    def _end_leg(self, callid: str, event: ev.ChannelHungUp) -> None:
+    def _end_leg(self, callid: str, event: ev.ChannelHungUp) -> list[ev.CallEvent]:
         call = self.calls.get(callid)
-        if call is not None and call.leg is not None and call.leg.ended_at is None:
-            call.leg.ended_at = event.at
-            self._changed[callid] = None
+        if call is None or call.leg is None or call.leg.ended_at is not None:
+            return []
+        call.leg.ended_at = event.at
+        self._changed[callid] = None
+        return [ev.TransferLegEnded(at=event.at, callid=callid, channel=call.leg.channel,
+                                    interface=phone_interface(call.leg.channel))]
 
     def _on_recording(self, event) -> list[ev.CallEvent]:
         # MixMonitor starts before Queue(): the call may not be known yet.

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from call_queue.live import read_board
 from call_queue.norms import Figure, Norms, evaluate
-from call_queue import projection
+from call_queue import board_view
 from notifications.service import Audience, notify
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class NormAlerts:
         board = read_board(self.redis, now)
         if not board["current"]:
             return []
-        breaches = evaluate(projection.render(board, now), self.norms).breaches
+        breaches = evaluate(board_view.render(board, now), self.norms).breaches
         new = [figure for figure in breaches if self._is_new(figure)]
         self._forget_cleared({figure.key for figure in breaches})
         if new:

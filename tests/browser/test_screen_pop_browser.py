@@ -12,13 +12,9 @@ Screenshots and the subprocesses' logs go to test-artifacts/browser/.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -27,10 +23,10 @@ from models.calls import Call
 from models.console import User, WorkOrder
 from models.households import Phone
 from models.session import make_engine, session_factory
-from bench.support import free_port
 from tests import labtools
 from tests.labtools import wait_until
 from tests.support.browser import launched_chromium
+from tests.support.live_stack import run_live_stack
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
@@ -69,26 +65,6 @@ def one_household_number(url: str) -> tuple[str, int]:
     raise AssertionError("demo data has no single-household mobile number")
 
 
-def start(name: str, args: list[str], env: dict) -> tuple[subprocess.Popen, Path]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / f"{name}.log"
-    log_file = open(log_path, "wb")
-    process = subprocess.Popen([sys.executable, "-c", "from hotline.cli import main; main()",
-                                *args], env=env, cwd=REPO, stdout=log_file,
-                               stderr=subprocess.STDOUT)
-    return process, log_path
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
 @pytest.fixture
 def only_our_member(control, lab):
     """Foreign members are paused so that the queue rings our phone; restored after."""
@@ -110,31 +86,9 @@ def only_our_member(control, lab):
 
 @pytest.fixture
 def stack(lab, stack_database, private_redis_server, tmp_path):
-    redis_url, redis_client = private_redis_server.url, private_redis_server.client()
-    port = free_port()
-    env = dict(os.environ, HOTLINE_DATABASE_URL=stack_database, HOTLINE_REDIS_URL=redis_url,
-               HOTLINE_STATE_DIR=str(tmp_path / "state"), HOTLINE_CONSOLE_HOST="127.0.0.1",
-               HOTLINE_CONSOLE_PORT=str(port), HOTLINE_SECRET_KEY_FILE=str(tmp_path / "key"),
-               # the lab's own secret file lives in the repo's state folder
-               HOTLINE_AMI_SECRET=lab.bridge_ami_secret)
-    bridge, bridge_log = start("bridge", ["bridge"], env)
-    console, console_log = start("console", ["console"], env)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _healthy(base_url), 30, f"console health ({console_log})")
-        wait_until(lambda: b"AMI connected" in bridge_log.read_bytes(), 30,
-                   f"bridge AMI session ({bridge_log})")
-        yield base_url, redis_client
-    finally:
-        stop(console)
-        stop(bridge)
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        return requests.get(base_url + "/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
+    for live in run_live_stack(lab, stack_database, private_redis_server, tmp_path / "state",
+                               ARTIFACTS):
+        yield live.base_url, live.redis_client
 
 
 @pytest.fixture

@@ -62,10 +62,11 @@ class Members:
                 self.act("QueuePause", interface, Paused="true", Reason="lab test")
                 self.paused_foreign.append(interface)
 
-    def add(self, interface: str, member_name: str) -> None:
+    def add(self, interface: str, member_name: str, penalty: int = 0) -> None:
+        """A ready member; a higher penalty is rung only when lower ones cannot be."""
         self.act("QueueRemove", interface)  # a crashed run's leftover
-        response = self.act("QueueAdd", interface, MemberName=member_name, Penalty="0",
-                            Paused="false")
+        response = self.act("QueueAdd", interface, MemberName=member_name,
+                            Penalty=str(penalty), Paused="false")
         assert response.ok, response.text
         self.added.append(interface)
 

@@ -117,7 +117,7 @@ def test_a_transfer_carries_household_and_note_to_the_receiver_only(
     received = other_agent_client.get(f"/api/transfers/{CALLID}")
     assert received.status_code == 200, received.json
     assert (received.json["note"], received.json["from_user"], received.json["household_id"]) \
-        == ("漏水，已报修 / leak, order opened", "alice", 7)
+        == ("漏水，已报修 / leak, order opened", "Alice", 7)  # her display name
     # Bob files the order on the same call, for the household Alice chose.
     form = other_agent_client.get(order_form)
     assert form.status_code == 200 and f'value="{CALLID}"' in form.get_data(as_text=True)

@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from agent_console.live import AgentLiveStore
-from call_queue import live, projection
+from call_queue import board_view, live, projection
 from call_queue.supervision import SpyRecorder
 from telephony import events as ev
 from tests.support.settings import live_board_settings
@@ -70,7 +70,7 @@ def visible(board: projection.Board, now: float) -> dict:
         "waiting": sorted(callid for queue in board["queues"].values()
                           for callid in queue["waiting"]),
         "agents": {interface: (agent["availability"], agent["paused_reason"], agent["in_call"],
-                               projection.render_agent(interface, agent, now)["state"])
+                               board_view.render_agent(interface, agent, now)["state"])
                    for interface, agent in board["agents"].items() if agent["present"]},
     }
 

@@ -67,3 +67,41 @@ def test_the_transfer_leg_event_comes_only_from_the_transfer_context():
     events = transcript_events(TRANSCRIPT)
     legs = [e for e in events if isinstance(e, ev.TransferLegAnswered)]
     assert [e.channel for e in legs] == ["PJSIP/8047-00000000", "PJSIP/8046-00000001"]
+
+
+def test_the_receiving_agents_desk_has_the_call_until_their_phone_hangs_up():
+    from call_queue import projection
+    from tests.support.settings import live_board_settings
+
+    settings, at, a, b = live_board_settings(), 1_795_445_000.0, "PJSIP/8001", "PJSIP/8047"
+    board = projection.empty_board(at, settings.office_timezone)
+    for interface in (a, b):
+        projection.apply(board, ev.MemberStatusChanged(
+            at=at, queue="hotline", interface=interface, member_name=interface[-4:],
+            status="not_in_use", paused=False, paused_reason="", in_call=False), settings)
+    for event in (
+            ev.CallQueued(at=at + 1, callid="9.1", linkedid="9.1", queue="hotline",
+                          channel="PJSIP/trunk-1", caller_number="13800138000",
+                          caller_name="", dialled_number="4000", position=1),
+            ev.CallAnswered(at=at + 2, callid="9.1", queue="hotline", interface=a,
+                            member_name="8001", agent_channel=f"{a}-1", hold_s=1, ring_s=1),
+            ev.CallEnded(at=at + 9, callid="9.1", queue="hotline", interface=a,
+                         member_name="8001", hold_s=1, talk_s=7, hung_up_by="transfer",
+                         transfer_target="8047"),
+            ev.TransferLegAnswered(at=at + 11, linkedid="9.1", uniqueid="9.5",
+                                   channel=f"{b}-5", exten="8047", callid="9.1", interface=b),
+            # Not a queue call: app_queue says InCall 0 while the phone is busy with it.
+            ev.MemberStatusChanged(at=at + 11, queue="hotline", interface=b, member_name="8047",
+                                   status="in_use", paused=False, paused_reason="",
+                                   in_call=False)):
+        projection.apply(board, event, settings)
+    parts = projection.agent_parts(board, b)
+    assert (parts["call"]["callid"], parts["call"]["agent_channel"]) == ("9.1", f"{b}-5")
+    assert parts["call"]["caller_number"] == "13800138000" and parts["call"]["transferred"]
+    assert board["agents"][b]["state"] == "talking"
+
+    projection.apply(board, ev.TransferLegEnded(at=at + 70, callid="9.1", interface=b,
+                                                channel=f"{b}-5"), settings)
+    parts = projection.agent_parts(board, b)
+    assert "call" not in parts and "wrapup" not in parts  # the sender wrote the summary
+    assert board["agents"][b]["state"] == "idle"

@@ -158,6 +158,7 @@
     socket.on("snapshot", (snap) => { if (snap && snap.call) onCall(snap.call); else ended(); });
     socket.on("call_answered", onCall);
     socket.on("call_ended", ended);
+    socket.on("transfer_ended", ended);
     socket.on("transfer_pop", transferredPop);
   }
   enable();

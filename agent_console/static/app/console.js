@@ -254,7 +254,11 @@
   }
 
   function showPop(call) {
-    const pop = call.pop || {};
+    // A call transferred to this desk keeps the household its sender chose.
+    const sent = transferred[call.callid];
+    const pop = sent && sent.pop
+      ? {household: sent.pop, identified_by: "transfer", number: (call.pop || {}).number}
+      : call.pop || {};
     $("pop").hidden = false;
     $("pop").dataset.callid = call.callid;
     $("pop-number").textContent = (pop.number && pop.number.display) || call.caller_number || "";
@@ -279,13 +283,14 @@
 
   // A call transferred to this agent: the household the sender chose, with the
   // note (call_controls.js shows it); the order panel links the same call.
+  const transferred = {};  // callid -> what its sender sent (household, note)
   document.addEventListener("hotline:transfer-pop", (event) => {
     const context = event.detail || {};
     if (!context.callid) return;
-    const household = context.pop || null;
-    showPop({callid: context.callid, household_id: context.household_id,
-             caller_number: context.caller_number || "", caller_name: "",
-             pop: {household: household, identified_by: "transfer", number: null}});
+    transferred[context.callid] = context;
+    const onScreen = current && current.callid === context.callid;
+    showPop(onScreen ? current : {callid: context.callid, household_id: context.household_id,
+                                  caller_number: context.caller_number || "", caller_name: ""});
     $("pop").dataset.transferredFrom = context.from_user || "";
   });
 
@@ -519,6 +524,10 @@
   socket.on("call_answered", (call) => { record("call_answered", call); showPop(call); setPhase("talking", call.answered_at, call); });
   socket.on("call_ended", (call) => {
     record("call_ended", call); setPhase("wrapup", call.ended_at, call); wrapupUntil = call.wrapup_until;
+  });
+  socket.on("transfer_ended", (data) => {
+    record("transfer_ended", data);
+    if (current && current.callid === data.callid && phase === "talking") setPhase("idle");
   });
   socket.on("wrapup_ended", (data) => {
     record("wrapup_ended", data);

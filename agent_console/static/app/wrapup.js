@@ -38,10 +38,11 @@
   socket.on("snapshot", (snap) => {
     skew = snap.server_time - Date.now() / 1000;
     const call = snap.call || snap.wrapup;
-    if (call) open(call.callid, householdOf(call));
+    // A call transferred here was wrapped up by its sender (one summary per call).
+    if (call && !call.transferred) open(call.callid, householdOf(call));
     if (snap.wrapup && snap.wrapup.ended_at) endsAt = snap.wrapup.ended_at + wrapupS;
   });
-  socket.on("call_answered", (call) => open(call.callid, householdOf(call)));
+  socket.on("call_answered", (call) => { if (!call.transferred) open(call.callid, householdOf(call)); });
   socket.on("call_ended", (call) => {
     open(call.callid, householdOf(call));
     endsAt = (call.ended_at || Date.now() / 1000 + skew) + wrapupS;
