@@ -214,7 +214,11 @@ def follow_up_measures(session: Session, period: Period, levels=LEVELS) -> dict:
     additive = {"owed": _if(owed), "reached": _if(and_(owed, FollowUp.result == "reached")),
                 "scored": _if(scored), "satisfied": _if(and_(scored, FollowUp.satisfaction >= 4))}
     keys = {"bucket": _bucket(session, period, WorkOrder.call_at), "agent": User.phone_interface}
-    where = [WorkOrder.call_at >= period.start, WorkOrder.call_at < period.end]
+    # One follow-up owed per order: its latest attempt says how it stands (a resident
+    # reached at the second try is followed up; each unreachable try is not one more owed).
+    latest = select(func.max(FollowUp.id)).group_by(FollowUp.work_order_id)
+    where = [WorkOrder.call_at >= period.start, WorkOrder.call_at < period.end,
+             FollowUp.id.in_(latest)]
     if period.queue:
         where.append(WorkOrder.callid.in_(select(Call.callid).where(Call.queue == period.queue)))
     if period.agent:

@@ -95,7 +95,9 @@ def loaded(session_factory):
         ])
     with session_factory.begin() as session:
         session.add_all([
-            follow_up(1, at(4, 0), "reached", 5), follow_up(3, at(6, 0), "reached", 3),
+            # Order 3's resident was unreachable once, then reached: one follow-up, done.
+            follow_up(1, at(4, 0), "reached", 5), follow_up(3, at(5, 0), "unreachable"),
+            follow_up(3, at(6, 0), "reached", 3),
             follow_up(4, at(15, 0), "pending"),
             follow_up(2, dt.datetime(2026, 12, 10, tzinfo=UTC), "pending"),
             IvrSession(callid="i1", started_at=at(2, 8), outcome="self_served"),
