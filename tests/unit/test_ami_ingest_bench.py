@@ -8,17 +8,19 @@ from telephony.ami.protocol import parse_stream
 
 
 def test_copies_have_their_own_ids():
-    transcript = build_transcript(2000)
-    assert transcript.events >= 2000 and len(transcript.copies) >= 4
+    transcript = build_transcript(8000)
+    recordings = len(transcript.sources)  # copy n and copy n + recordings: the same recording
+    assert transcript.events >= 8000 and len(transcript.copies) >= 2 * recordings
     messages = parse_stream(b"".join(transcript.copies))
     assert sum(1 for m in messages if m.event) == transcript.events
     joins = [m for m in messages if m.event == "QueueCallerJoin"]
     assert len(joins) == transcript.calls
     assert len({m["Uniqueid"] for m in joins}) == len(joins)
-    first, second = transcript.copies[0], transcript.copies[2]  # same recording, two copies
+    first, second = transcript.copies[0], transcript.copies[recordings]
     assert first != second
     assert first.replace(b"1800000000.", b"X.") == \
-        re.sub(rb"1800000002\.", b"X.", second).replace(b"-2\r\n", b"-0\r\n")
+        re.sub(rb"%d\." % (1_800_000_000 + recordings), b"X.", second).replace(
+            b"-%d\r\n" % recordings, b"-0\r\n")
 
 
 def test_every_consumer_gets_every_event(capsys):
