@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
@@ -68,6 +69,8 @@ def parse_line(line: str) -> Optional[QueueLogEntry]:
         stamp = float(parts[0])
     except ValueError:
         return None
+    if not math.isfinite(stamp):
+        return None  # "nan", "inf": float() takes them, Asterisk never writes them
     return QueueLogEntry(stamp, parts[1], parts[2], parts[3], parts[4], tuple(parts[5:]))
 
 
@@ -200,9 +203,10 @@ class QueueLogFollower:
 # ---- the oracle: stored calls against queue_log
 def callid_seconds(callid: str) -> Optional[float]:
     try:
-        return float(callid.split(".", 1)[0])
+        seconds = float(callid.split(".", 1)[0])
     except ValueError:
         return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def in_period(callid: str, since: Optional[float], until: Optional[float]) -> bool:

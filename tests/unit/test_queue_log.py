@@ -28,6 +28,9 @@ def test_junk_lines_are_skipped_not_fatal():
     entries = list(parse_queue_log(lines))
     assert [e.verb for e in entries] == ["ENTERQUEUE", "CONN"]
     assert parse_line("1795445475|1.1|q|NONE|ENTERQUEUE") is not None
+    # float() reads these; no queue_log time is one (hypothesis found "NAN" breaking equality).
+    for stamp in ("NAN", "nan", "inf", "-Infinity"):
+        assert parse_line(f"{stamp}|1.1|q|NONE|ENTERQUEUE") is None
 
 
 def test_exit_verbs_and_transfers():
