@@ -222,15 +222,23 @@ def call_record(call: CallState, cadence_s: float, wrapup_s: Optional[int],
     )
 
 
-def _second_leg(call: CallState) -> dict:
-    """The transfer's leg as record fields: only once the transfer happened, and
+def transferred_leg(call: CallState) -> Optional[TransferLeg]:
+    """The leg the caller was transferred to: only once the transfer happened, and
     only the leg that was up when it did (a consult hung up before is not it)."""
-    if call.transfer_kind is None:
-        return {}
-    fields = {"transfer_kind": call.transfer_kind}
     leg = call.leg
     if leg is None or call.transferred_at is None or (
             leg.ended_at is not None and leg.ended_at < call.transferred_at):
+        return None
+    return leg
+
+
+def _second_leg(call: CallState) -> dict:
+    """The transfer's leg as record fields."""
+    if call.transfer_kind is None:
+        return {}
+    fields = {"transfer_kind": call.transfer_kind}
+    leg = transferred_leg(call)
+    if leg is None:
         return fields
     # Whichever side hung up first ended the conversation.
     ends = [at for at in (leg.ended_at, call.hangup_at) if at is not None]
@@ -246,8 +254,8 @@ def awaits_second_leg(call: CallState) -> bool:
     followed until the caller hangs up or the receiving phone does."""
     if call.transfer_kind is None or call.hangup_at is not None:
         return False
-    return call.leg is None or call.leg.ended_at is None or (
-        call.transferred_at is not None and call.leg.ended_at < call.transferred_at)
+    leg = transferred_leg(call)
+    return leg is None or leg.ended_at is None
 
 
 def phone_interface(channel: str) -> str:
