@@ -18,11 +18,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -38,6 +36,7 @@ from models.session import make_engine, session_factory
 from tests.integration.fault_tools import Members, control_connection
 from tests.labtools import wait_until
 from tests.support.browser import launched_chromium
+from tests.support.live_stack import healthy, start_process, stop_process
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
@@ -59,22 +58,6 @@ def sox_rms(path: Path, start_s: float, end_s: float) -> float:
     match = re.search(r"RMS\s+amplitude:\s+([0-9.]+)", done.stderr)
     assert match, done.stderr
     return float(match.group(1))
-
-
-def start(name: str, args: list[str], env: dict) -> subprocess.Popen:
-    log_file = open(ARTIFACTS / f"{name}.log", "wb")
-    return subprocess.Popen([sys.executable, "-c", "from hotline.cli import main; main()",
-                             *args], env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.fixture
@@ -113,25 +96,18 @@ def stack(lab, database, tmp_path):
                HOTLINE_CONSOLE_PORT=str(port), HOTLINE_SECRET_KEY_FILE=str(tmp_path / "key"),
                HOTLINE_AMI_SECRET=lab.bridge_ami_secret,
                HOTLINE_RECORDINGS_DIR=str(lab.recordings_dir))
-    bridge = start("bridge", ["bridge"], env)
-    console = start("console", ["console"], env)
+    bridge, _ = start_process("bridge", ["bridge"], env, ARTIFACTS)
+    console, _ = start_process("console", ["console"], env, ARTIFACTS)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _healthy(base_url), 30, "console health")
+        wait_until(lambda: healthy(base_url), 30, "console health")
         wait_until(lambda: b"AMI connected" in (ARTIFACTS / "bridge.log").read_bytes(), 30,
                    "bridge AMI session")
         yield base_url
     finally:
-        stop(console)
-        stop(bridge)
+        stop_process(console)
+        stop_process(bridge)
         redis_server.stop()
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        return requests.get(base_url + "/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def sipp(scenario: Path, args: list[str], cwd: Path, name: str) -> subprocess.Popen:

@@ -15,17 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 import models
 from models.calls import Call
 from models.console import User, WorkOrder
-from models.households import Phone
 from models.session import make_engine, session_factory
 from tests import labtools
 from tests.labtools import wait_until
 from tests.support.browser import launched_chromium
+from tests.support.demo import one_household_number
 from tests.support.live_stack import run_live_stack
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
@@ -52,17 +52,6 @@ def stack_database(tmp_path):
                          password_hash=generate_password_hash(PASSWORD)))
         session.commit()
     return url
-
-
-def one_household_number(url: str) -> tuple[str, int]:
-    """A plain mobile number that belongs to exactly one household."""
-    with session_factory(url)() as session:
-        shared = dict(session.execute(select(Phone.normalized, func.count(Phone.id))
-                                      .group_by(Phone.normalized)).all())
-        for phone in session.scalars(select(Phone).order_by(Phone.id)):
-            if phone.raw.isdigit() and len(phone.raw) == 11 and shared[phone.normalized] == 1:
-                return phone.raw, phone.household_id
-    raise AssertionError("demo data has no single-household mobile number")
 
 
 @pytest.fixture

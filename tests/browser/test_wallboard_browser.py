@@ -19,11 +19,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -39,6 +37,7 @@ from models.session import make_engine, session_factory
 from models.supervision import SpySession
 from tests.labtools import wait_until
 from tests.support.browser import launched_chromium
+from tests.support.live_stack import healthy, start_process, stop_process
 from tests.support.lab_calls import local, set_lab_phone
 from tests.support.redis_server import RedisServer
 
@@ -61,22 +60,6 @@ def sox_rms(path: Path, start_s: float, end_s: float) -> float:
     match = re.search(r"RMS\s+amplitude:\s+([0-9.]+)", done.stderr)
     assert match, done.stderr
     return float(match.group(1))
-
-
-def start(name: str, args: list[str], env: dict) -> subprocess.Popen:
-    log_file = open(ARTIFACTS / f"{name}.log", "wb")
-    return subprocess.Popen([sys.executable, "-c", "from hotline.cli import main; main()",
-                             *args], env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def sipp(scenario: Path, args: list[str], cwd: Path, name: str) -> subprocess.Popen:
@@ -116,25 +99,18 @@ def stack(lab, database, tmp_path):
                HOTLINE_AMI_SECRET=lab.bridge_ami_secret,
                HOTLINE_RECORDINGS_DIR=str(lab.recordings_dir),
                HOTLINE_NORM_LONGEST_WAIT_S=str(WAIT_NORM_S))
-    bridge = start("bridge", ["bridge"], env)
-    console = start("console", ["console"], env)
+    bridge, _ = start_process("bridge", ["bridge"], env, ARTIFACTS)
+    console, _ = start_process("console", ["console"], env, ARTIFACTS)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _healthy(base_url), 30, "console health")
+        wait_until(lambda: healthy(base_url), 30, "console health")
         wait_until(lambda: b"AMI connected" in (ARTIFACTS / "bridge.log").read_bytes(), 30,
                    "bridge AMI session")
         yield base_url
     finally:
-        stop(console)
-        stop(bridge)
+        stop_process(console)
+        stop_process(bridge)
         redis_server.stop()
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        return requests.get(base_url + "/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import requests
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -21,6 +20,7 @@ from tests.support.redis_server import RedisServer
 from models.session import make_engine, session_factory
 from tests.labtools import wait_until
 from tests.support.console_pages import Seeded, seed_console
+from tests.support.live_stack import healthy, stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "layout test password"
@@ -101,23 +101,11 @@ def start_console_stack(folder: Path, artifacts: Path, language: str = "zh"):
                                    stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _healthy(base_url), 30, f"console health ({log_path})")
+        wait_until(lambda: healthy(base_url), 30, f"console health ({log_path})")
         yield ConsoleStack(base_url, url, redis_url, seeded, log_path)
     finally:
-        console.terminate()
-        try:
-            console.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            console.kill()
-            console.wait(timeout=5)
+        stop_process(console)
         redis.stop()
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        return requests.get(base_url + "/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def log_in(page, base_url: str, username: str) -> None:
