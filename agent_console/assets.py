@@ -16,6 +16,7 @@ from flask_login import login_required
 
 from agent_console.errors import AssetBuildError
 from agent_console.extensions import settings
+from hotline.atomic_files import replaced_atomically
 
 log = logging.getLogger(__name__)
 bp = Blueprint("assets", __name__, url_prefix="/assets")
@@ -51,13 +52,11 @@ def _build_sound(state_dir: Path, name: str, effects: list[str]) -> Path:
     if sox is None:
         raise AssetBuildError("sox is not installed (Debian package sox)")
     target = assets_dir(state_dir) / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.stem}.tmp.wav")
-    result = subprocess.run([sox, "-n", "-r", "16000", "-b", "16", "-c", "1", str(temporary),
-                             *effects], capture_output=True, text=True, timeout=SOX_TIMEOUT_S)
-    if result.returncode != 0:
-        raise AssetBuildError(f"sox failed: {result.stderr.strip()}")
-    temporary.replace(target)
+    with replaced_atomically(target) as temporary:
+        result = subprocess.run([sox, "-n", "-r", "16000", "-b", "16", "-c", "1", str(temporary),
+                                 *effects], capture_output=True, text=True, timeout=SOX_TIMEOUT_S)
+        if result.returncode != 0:
+            raise AssetBuildError(f"sox failed: {result.stderr.strip()}")
     log.info("%s written to %s", name, target)
     return target
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from hotline.atomic_files import replaced_atomically
+
 log = logging.getLogger(__name__)
 
 SOURCE_DIR = Path(__file__).resolve().parent / "translations"
@@ -29,9 +31,7 @@ def compiled_translations_dir(state_dir: Path) -> Path:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parts[-3])
-        temporary = mo_path.with_suffix(".mo.tmp")
-        with temporary.open("wb") as mo_file:
+        with replaced_atomically(mo_path) as temporary, temporary.open("wb") as mo_file:
             write_mo(mo_file, catalog)
-        temporary.replace(mo_path)  # atomic: a second process never reads half a file
         log.info("compiled %s", mo_path)
     return target_root

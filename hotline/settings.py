@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -140,18 +141,24 @@ class Settings:
 
 
 def _read_or_create_secret(path: Path) -> str:
+    """The secret in `path`, made on first use. Several processes may start at once
+    (the console's gunicorns, the bridge): the file appears whole or not at all,
+    by a link from a finished temporary file, so no reader sees it half written
+    and all agree on the first one linked."""
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    value = secrets.token_urlsafe(24)
-    # O_EXCL: two processes starting at once must not both write a different secret.
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as secret_file:
-        secret_file.write(value + "\n")
-    return value
+        with os.fdopen(fd, "w") as draft_file:
+            draft_file.write(secrets.token_urlsafe(24) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(draft)
+    return path.read_text().strip()
 
 
 def _with_credential(url: str, password: str) -> str:

@@ -157,6 +157,30 @@ def _answers(url: str, verify) -> bool:
             return False
 
 
+def _log_tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def _wait_for_worker(lab: ProductionLab, index: int) -> None:
+    """Until the worker answers /healthz; a worker that exits fails at once, and
+    either failure shows the end of the worker's log."""
+    port, process = lab.worker_ports[index], lab.processes[index]
+    log_path = lab.logs / f"console-{port}.log"
+
+    def answered_or_exited() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"console worker {port} exited ({process.returncode}):\n"
+                                 + _log_tail(log_path))
+        return _answers(lab.worker_url(index), True)
+
+    try:
+        wait_until(answered_or_exited, 60, f"console worker {port}")
+    except AssertionError as failure:
+        if "exited" in str(failure):
+            raise
+        raise AssertionError(f"{failure}:\n{_log_tail(log_path)}") from None
+
+
 def start_production_lab(folder: Path, users: dict[str, str], workers: int = 2) -> ProductionLab:
     """Start everything; the caller stops it with lab.stop()."""
     logs = folder / "logs"
@@ -179,8 +203,7 @@ def start_production_lab(folder: Path, users: dict[str, str], workers: int = 2) 
         for port in ports:
             lab.processes.append(_start_worker(folder, port, env, logs))
         for index in range(workers):
-            wait_until(lambda: _answers(lab.worker_url(index), True), 60,
-                       f"console worker {ports[index]} ({logs})")
+            _wait_for_worker(lab, index)
         site = deploy.NginxSite(server_name="127.0.0.1", listen=f"127.0.0.1:{nginx_port}",
                                 certificate=tls.certificate, certificate_key=tls.key,
                                 console_ports=tuple(ports), http_listen=None,
