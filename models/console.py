@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("agent", "supervisor", "admin")
+# A department user (issue 15.1) is bound to departments in models.departments.
+ROLES = ("agent", "supervisor", "admin", "department")
 ORDER_KINDS = ("repair", "complaint", "enquiry", "fee", "praise", "other")
 ORDER_STATUSES = ("new", "dispatched", "in_progress", "done", "followed_up", "closed")
 COMPLAINT_TIERS = ("major", "important", "minor")
@@ -46,7 +47,7 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("role IN ('agent', 'supervisor', 'admin')", name="role"),
+        CheckConstraint("role IN ('agent', 'supervisor', 'admin', 'department')", name="role"),
     )
 
     # Flask-Login's protocol, kept here so the model needs no Flask import.
