@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "hotline.lab_cli",
     "hotline.demo_cli",
     "hotline.deploy_cli",
+    "hotline.asterisk_config_cli",
     "models.cli",
     "telephony.cli",
     "telephony.ivr.cli",

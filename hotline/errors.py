@@ -20,3 +20,7 @@ class LabError(HotlineError):
 
 class BridgeStartError(HotlineError):
     """A part of the bridge process (a sink) cannot be built: the bridge does not start."""
+
+
+class AsteriskConfigError(HotlineError):
+    """The configuration for a real Asterisk cannot be rendered from what was given."""

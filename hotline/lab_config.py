@@ -1,23 +1,18 @@
-"""Render asterisk_conf/*.tmpl with the hotline's settings."""
+"""Render asterisk_conf/*.tmpl with the hotline's settings, for the lab or for a
+real server (hotline.asterisk_site)."""
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
 
 import jinja2
 
+from hotline.asterisk_site import AgentPhone, AsteriskSite
 from hotline.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "asterisk_conf"
 AGENT_EXTENSIONS = range(8001, 8051)
 AGENT_PHONE_BASE_PORT = 5100  # the lab's SIPp phone for 80NN listens on 5100+NN
-
-
-@dataclasses.dataclass(frozen=True)
-class AgentPhone:
-    extension: str
-    contact: str
 
 
 def lab_agent_phones(shared_port: int = 0) -> list[AgentPhone]:
@@ -28,16 +23,26 @@ def lab_agent_phones(shared_port: int = 0) -> list[AgentPhone]:
     return phones
 
 
-def template_values(settings: Settings) -> dict:
+def lab_site(settings: Settings) -> AsteriskSite:
+    """Everything on 127.0.0.1: SIPp's trunk, the bridge, the simulated phones."""
+    return AsteriskSite(sip_bind="127.0.0.1:5060", trunk_match=("127.0.0.1",),
+                        ami_bind="127.0.0.1", bridge_addresses=("127.0.0.1",),
+                        phones=tuple(lab_agent_phones(settings.lab_shared_phone_port)), lab=True)
+
+
+def template_values(settings: Settings, site: AsteriskSite) -> dict:
     return {
+        "lab": site.lab,
+        "ami_bind": site.ami_bind,
+        "bridge_addresses": site.bridge_addresses,
         "ami_port": settings.ami_port,
         "ami_user": settings.ami_user,
         "ami_secret": settings.ami_secret,
         "test_ami_user": settings.test_ami_user,
         "test_ami_secret": settings.test_ami_secret,
-        "sip_bind": "127.0.0.1:5060",
-        "trunk_match": "127.0.0.1",
-        "agents": lab_agent_phones(settings.lab_shared_phone_port),
+        "sip_bind": site.sip_bind,
+        "trunk_match": ",".join(site.trunk_match),
+        "agents": site.phones,
         "queue_name": settings.queue_name,
         "hotline_number": settings.hotline_number,
         "ivr_number": settings.ivr_number,
@@ -56,14 +61,15 @@ def template_values(settings: Settings) -> dict:
     }
 
 
-def render_all(settings: Settings) -> dict[str, str]:
-    """Map each Asterisk file name (e.g. 'queues.conf') to its rendered text."""
+def render_all(settings: Settings, site: AsteriskSite | None = None) -> dict[str, str]:
+    """Map each Asterisk file name (e.g. 'queues.conf') to its rendered text; the
+    lab's unless a site is given."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    values = template_values(settings)
+    values = template_values(settings, site or lab_site(settings))
     rendered = {}
     for template_path in sorted(TEMPLATES_DIR.glob("*.conf.tmpl")):
         target_name = template_path.name[: -len(".tmpl")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets
 import tempfile
 from functools import lru_cache
@@ -247,6 +248,15 @@ def _digits(name: str, default: str) -> str:
     return value
 
 
+def _config_name(name: str, default: str) -> str:
+    """A name written into Asterisk's configuration as a section ([name]): a
+    bracket or a line break would start a section of the value's choosing."""
+    value = _text(name, default)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        raise SettingsError(name, f"{value!r} is not a name of letters, digits, - and _")
+    return value
+
+
 def _area_code(name: str, default: str) -> str:
     value = _digits(name, default)
     if not (value.startswith("0") and 3 <= len(value) <= 4):
@@ -329,7 +339,7 @@ def load_settings() -> Settings:
             "HOTLINE_TEST_AMI_SECRET_FILE", str(state_dir / "ami-test-secret"))),
         hotline_number=_digits("HOTLINE_NUMBER", "4000"),
         ivr_number=_digits("HOTLINE_IVR_NUMBER", "4001"),
-        queue_name=_text("HOTLINE_QUEUE", "hotline"),
+        queue_name=_config_name("HOTLINE_QUEUE", "hotline"),
         # An Asterisk Dial() string; ${EXTEN} is the resident's number.
         outbound_dial=_text("HOTLINE_OUTBOUND_DIAL", "Local/${EXTEN}@lab-residents"),
         # Caller numbers without an area code are local landlines in this area.

@@ -1,0 +1,95 @@
+"""Another Asterisk 22 host from the lab's Debian-sid root, on its own loopback
+address, with a configuration of the test's choosing (../shared/scale-lab.md):
+its own /etc, run, spool, log, lib and cache folders inside the root, and a
+systemname so its Uniqueids differ from the lab's.
+
+The lab must be up (its root built, /dev and /proc bound into it).
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+from telephony.ami.probe import wait_fully_booted
+
+FOLDERS = ("run/asterisk", "var/spool/asterisk", "var/spool/asterisk/monitor",
+           "var/log/asterisk", "var/log/asterisk/cdr-csv", "var/log/asterisk/cdr-custom",
+           "var/lib/asterisk", "var/cache/asterisk")
+
+
+@dataclasses.dataclass
+class AsteriskHost:
+    root: Path
+    name: str
+    process: subprocess.Popen
+
+    def path(self, folder: str) -> Path:
+        """A folder of this host inside the root, e.g. 'var/log/asterisk'."""
+        return self.root / _own(folder, self.name)
+
+    @property
+    def queue_log(self) -> Path:
+        return self.path("var/log/asterisk") / "queue_log"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def _own(folder: str, name: str) -> str:
+    """'var/log/asterisk/cdr-csv' -> 'var/log/asterisk-NAME/cdr-csv'."""
+    head, _, tail = folder.partition("asterisk")
+    return f"{head}asterisk-{name}{tail}"
+
+
+def _asterisk_conf(name: str) -> str:
+    return (f"[directories]\nastcachedir => /var/cache/asterisk-{name}\n"
+            f"astetcdir => /etc/asterisk-{name}\n"
+            "astmoddir => /usr/lib/x86_64-linux-gnu/asterisk/modules\n"
+            f"astvarlibdir => /var/lib/asterisk-{name}\nastdbdir => /var/lib/asterisk-{name}\n"
+            f"astkeydir => /var/lib/asterisk-{name}\nastdatadir => /usr/share/asterisk\n"
+            "astagidir => /usr/share/asterisk/agi-bin\n"
+            f"astspooldir => /var/spool/asterisk-{name}\nastrundir => /var/run/asterisk-{name}\n"
+            f"astlogdir => /var/log/asterisk-{name}\nastsbindir => /usr/sbin\n"
+            f"[options]\nsystemname = {name}\n")
+
+
+def start_asterisk_host(root: Path, name: str, config_dir: Path, ami: tuple[str, int, str, str],
+                        log_path: Path) -> AsteriskHost:
+    """Start host `name` on the rendered files in `config_dir` over Debian's
+    defaults; return when its AMI (host, port, user, secret) says FullyBooted."""
+    etc = root / f"etc/asterisk-{name}"
+    shutil.rmtree(etc, ignore_errors=True)
+    shutil.copytree(root / "etc/asterisk", etc)
+    for rendered in config_dir.glob("*.conf"):
+        shutil.copy2(rendered, etc / rendered.name)
+    (etc / "asterisk.conf").write_text(_asterisk_conf(name))
+    inside = [f"/etc/asterisk-{name}"]
+    for folder in FOLDERS:
+        target = root / _own(folder, name)
+        if folder.endswith("asterisk"):  # a host's top folder: start it empty
+            shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True, exist_ok=True)
+        inside.append("/" + _own(folder, name))
+    subprocess.run(["chroot", str(root), "chown", "-R", "asterisk:asterisk", *inside], check=True)
+    with log_path.open("ab") as log_file:
+        process = subprocess.Popen(
+            ["chroot", str(root), "asterisk", "-C", f"/etc/asterisk-{name}/asterisk.conf",
+             "-f", "-U", "asterisk", "-G", "asterisk"],
+            stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    host = AsteriskHost(root, name, process)
+    try:
+        wait_fully_booted(*ami, timeout_s=30)
+    except BaseException:
+        host.stop()
+        raise
+    return host
