@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from hotline.errors import HotlineError
 from hotline.settings import get_settings
+from models.console import DEPARTMENTS, ROLES
 
 MIN_PASSWORD_CHARS = 8
 
@@ -85,9 +86,16 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
+def _department_option(command):
+    return click.option(
+        "--department", "departments", multiple=True, type=click.Choice(DEPARTMENTS),
+        help="With --role department: a department the user works for (repeat for more).")(command)
+
+
 @users_group.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent")
+@click.option("--role", type=click.Choice(ROLES), default="agent")
+@_department_option
 @click.option("--phone", "phone_interface", default=None,
               help="The phone's queue interface, e.g. PJSIP/8001.")
 @click.option("--name", "display_name", default="", help="Name shown on screen.")
@@ -95,14 +103,19 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--exist-ok", is_flag=True,
               help="A user of that name already there is not an error (scripts, demo).")
-def add_user_command(username, role, phone_interface, display_name, language,
+def add_user_command(username, role, departments, phone_interface, display_name, language,
                      password_stdin, exist_ok) -> None:
-    """Create a console account."""
+    """Create a console account (a department user: --role department --department NAME)."""
     from models.console import User
     from models.session import session_factory
+    from workflow.department_members import BadDepartments, bind, check_binding
 
     if not username or len(username) > 64:
         raise HotlineError("the username must have 1 to 64 characters")
+    try:
+        check_binding(role, departments)
+    except BadDepartments as error:
+        raise HotlineError(str(error)) from None
     if phone_interface and "/" not in phone_interface:
         raise HotlineError(f"--phone {phone_interface!r} is not an interface like PJSIP/8001")
     password = _read_password(password_stdin)
@@ -112,14 +125,18 @@ def add_user_command(username, role, phone_interface, display_name, language,
                 click.echo(f"user {username} exists already; left as it is")
                 return
             raise HotlineError(f"user {username!r} exists already")
-        session.add(User(username=username, role=role, phone_interface=phone_interface,
-                         display_name=display_name or username, language=language,
-                         password_hash=generate_password_hash(password)))
+        user = User(username=username, role=role, phone_interface=phone_interface,
+                    display_name=display_name or username, language=language,
+                    password_hash=generate_password_hash(password))
+        session.add(user)
         try:
+            session.flush()
+            bind(session, user, departments)
             session.commit()
         except IntegrityError:
             raise HotlineError(f"phone {phone_interface} is bound to another user") from None
-    click.echo(f"user {username} ({role}{', ' + phone_interface if phone_interface else ''}) added")
+    where = ", ".join(filter(None, [phone_interface, *departments]))
+    click.echo(f"user {username} ({role}{', ' + where if where else ''}) added")
 
 
 def _change_user(username: str, **changes) -> None:
@@ -136,8 +153,16 @@ def _change_user(username: str, **changes) -> None:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise HotlineError(f"no user {username!r}")
+        departments = changes.pop("departments", None)
         for name, value in changes.items():
             setattr(user, name, value)
+        if departments is not None:
+            from workflow.department_members import BadDepartments, bind
+
+            try:
+                bind(session, user, departments)
+            except BadDepartments as error:
+                raise HotlineError(str(error)) from None
         session.commit()
         user_id = user.id
     ended = disconnect_user(redis.Redis.from_url(settings.redis_url), user_id)
@@ -146,10 +171,14 @@ def _change_user(username: str, **changes) -> None:
 
 @users_group.command("set-role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(["agent", "supervisor", "admin"]))
-def set_role_command(username, role) -> None:
-    """Change a user's role (their open connections are ended: they reconnect with it)."""
-    _change_user(username, role=role)
+@click.argument("role", type=click.Choice(ROLES))
+@_department_option
+def set_role_command(username, role, departments) -> None:
+    """Change a user's role (their open connections are ended: they reconnect with it).
+
+    A department user names their departments with --department; any other role
+    leaves every department."""
+    _change_user(username, role=role, departments=departments)
 
 
 @users_group.command("disable")

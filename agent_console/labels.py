@@ -102,7 +102,8 @@ CATALOGUE: dict[str, dict[str, object]] = {
                        "other_repair_2d": _l("repair: within 2 days")},
     "shift": {"day": _l("Day shift"), "evening": _l("Evening shift"),
               "night": _l("Night shift")},
-    "role": {"agent": _l("Agent"), "supervisor": _l("Supervisor"), "admin": _l("Administrator")},
+    "role": {"agent": _l("Agent"), "supervisor": _l("Supervisor"), "admin": _l("Administrator"),
+             "department": _l("Department staff")},
     "call_outcome": {"answered": _l("Answered"), "abandoned": _l("Abandoned"),
                      "timeout": _l("Timed out in queue"), "exit_empty": _l("No agent logged in"),
                      "exit_key": _l("Left the queue by key"), "transferred": _l("Transferred"),
@@ -152,6 +153,11 @@ CATALOGUE: dict[str, dict[str, object]] = {
                       "other": _l("Other")},
     # How a resident reached the office without a call (agent_console.card.CHANNELS).
     "contact_channel": {"walk_in": _l("Walk-in"), "letter": _l("Letter")},
+    # A department's work contact sheet (models.departments, workflow.department_rules).
+    "department_task_state": {"open": _l("Waiting for acceptance"), "accepted": _l("Accepted"),
+                              "completed": _l("Completed"), "rejected": _l("Sent back")},
+    "department_deadline": {"accept": _l("not accepted in time"),
+                            "promise": _l("not done by the promised time")},
 }
 
 # Asterisk's own answers to the state commands (AMI Response Message) and the

@@ -32,6 +32,9 @@ CALLER_SCENARIO = SIPP_DIR / "demo_caller_speech.xml"
 DEMO_AGENTS = [("agent01", "8001", "王芳"), ("agent02", "8002", "李娜"),
                ("agent03", "8003", "张伟"), ("agent04", "8004", "刘洋")]
 DEMO_SUPERVISOR = ("supervisor", "8050", "陈主管")
+# Department users (issue 15.1): no phone, their own worklist page.
+DEMO_DEPARTMENT_USERS = [("eng01", "赵师傅", ("engineering",)),
+                         ("sec01", "钱队长", ("security",))]
 
 
 class DemoProcesses:
@@ -96,15 +99,28 @@ def count_households(settings: Settings) -> int:
 def ensure_demo_users(settings: Settings) -> dict[str, str]:
     """Create the demo users once; their passwords live in a 0600 file under var/."""
     credentials_file = settings.state_dir / "demo-credentials.txt"
-    if credentials_file.exists():
-        return dict(line.split(" ", 1) for line in credentials_file.read_text().splitlines())
     credentials = {}
-    people = [(login, ext, name, "agent") for login, ext, name in DEMO_AGENTS]
-    people.append((*DEMO_SUPERVISOR, "supervisor"))
-    for login, extension, display_name, role in people:
+    if credentials_file.exists():
+        credentials = dict(line.split(" ", 1)
+                           for line in credentials_file.read_text().splitlines())
+    people = [(login, ["--role", "agent", "--phone", f"PJSIP/{ext}", "--name", name])
+              for login, ext, name in DEMO_AGENTS]
+    login, extension, name = DEMO_SUPERVISOR
+    people.append((login, ["--role", "supervisor", "--phone", f"PJSIP/{extension}",
+                           "--name", name]))
+    for login, name, departments in DEMO_DEPARTMENT_USERS:
+        people.append((login, ["--role", "department", "--name", name,
+                               *(arg for department in departments
+                                 for arg in ("--department", department))]))
+    missing = [(login, args) for login, args in people if login not in credentials]
+    if not missing:
+        return credentials
+    # Users added since the file was written (the department users) are made now;
+    # the others keep their passwords.
+    for login, args in missing:
         password = secrets.token_urlsafe(9)
-        _run_hotline("users", "add", login, "--role", role, "--phone", f"PJSIP/{extension}",
-                     "--name", display_name, "--password-stdin", stdin=password + "\n")
+        _run_hotline("users", "add", login, *args, "--password-stdin",
+                     stdin=password + "\n")
         credentials[login] = password
     credentials_file.touch(mode=0o600)
     credentials_file.write_text("".join(f"{k} {v}\n" for k, v in credentials.items()))

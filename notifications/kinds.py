@@ -47,6 +47,10 @@ KINDS: dict[str, str] = {
     "deadline_missed_reply": N_("Enquiry {order}: the agreed reply was not given by {due}."),
     # follow-ups (issue 15 item 4, workflow/followups.py).
     "follow_up_needs_supervisor": N_("Order {order}: the resident was unreachable on {attempts} follow-up attempts; the supervisor decides what next."),
+    # departments' work contact sheets (issue 15 item 1, workflow/department_flow.py).
+    "department_rejected": N_("Order {order} ({address}) was sent back by the department: {reason}. Call the resident back and dispatch it again."),
+    "department_late_accept": N_("Order {order} ({address}): the department had not accepted it by {due}. Call the resident back and tell the housekeeper."),
+    "department_late_promise": N_("Order {order} ({address}): the department did not finish by the promised {due}. Call the resident back and tell the housekeeper."),
 }
 
 

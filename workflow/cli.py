@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 import click
 
 from hotline.settings import get_settings
+from workflow import department_members
 from workflow.deadline_sweep import sweep
+from workflow.department_sweep import sweep_departments
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +46,19 @@ def sweep_command(now_text: str | None, every: int | None) -> None:
     settings = get_settings()
     zone = ZoneInfo(settings.office_timezone)
     factory = session_factory(settings.database_url)
+    department_members.install(factory)  # a notice for a department reaches its users
     fixed_now = _parse_now(now_text)
     while True:
         now = fixed_now or dt.datetime.now(dt.timezone.utc)
         with factory() as session:
             report = sweep(session, now, office_zone=zone)
+            late = sweep_departments(session, now, office_zone=zone)
         click.echo(f"{now.isoformat()}: {report.orders_seen} open orders, "
                    f"{len(report.flags)} flags raised, "
                    f"{len(report.escalations_sent)} escalations sent")
+        for notice in late:
+            click.echo(f"  #{notice.work_order_id} {notice.department} late: {notice.deadline} "
+                       f"(due {notice.due_at.astimezone(zone):%Y-%m-%d %H:%M})")
         for flag in report.flags:
             click.echo(f"  #{flag.work_order_id} {flag.deadline} {flag.flag} "
                        f"(due {flag.due_at.astimezone(zone):%Y-%m-%d %H:%M})")

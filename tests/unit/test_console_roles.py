@@ -17,6 +17,9 @@ SUPERVISOR_ONLY = {"supervisor.qa_form", "supervisor.spy", "supervisor.stats_pag
                    "supervisor.stats_json", "supervisor.stats_excel", "supervisor.wallboard",
                    "supervisor.ivr_lockouts", "supervisor.call_list",
                    "supervisor.wallboard_intraday"}
+# The departments' pages (agent_console.department): department users only.
+DEPARTMENT_ONLY = {"department.worklist", "department.show_order", "department.accept",
+                   "department.progress", "department.complete", "department.reject"}
 
 
 def _guarded_requests(app):
@@ -75,9 +78,41 @@ def test_supervisors_and_admins_reach_supervisor_routes(app, make_user, role):
 
 def test_agent_routes_answer_an_agent(app, agent_client):
     for endpoint, method, url in _guarded_requests(app):
-        if endpoint in SUPERVISOR_ONLY or method != "GET" or "1" in url.split("/")[-1]:
+        if (endpoint in SUPERVISOR_ONLY | DEPARTMENT_ONLY or method != "GET"
+                or "1" in url.split("/")[-1]):
             continue
         response = agent_client.get(url)
         assert response.status_code in (200, 302, 400, 404), f"GET {url} gave {response.status_code}"
         if response.status_code == 302:
             assert "/login" not in response.headers["Location"], url
+
+
+def test_department_routes_are_for_department_users_only(app, agent_client, make_user,
+                                                         console_sessions):
+    from workflow.department_members import bind
+    from models.console import User
+
+    assert DEPARTMENT_ONLY <= {endpoint for endpoint, _, _ in _guarded_requests(app)}
+    for endpoint, method, url in _guarded_requests(app):
+        if endpoint in DEPARTMENT_ONLY:
+            response = _request(agent_client, method, url)
+            assert response.status_code == 403, f"agent: {method} {url} gave {response.status_code}"
+    make_user("eng1", "department")
+    with console_sessions() as session:
+        bind(session, session.query(User).filter_by(username="eng1").one(), ["engineering"])
+        session.commit()
+    client = app.test_client()
+    assert log_in(client, "eng1").status_code == 302
+    # Everything of the centre is closed to them but log-in, language, notifications
+    # and what their page loads; the console and an order's page lead to their own.
+    open_to_them = ("auth.", "notifications.", "health.", "vendor.", "assets.", "department.")
+    redirected = {"agent.console": "/department", "work_orders.show_order": "/department/orders/1"}
+    for endpoint, method, url in _guarded_requests(app):
+        if method != "GET" or endpoint.startswith(open_to_them):
+            continue
+        response = client.get(url)
+        if endpoint in redirected:
+            assert response.status_code == 302 and \
+                response.headers["Location"].endswith(redirected[endpoint]), url
+        else:
+            assert response.status_code == 403, f"department: GET {url} gave {response.status_code}"
