@@ -44,6 +44,7 @@ BLUEPRINTS = [
     "agent_console.notifications_view:bp",
     "agent_console.error_pages:bp",
     "agent_console.department:bp",
+    "agent_console.abandoned_view:bp",
 ]
 
 NAMESPACES = [

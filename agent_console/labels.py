@@ -158,6 +158,13 @@ CATALOGUE: dict[str, dict[str, object]] = {
                               "completed": _l("Completed"), "rejected": _l("Sent back")},
     "department_deadline": {"accept": _l("not accepted in time"),
                             "promise": _l("not done by the promised time")},
+    # Call-backs of lost calls (models.callbacks, workflow.abandoned).
+    "callback_result": {"reached": _l("Reached the resident"), "no_answer": _l("No answer"),
+                        "busy": _l("Busy"), "wrong_number": _l("Wrong number"),
+                        "closed": _l("Closed without a call")},
+    "lost_call_status": {"waiting": _l("Not called back yet"), "tried": _l("Tried, not reached"),
+                         "recovered": _l("Recovered"), "called_again": _l("Rang again, answered"),
+                         "closed": _l("Closed")},
 }
 
 # Asterisk's own answers to the state commands (AMI Response Message) and the

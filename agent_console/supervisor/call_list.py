@@ -183,7 +183,7 @@ def _rows(session: Session, calls: list[Call]) -> list[CallRow]:
         orders.setdefault(callid, []).append(order_id)
         if household_id is not None:
             order_households.setdefault(callid, household_id)
-    households_by_number = _households_by_number(session, numbers)
+    household_of_number = households_by_number(session, numbers)
     household_numbers = dict(session.execute(select(Household.id, Household.number).where(
         Household.id.in_(set(order_households.values())))).all()) if order_households else {}
     scores = dict(session.execute(select(QaScore.callid, func.max(QaScore.total))
@@ -192,13 +192,13 @@ def _rows(session: Session, calls: list[Call]) -> list[CallRow]:
     names = agent_names(session)
     return [CallRow(call=call,
                     household_number=(household_numbers.get(order_households.get(call.callid))
-                                      or households_by_number.get(call.caller_number)),
+                                      or household_of_number.get(call.caller_number)),
                     order_ids=orders.get(call.callid, []), best_score=scores.get(call.callid),
                     agent_name=names.get(call.agent_interface or "", call.agent_member or ""))
             for call in calls]
 
 
-def _households_by_number(session: Session, numbers: set[str]) -> dict[str, str]:
+def households_by_number(session: Session, numbers: set[str]) -> dict[str, str]:
     """Caller number -> household number, only for numbers of exactly one household."""
     if not numbers:
         return {}

@@ -11,25 +11,13 @@ import pytest
 
 from agent_console.live import AgentLiveStore
 from call_queue import transfer_context
-from telephony.ami.adapter import AmiResponse
-from telephony.ami.protocol import AmiMessage
 from telephony.commands import CommandExecutor
 from tests.support.console_client import csrf_token_from
+from tests.support.recording_ami import RecordingAmi
 
 CALLID = "1796000000.101"
 ALICE_CHANNEL = "PJSIP/8001-0000002a"
 BOB_CHANNEL = "PJSIP/8002-0000002b"
-
-
-class RecordingAmi:
-    def __init__(self, message: str = "Success"):
-        self.sent: list[dict] = []
-        self.message = message
-
-    def send_action(self, fields, timeout=5):
-        self.sent.append(dict(fields))
-        response = "Success" if self.message == "Success" else "Error"
-        return AmiResponse(AmiMessage(Response=response, ActionID="a1", Message=self.message))
 
 
 @pytest.fixture

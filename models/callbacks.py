@@ -1,0 +1,39 @@
+"""Call-backs to residents whose call was lost in the queue (they hung up, or the
+queue gave up on them): one row per attempt an agent made from the desktop.
+
+A lost call counts as recovered once an attempt reached the resident; an agent
+may also close it without a call (the resident rang again and was served, a
+wrong number). The lost call itself is models.calls.Call (its callid).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime, utcnow
+
+# In the order of the CHECK constraint of migration 0010. "closed": no call was
+# needed; None while the agent has placed the call and not yet said how it went.
+CALLBACK_RESULTS: tuple[str, ...] = ("reached", "no_answer", "busy", "wrong_number", "closed")
+NOTES_MAX_CHARS = 500
+
+
+class CallbackAttempt(Base):
+    __tablename__ = "callback_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callid: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("console_users.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40), default="")
+    placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    result: Mapped[Optional[str]] = mapped_column(String(16))
+    notes: Mapped[str] = mapped_column(String(NOTES_MAX_CHARS), default="")
+    recorded_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("result IN ('reached', 'no_answer', 'busy', 'wrong_number', 'closed')",
+                        name="result"),
+    )
