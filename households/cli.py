@@ -37,8 +37,16 @@ def _progress(label: str):
     return factory
 
 
+def _ignored_note(ignored) -> str:
+    """The columns the importer does not know, as the office sees them."""
+    if not ignored:
+        return ""
+    return "; ignored column(s): " + ", ".join(f"{p.letter} {p.header}" for p in ignored)
+
+
 def _report_rejection(error: ImportRejected) -> None:
-    click.echo(f"{error.path}: rejected, nothing imported. Problems:", err=True)
+    click.echo(f"{error.path}: rejected, nothing imported"
+               f"{_ignored_note(getattr(error, 'ignored', []))}. Problems:", err=True)
     for problem in error.problems:
         click.echo(f"  {problem}", err=True)
     click.echo(f"{len(error.problems)} problem(s)", err=True)
@@ -69,7 +77,7 @@ def import_households_command(file: Path, community_code: str) -> None:
     result = report.result
     click.echo(f"{file}: {report.rows} rows imported ({result.households_created} households "
                f"created, {result.households_updated} updated, {result.rooms_created} new rooms)"
-               + (f"; {report.note}" if report.note else ""))
+               + (f"; {report.note}" if report.note else "") + _ignored_note(report.ignored))
 
 
 @import_group.command("ledger")
@@ -86,7 +94,7 @@ def import_ledger_command(file: Path) -> None:
             raise SystemExit(1)
     click.echo(f"{file}: {report.rows} rows imported ({report.result.charges_written} charges, "
                f"{report.result.payments_written} payments)"
-               + (f"; {report.note}" if report.note else ""))
+               + (f"; {report.note}" if report.note else "") + _ignored_note(report.ignored))
 
 
 @click.group("export")

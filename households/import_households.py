@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from households import import_values as values
+from households.import_messages import msg
 from households.numbers import NormalizedNumber
 from households.tabular import Column, Problem, RowCells, Table
 from models.households import (
@@ -83,7 +84,8 @@ def community_code_problem(community_code: str) -> Problem | None:
         values.bounded(community_code, Community.code)
         values.bounded(community_code, Community.name)
     except ValueError as error:
-        return Problem(None, None, f"community code {community_code[:40]!r}: {error}")
+        return Problem(None, None, msg("community code %(code)s: %(error)s",
+                                       code=repr(community_code[:40]), error=error.args[0]))
     return None
 
 
@@ -100,8 +102,9 @@ def parse_rows(table: Table, community_code: str, local_area_code: str
         if row is None or len(problems) > before:
             continue
         if row.code in seen_rooms:
-            problems.append(Problem(number, "room", f"room {row.code} is already on row "
-                                                    f"{seen_rooms[row.code]}"))
+            problems.append(Problem(number, "room", msg(
+                "room %(room)s is already on row %(row)d", room=row.code,
+                row=seen_rooms[row.code])))
             continue
         seen_rooms[row.code] = number
         rows.append(row)
@@ -120,8 +123,11 @@ def _check_derived_texts(row: HouseholdRow, community_code: str,
         try:
             values.bounded(text, attribute)
         except ValueError as error:
-            hint = "; give the household number (编号)" if column == "household_number" else ""
-            problems.append(Problem(row.row_number, column, f"{text[:70]!r}: {error}{hint}"))
+            shown = repr(text[:70])
+            message = (msg("%(text)s: %(error)s; give the household number (编号)",
+                           text=shown, error=error.args[0]) if column == "household_number"
+                       else msg("%(text)s: %(error)s", text=shown, error=error.args[0]))
+            problems.append(Problem(row.row_number, column, message))
 
 
 def _parse_row(number: int, raw: dict, present: list[str],
@@ -150,7 +156,7 @@ def _parse_row(number: int, raw: dict, present: list[str],
         identity = (cells.get(id_column, values.fitting(Person.identity_number))
                     if id_column else None)
         if phones and not name and not cells.refused(name_column):
-            problems.append(Problem(number, name_column, "phones given without a name"))
+            problems.append(Problem(number, name_column, msg("phones given without a name")))
         people[role] = PersonRow(role, name, identity, phones or []) if name else None
     return HouseholdRow(row_number=number, people=people, **fields)
 
@@ -164,9 +170,9 @@ def _conflicting_owners(rows: list[HouseholdRow]) -> list[Problem]:
         owner = row.people["owner"].name
         first = owners.setdefault(row.household_number, (owner, row.row_number))
         if first[0] != owner:
-            problems.append(Problem(row.row_number, "owner_name",
-                                    f"household {row.household_number} has owner {first[0]} "
-                                    f"on row {first[1]}"))
+            problems.append(Problem(row.row_number, "owner_name", msg(
+                "household %(number)s has owner %(owner)s on row %(row)d",
+                number=row.household_number, owner=first[0], row=first[1])))
     return problems
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from households import import_values as values
+from households.import_messages import msg
 from households.fees import PAYMENT_WINDOW_LAST_DAY, Quarter
 from households.reference import FEE_KIND_ALIASES, ensure_fee_kinds
 from households.tabular import Column, Problem, RowCells, Table
@@ -54,7 +55,7 @@ class LedgerRow:
 
 def parse_period(text: str) -> tuple[dt.date, dt.date, dt.date]:
     """'2026Q3' → the quarter; '2026-07' or '2026年7月' → the month; with the due day."""
-    compact = text.replace(" ", "")
+    compact = re.sub(r"\s+", "", values.half_width(text))
     if re.fullmatch(r"\d{4}-?Q[1-4]", compact, re.I):
         quarter = Quarter.parse(compact)
         return quarter.start, quarter.end, quarter.due_on
@@ -64,7 +65,23 @@ def parse_period(text: str) -> tuple[dt.date, dt.date, dt.date]:
         start = dt.date(year, month, 1)
         end = start.replace(day=calendar.monthrange(year, month)[1])
         return start, end, start.replace(day=PAYMENT_WINDOW_LAST_DAY)
-    raise ValueError(f"{text[:30]!r} is not a period like 2026Q3 or 2026-07")
+    raise ValueError(msg("%(text)s is not a period like 2026Q3 or 2026-07",
+                         text=repr(text[:30])))
+
+
+_ROOM_WORDS = re.compile(r"第?(?P<building>[0-9A-Za-z]+)(?:号楼|#楼|#|栋|幢|座|-)"
+                         r"(?P<unit>[0-9A-Za-z]+)(?:单元|-)(?P<room>[0-9A-Za-z]+)室?")
+
+
+def room_code(text: str) -> str:
+    """'3-2-1502', '3*2*1502', '３－２－１５０２' or '3号楼2单元1502室' → '3-2-1502'
+    (rooms.code, as the household import builds it)."""
+    compact = re.sub(r"\s+", "", values.half_width(text)).replace("*", "-")
+    match = _ROOM_WORDS.fullmatch(compact)
+    if not match:
+        return compact
+    return "-".join((part.lstrip("0") or "0") if part.isdigit() else part
+                    for part in match.group("building", "unit", "room"))
 
 
 def parse_rows(session: Session, table: Table) -> tuple[list[LedgerRow], list[Problem]]:
@@ -80,12 +97,13 @@ def parse_rows(session: Session, table: Table) -> tuple[list[LedgerRow], list[Pr
             continue
         charge_key = (row.household_id, row.fee_kind, row.period_start)
         if row.amount_due is not None and charge_key in seen_charges:
-            problems.append(Problem(number, "period", "the same charge is already on row "
-                                                      f"{seen_charges[charge_key]}"))
+            problems.append(Problem(number, "period", msg(
+                "the same charge is already on row %(row)d", row=seen_charges[charge_key])))
             continue
         if row.receipt_number and row.receipt_number in seen_receipts:
             first = seen_receipts[row.receipt_number]
-            problems.append(Problem(number, "receipt_number", f"receipt already on row {first}"))
+            problems.append(Problem(number, "receipt_number",
+                                    msg("receipt already on row %(row)d", row=first)))
             continue
         if row.amount_due is not None:
             seen_charges[charge_key] = number
@@ -112,13 +130,15 @@ def _parse_row(number: int, raw: dict, by_number: dict, by_room: dict,
                                  len(problems) > cells.first_problem)
     kind = FEE_KIND_ALIASES.get((kind_text or "").strip().lower()) if kind_text else None
     if kind_text and kind is None:
-        problems.append(Problem(number, "fee_kind", f"{kind_text[:30]!r} is not a known fee kind"))
+        problems.append(Problem(number, "fee_kind", msg("%(text)s is not a known fee kind",
+                                                        text=repr(kind_text[:30]))))
     if amount_due is None and amount_paid is None and len(problems) == cells.first_problem:
-        problems.append(Problem(number, None, "neither amount_due nor amount_paid is given"))
+        problems.append(Problem(number, None,
+                                msg("neither amount_due nor amount_paid is given")))
     if amount_paid is not None and not (receipt and paid_on) and not (
             cells.refused("receipt_number") or cells.refused("paid_on")):
         problems.append(Problem(number, "receipt_number",
-                                "a payment needs its receipt number and date"))
+                                msg("a payment needs its receipt number and date")))
     if household_id is None or kind is None or period is None:
         return None
     return LedgerRow(number, household_id, kind, period[0], period[1], due_on or period[2],
@@ -131,16 +151,17 @@ def _household_id(number: int, household_number: str | None, room: str | None,
     if household_number:
         found = by_number.get(household_number)
         if found is None:
-            problems.append(Problem(number, "household_number",
-                                    f"no household numbered {household_number[:40]!r}"))
+            problems.append(Problem(number, "household_number", msg(
+                "no household numbered %(number)s", number=repr(household_number[:40]))))
         return found
     if room:
-        found = by_room.get(re.sub(r"\s+", "", room).replace("*", "-"))
+        found = by_room.get(room_code(room))
         if found is None:
-            problems.append(Problem(number, "room", f"no household lives in room {room[:30]!r}"))
+            problems.append(Problem(number, "room", msg("no household lives in room %(room)s",
+                                                        room=repr(room[:30]))))
         return found
     if not row_refused:
-        problems.append(Problem(number, "room", "give the household number or the room"))
+        problems.append(Problem(number, "room", msg("give the household number or the room")))
     return None
 
 
@@ -154,8 +175,8 @@ def _receipts_of_other_households(session: Session, rows: list[LedgerRow]) -> li
         .where(Payment.receipt_number.in_(chunk)))]
     for receipt, household_id in found:
         if household_id != receipts[receipt].household_id:
-            problems.append(Problem(receipts[receipt].row_number, "receipt_number",
-                                    f"receipt {receipt} belongs to another household"))
+            problems.append(Problem(receipts[receipt].row_number, "receipt_number", msg(
+                "receipt %(receipt)s belongs to another household", receipt=receipt)))
     return problems
 
 

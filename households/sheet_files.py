@@ -25,6 +25,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from households.errors import FileProblem
+from households.import_messages import msg
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CELL_CHARS = 1000
@@ -62,10 +63,14 @@ class ImportLimits:
         """What is over the caps, worded for the report; None when within."""
         parts = []
         if rows > self.max_rows:
-            parts.append(f"more than {self.max_rows} rows (HOTLINE_IMPORT_MAX_ROWS)")
+            parts.append(msg("more than %(limit)d rows (HOTLINE_IMPORT_MAX_ROWS)",
+                             limit=self.max_rows))
         if columns > self.max_columns:
-            parts.append(f"more than {self.max_columns} columns (HOTLINE_IMPORT_MAX_COLUMNS)")
-        return " and ".join(parts) or None
+            parts.append(msg("more than %(limit)d columns (HOTLINE_IMPORT_MAX_COLUMNS)",
+                             limit=self.max_columns))
+        if len(parts) == 2:
+            return msg("%(first)s and %(second)s", first=parts[0], second=parts[1])
+        return parts[0] if parts else None
 
 
 DEFAULT_LIMITS = ImportLimits()
@@ -89,7 +94,8 @@ def xlsx_rows(path: Path, limits: ImportLimits):
             DefusedXmlException, SyntaxError) as error:
         # SyntaxError: ElementTree's ParseError. openpyxl raises the others on
         # malformed parts; none of them says more to the user than this.
-        raise FileProblem(f"not a readable .xlsx workbook ({type(error).__name__})") from None
+        raise FileProblem(msg("not a readable .xlsx workbook (%(error)s)",
+                              error=type(error).__name__)) from None
 
 
 def _first_sheet_rows(reader, limits: ImportLimits):
@@ -102,33 +108,58 @@ def _first_sheet_rows(reader, limits: ImportLimits):
     reader.read_workbook()
     name, sheet_path = _first_worksheet(reader)
     with reader.archive.open(sheet_path) as source:
-        rows, columns = _scan_sheet(source, limits)
+        rows, columns, merges = _scan_sheet(source, limits)
     reader.read_strings()
     apply_stylesheet(reader.archive, reader.wb)
     sheet = ReadOnlyWorksheet(reader.wb, name, sheet_path, reader.shared_strings)
     # Bounds from the scan, never from the file's own (forgeable) dimension.
     cells = sheet.iter_rows(min_row=1, max_row=max(rows, 1), max_col=max(columns, 1))
-    for number, row in enumerate(cells, start=1):
-        yield number, [_xlsx_value(cell) for cell in row]
+    numbered = ((number, [_xlsx_value(cell) for cell in row])
+                for number, row in enumerate(cells, start=1))
+    yield from _filled(numbered, merges)
+
+
+def _filled(rows, merges: list[tuple[int, int, int, int]]):
+    """Rows with every merged range's value in each cell it covers: Excel keeps it
+    in the top-left cell only, and a building merged over its two rooms' rows is
+    the building of both (read-only openpyxl does not apply merges itself)."""
+    merges = sorted(merges, key=lambda bounds: bounds[1])
+    waiting, active, values = 0, [], {}
+    for number, cells in rows:
+        while waiting < len(merges) and merges[waiting][1] <= number:
+            active.append(merges[waiting])
+            waiting += 1
+        active = [bounds for bounds in active if bounds[3] >= number]
+        for bounds in active:
+            first_column, first_row, last_column, _last_row = bounds
+            if first_row == number:
+                values[bounds] = (cells[first_column - 1] if first_column <= len(cells)
+                                  else None)
+            for column in range(first_column, min(last_column, len(cells)) + 1):
+                cells[column - 1] = values.get(bounds)
+        yield number, cells
 
 
 def _check_members(archive: zipfile.ZipFile, limits: ImportLimits) -> None:
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
-        raise FileProblem(f"the workbook holds {len(members)} parts, more than "
-                          f"{MAX_ZIP_MEMBERS}: not a spreadsheet")
-    cap_note = (f"more than {limits.max_uncompressed_mb} MB "
-                "(HOTLINE_IMPORT_MAX_UNCOMPRESSED_MB)")
+        raise FileProblem(msg("the workbook holds %(count)d parts, more than %(limit)d: "
+                              "not a spreadsheet", count=len(members), limit=MAX_ZIP_MEMBERS))
+    cap_note = msg("more than %(limit)d MB (HOTLINE_IMPORT_MAX_UNCOMPRESSED_MB)",
+                   limit=limits.max_uncompressed_mb)
     for member in members:
         if member.file_size > limits.max_uncompressed_bytes:
-            raise FileProblem(f"{member.filename} unpacks to {member.file_size} bytes, {cap_note}")
+            raise FileProblem(msg("%(part)s unpacks to %(size)d bytes, %(cap)s",
+                                  part=member.filename, size=member.file_size, cap=cap_note))
         if member.file_size > MAX_PARSED_PART_BYTES and not _is_worksheet(member.filename):
-            raise FileProblem(f"{member.filename} unpacks to {member.file_size} bytes, more "
-                              f"than the {MAX_PARSED_PART_BYTES // (1024 * 1024)} MB a "
-                              "workbook part other than a sheet may take")
+            raise FileProblem(msg("%(part)s unpacks to %(size)d bytes, more than the "
+                                  "%(limit)d MB a workbook part other than a sheet may take",
+                                  part=member.filename, size=member.file_size,
+                                  limit=MAX_PARSED_PART_BYTES // (1024 * 1024)))
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed_bytes:
-        raise FileProblem(f"the workbook's parts unpack to {total} bytes together, {cap_note}")
+        raise FileProblem(msg("the workbook's parts unpack to %(size)d bytes together, "
+                              "%(cap)s", size=total, cap=cap_note))
 
 
 def _is_worksheet(name: str) -> bool:
@@ -139,17 +170,19 @@ def _first_worksheet(reader) -> tuple[str, str]:
     for sheet, relation in reader.parser.find_sheets():
         if relation.target in reader.valid_files and "chartsheet" not in relation.Type:
             return sheet.name, relation.target
-    raise FileProblem("the workbook has no worksheet")
+    raise FileProblem(msg("the workbook has no worksheet"))
 
 
-def _scan_sheet(source, limits: ImportLimits) -> tuple[int, int]:
-    """The real extent (last row, last column) of a sheet's XML, read as a stream;
-    FileProblem at the first claim, row or cell over the caps."""
+def _scan_sheet(source, limits: ImportLimits) -> tuple[int, int, list]:
+    """The real extent (last row, last column) of a sheet's XML, read as a stream,
+    and its merged ranges (min col, min row, max col, max row); FileProblem at the
+    first claim, row, cell or merged range over the caps."""
     from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
     last_row = last_column = row_elements = 0
     row_number = column = cells_in_row = 0
-    sheet_data = None
+    sheet_data = merge_list = None
+    merges = []
     for event, element in iterparse(source, events=("start", "end")):
         tag = element.tag
         if event == "start":
@@ -158,40 +191,67 @@ def _scan_sheet(source, limits: ImportLimits) -> tuple[int, int]:
                 row_number = int(element.get("r") or row_number + 1)
                 column = cells_in_row = 0
                 if row_elements > limits.max_rows:
-                    raise FileProblem(f"the sheet has {limits.over(row_elements, 0)}",
-                                      row_number)
+                    raise FileProblem(msg("the sheet has %(over)s",
+                                          over=limits.over(row_elements, 0)), row_number)
             elif tag == _MAIN_NS + "c":
                 reference = element.get("r")
                 row_number, column = (coordinate_to_tuple(reference) if reference
                                       else (row_number, column + 1))
                 cells_in_row += 1
-                _check_extent(limits, row_number, column, f"cell {reference or column}")
+                _check_extent(limits, row_number, column,
+                              msg("cell %(cell)s", cell=reference or str(column)))
                 if cells_in_row > limits.max_columns:
-                    raise FileProblem(f"the row holds {limits.over(0, cells_in_row)}",
-                                      row_number)
+                    raise FileProblem(msg("the row holds %(over)s",
+                                          over=limits.over(0, cells_in_row)), row_number)
                 last_column = max(last_column, column)
             elif tag == _MAIN_NS + "dimension":
                 _check_claim(limits, element.get("ref") or "A1", range_boundaries)
             elif tag == _MAIN_NS + "sheetData":
                 sheet_data = element
+            elif tag == _MAIN_NS + "mergeCells":
+                merge_list = element
         elif tag == _MAIN_NS + "row" and sheet_data is not None:
-            _check_extent(limits, row_number, 1, f"row {row_number}")  # a row without cells
+            # a row without cells
+            _check_extent(limits, row_number, 1, msg("row %(row)d", row=row_number))
             last_row = max(last_row, row_number)
             sheet_data.clear()  # keep no finished row: memory stays one row's worth
-    return last_row, last_column
+        elif tag == _MAIN_NS + "mergeCell":
+            merges.append(_merged_range(limits, element.get("ref") or "", range_boundaries,
+                                        len(merges)))
+            if merge_list is not None:
+                merge_list.clear()  # the bounds are kept; the elements need not be
+    return last_row, last_column, merges
+
+
+def _merged_range(limits: ImportLimits, ref: str, range_boundaries, count: int):
+    # Bounds memory; offices merge a building or unit cell per few rows, far fewer.
+    if count >= 2 * limits.max_rows:
+        raise FileProblem(msg("the sheet has more than %(limit)d merged ranges",
+                              limit=2 * limits.max_rows))
+    try:
+        bounds = range_boundaries(ref)
+    except (ValueError, TypeError):
+        raise FileProblem(msg("the sheet has a broken merged range (%(ref)s)",
+                              ref=ref[:30])) from None
+    if None in bounds:
+        raise FileProblem(msg("the sheet has a broken merged range (%(ref)s)", ref=ref[:30]))
+    _check_extent(limits, bounds[3], bounds[2], msg("merged range %(ref)s", ref=ref[:30]))
+    return bounds
 
 
 def _check_claim(limits: ImportLimits, claim: str, range_boundaries) -> None:
     bounds = range_boundaries(claim if ":" in claim else f"{claim}:{claim}")
     over = limits.over(bounds[3] or 0, bounds[2] or 0)
     if over:
-        raise FileProblem(f"the sheet's dimension claims {claim}: {over}")
+        raise FileProblem(msg("the sheet's dimension claims %(claim)s: %(over)s",
+                              claim=claim, over=over))
 
 
 def _check_extent(limits: ImportLimits, row: int, column: int, what: str) -> None:
     over = limits.over(row, column)
     if over:
-        raise FileProblem(f"{what} is past the importer's caps: {over}", row)
+        raise FileProblem(msg("%(what)s is past the importer's caps: %(over)s",
+                              what=what, over=over), row)
 
 
 class FormulaCell(str):
@@ -224,16 +284,17 @@ def _csv_records(path: Path, encoding: str, limits: ImportLimits):
             for cells in reader:
                 records += 1
                 if records > limits.max_rows:
-                    raise FileProblem(f"the file has {limits.over(records, 0)}",
-                                      reader.line_num)
+                    raise FileProblem(msg("the file has %(over)s",
+                                          over=limits.over(records, 0)), reader.line_num)
                 while cells and not cells[-1].strip():
                     cells.pop()  # exporters pad rows with empty cells
                 if len(cells) > limits.max_columns:
-                    raise FileProblem(f"{len(cells)} cells: {limits.over(0, len(cells))}",
-                                      reader.line_num)
+                    raise FileProblem(msg("%(count)d cells: %(over)s", count=len(cells),
+                                          over=limits.over(0, len(cells))), reader.line_num)
                 yield reader.line_num, cells
         except csv.Error as error:
-            raise FileProblem(f"line {reader.line_num}: broken CSV ({error})") from None
+            raise FileProblem(msg("line %(line)d: broken CSV (%(error)s)",
+                                  line=reader.line_num, error=str(error))) from None
 
 
 def _chain(first: str, rest):
@@ -250,8 +311,9 @@ def _bounded_lines(handle, limit: int):
             return
         number += 1
         if len(line) > limit:
-            raise FileProblem(f"a line longer than {limit} characters (a row of cells of "
-                              f"at most {MAX_CELL_CHARS} each is shorter): not a table", number)
+            raise FileProblem(msg("a line longer than %(limit)d characters (a row of cells "
+                                  "of at most %(cell)d each is shorter): not a table",
+                                  limit=limit, cell=MAX_CELL_CHARS), number)
         yield line
 
 
@@ -262,10 +324,10 @@ def _detect_encoding(path: Path) -> tuple[str, str]:
     if start.startswith(b"\xef\xbb\xbf"):
         candidates = [("utf-8-sig", "")]
     elif start.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = [("utf-16", "read as UTF-16")]
+        candidates = [("utf-16", msg("read as UTF-16"))]
     else:
         # Excel on Chinese Windows saves CSV in GBK; GB18030 is its superset.
-        candidates = [("utf-8", ""), ("gb18030", "read as GB18030 (GBK), not UTF-8")]
+        candidates = [("utf-8", ""), ("gb18030", msg("read as GB18030 (GBK), not UTF-8"))]
     first_error = None
     for encoding, note in candidates:
         offset = _first_undecodable(path, encoding)
@@ -273,10 +335,12 @@ def _detect_encoding(path: Path) -> tuple[str, str]:
             return encoding, note
         first_error = first_error if first_error is not None else offset
     if candidates[0][0] == "utf-8":
-        raise FileProblem(f"not UTF-8 or GBK text (undecodable byte at offset {first_error}); "
-                          "save the CSV as 'CSV UTF-8' or as .xlsx")
-    raise FileProblem(f"not {candidates[0][0].upper()} text although it starts like it "
-                      f"(undecodable byte at offset {first_error})")
+        raise FileProblem(msg("not UTF-8 or GBK text (undecodable byte at offset "
+                              "%(offset)d); save the CSV as 'CSV UTF-8' or as .xlsx",
+                              offset=first_error))
+    raise FileProblem(msg("not %(encoding)s text although it starts like it "
+                          "(undecodable byte at offset %(offset)d)",
+                          encoding=candidates[0][0].upper(), offset=first_error))
 
 
 def _first_undecodable(path: Path, encoding: str) -> int | None:
@@ -292,7 +356,7 @@ def _first_undecodable(path: Path, encoding: str) -> int | None:
             except UnicodeDecodeError as error:
                 return consumed - pending + error.start
             if "\x00" in text:
-                raise FileProblem("the file holds NUL bytes: not a CSV text file")
+                raise FileProblem(msg("the file holds NUL bytes: not a CSV text file"))
             if not chunk:
                 return None
             consumed += len(chunk)
