@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "households.cli",
     "agent_console.cli",
     "workflow.cli",
+    "reports.cli",
 )
 
 

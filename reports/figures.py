@@ -18,8 +18,10 @@ Definitions (the seeds' words, made countable):
   Satisfaction counts every reached, scored call of those orders (a reopened order's
   unhappy call and its later happy one both), satisfied at 4 or 5 of 5.
 - **Recurring problem** (004: "反复出现的问题"): three or more repairs or complaints of
-  one category in one room, or in one building across more than one room, called in
-  the 90 days that end with the period. Orders with no household on file have no place.
+  one category in one room, called in the 90 days that end with the period; or, for
+  the building's own parts (lift, public area, fire alarm, power: BUILDING_CATEGORIES),
+  three or more in one building from more than one room (one room's repeats are that
+  room's line). Orders with no household on file have no place.
 - **Repair timeliness**: repairs called in the period; call -> dispatch -> arrival
   (first dispatched -> in_progress) -> done (first completion), each stage in seconds;
   dispatched within 3 minutes of the call (003).
@@ -41,11 +43,15 @@ from reports.records import (
     MonthlyAnalysis, RecurringProblem, RepairLine, RepairTimeliness, StageFigures,
     TimelinessGroup, WeeklyComplaintReport, ratio,
 )
+from workflow.rules import COMMON_PART_CATEGORIES
 
 DISPATCH_WITHIN_S = 180   # 003: the repair order reaches engineering within 3 minutes
 SATISFIED_FROM = 4        # of 5
 RECURRING_FROM = 3        # occurrences
 FOLLOWED_UP_KINDS = ("repair", "complaint")
+# Faults of the building, not of a flat: repeats from different rooms are one problem.
+# (A flat's tap failing in 3 of a tower's 200 flats is not; those count per room.)
+BUILDING_CATEGORIES = COMMON_PART_CATEGORIES | {"power_cut"}
 
 
 def _resolved(fact: OrderFacts, end: dt.datetime) -> bool:
@@ -135,7 +141,8 @@ def recurring_problems(facts: list[OrderFacts]) -> list[RecurringProblem]:
     for group in by_room.values():
         if len(group) >= RECURRING_FROM:
             found.append(_problem("room", group[0].place.room, group))
-    by_building = _grouped(placed, lambda f: f"{f.place.building_id}\0{f.category}")
+    by_building = _grouped([f for f in placed if f.category in BUILDING_CATEGORIES],
+                           lambda f: f"{f.place.building_id}\0{f.category}")
     for group in by_building.values():
         if len(group) >= RECURRING_FROM and len({f.place.room for f in group}) > 1:
             found.append(_problem("building", group[0].place.building, group))

@@ -133,15 +133,15 @@ def seed_november(session: Session) -> dict[str, int]:
           full("2026-11-25 19:01", "2026-11-25 20:00", "2026-11-25 21:00"),
           room="3-2-1201", department="engineering", status="done",
           attempts=[("pending", None, "2026-11-25 21:00")])
-    o.add("R4", "repair", "electrical", "2026-11-05 10:00",
+    o.add("R4", "repair", "elevator", "2026-11-05 10:00",
           full("2026-11-05 10:03", "2026-11-05 11:00", "2026-11-05 15:00"),
           room="3-2-1202", department="engineering", status="followed_up",
           attempts=[("reached", 5, "2026-11-06 10:00")])
-    o.add("R5", "repair", "electrical", "2026-11-18 09:00",
+    o.add("R5", "repair", "elevator", "2026-11-18 09:00",
           full("2026-11-18 09:05", "2026-11-18 10:00", "2026-11-18 12:00"),
           room="3-1-0501", department="engineering", status="done",
           attempts=[("unreachable", None, "2026-11-19 10:00")])
-    o.add("R6", "repair", "electrical", "2026-11-28 14:00", [("dispatched", "2026-11-28 14:02")],
+    o.add("R6", "repair", "elevator", "2026-11-28 14:00", [("dispatched", "2026-11-28 14:02")],
           room="3-2-1202", department="engineering", status="dispatched")
     o.add("R7", "repair", "leak", "2026-11-12 09:00",
           full("2026-11-12 09:04", "2026-11-12 14:00", "2026-11-13 10:00")

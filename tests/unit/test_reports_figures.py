@@ -114,11 +114,11 @@ def test_recurring_problems(month):
         report = figures.monthly_analysis(session, periods.month("2026-11", ZONE_NAME), NOW)
     assert report.recurring_since == at("2026-09-02 00:00")
     # Room 3-2-1201 plumbing: R0 (October), R1, R2, R3 (R_old is August, R9 December).
-    # Building 3 electrical: R4, R6 (3-2-1202) and R5 (3-1-0501). Building 3 plumbing
-    # is one room only: the room's line says it.
+    # Building 3's lift: R4, R6 (from 3-2-1202) and R5 (3-1-0501). Plumbing is a flat's
+    # own fault: counted per room only.
     assert [(p.scope, p.place, p.category, p.count, p.order_ids) for p in report.recurring] == [
         ("room", "3-2-1201", "plumbing", 4, [ids["R0"], ids["R1"], ids["R2"], ids["R3"]]),
-        ("building", "3", "electrical", 3, [ids["R4"], ids["R5"], ids["R6"]])]
+        ("building", "3", "elevator", 3, [ids["R4"], ids["R5"], ids["R6"]])]
     assert report.recurring[0].first_at == at("2026-10-31 23:50")
 
 
@@ -145,7 +145,7 @@ def test_repair_timeliness(month):
     assert (t.call_to_done.median_s, t.call_to_done.mean_s) == (12600.0, 24900.0)
     category, department = report.breakdowns
     assert [(r.key, r.repairs, r.dispatched_within_3_min) for r in category.rows] == [
-        ("electrical", 3, 2), ("plumbing", 3, 2), ("leak", 1, 0), ("other", 1, 0)]
+        ("elevator", 3, 2), ("plumbing", 3, 2), ("leak", 1, 0), ("other", 1, 0)]
     assert _rows(category)["plumbing"].call_to_dispatch.median_s == 120.0
     assert [(r.key, r.repairs) for r in department.rows] == [
         ("engineering", 7), ("cleaning_greening", 1)]
