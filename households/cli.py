@@ -150,9 +150,22 @@ def demo_data_command(count: int, seed: int, community_code: str, as_of) -> None
                                     progress=bar.update)
         session.commit()
         analyze(session)
+        orders = _demo_orders(session, result.community_id, as_of, terms, seed)
     click.echo(f"{result.households} households, {result.rooms} rooms, {result.people} people, "
                f"{result.phones} phones, {result.charges} charges, {result.payments} payments "
                f"in {time.perf_counter() - started:.1f} s")
+    click.echo(f"{orders.orders} work orders, {orders.complaints} complaints, "
+               f"{orders.follow_ups} follow-ups ({orders.reopened} reopened) over 30 days")
+
+
+def _demo_orders(session, community_id: int, as_of, terms, seed: int):
+    """A month of work orders for the reports (reports.demo_orders)."""
+    from reports.demo_orders import make_demo_orders
+
+    orders = make_demo_orders(session, community_id, as_of=as_of.date() if as_of else terms.today(),
+                              time_zone=terms.office_timezone, seed=seed)
+    session.commit()
+    return orders
 
 
 commands = [import_group, export_group, demo_data_command]
