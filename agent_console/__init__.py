@@ -43,6 +43,7 @@ BLUEPRINTS = [
     "agent_console.complaints_view:bp",
     "agent_console.notifications_view:bp",
     "agent_console.error_pages:bp",
+    "agent_console.department:bp",
     "agent_console.supervisor.reports_view:bp",
     "agent_console.department:bp",
     "agent_console.abandoned_view:bp",
