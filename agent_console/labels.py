@@ -154,7 +154,8 @@ CATALOGUE: dict[str, dict[str, object]] = {
     # How a resident reached the office without a call (agent_console.card.CHANNELS).
     "contact_channel": {"walk_in": _l("Walk-in"), "letter": _l("Letter")},
     # A department's work contact sheet (models.departments, workflow.department_rules).
-    "department_task_state": {"open": _l("Waiting for acceptance"), "accepted": _l("Accepted"),
+    "department_task_state": {"open": _l("Waiting for acceptance"),
+                              "accepted": _l("Accepted by the department"),
                               "completed": _l("Completed"), "rejected": _l("Sent back")},
     "department_deadline": {"accept": _l("not accepted in time"),
                             "promise": _l("not done by the promised time")},

@@ -35,14 +35,14 @@ def add_department_user(sessions, username: str, departments: tuple[str, ...], p
 def dispatched_order(sessions, creator: str, token: str, now: dt.datetime, *,
                      department: str = "engineering", kind: str = "repair",
                      category: str = "plumbing", urgency: str = "normal",
-                     address: str = "3-1-502") -> int:
+                     address: str = "3-1-502", description: str = "kitchen tap drips") -> int:
     """An order registered by `creator` and dispatched to `department` at `now`."""
     from agent_console import work_order_service as service
 
     with sessions() as session:
         user = session.scalar(select(User).where(User.username == creator))
         order, _ = service.create_order(session, user, service.OrderInput(
-            kind=kind, category=category, description="kitchen tap drips", address=address,
+            kind=kind, category=category, description=description, address=address,
             contact_name="Wang", contact_phone="13800138000", call_at=now,
             complaint_tier="minor" if kind == "complaint" else None),
             token, now, office_zone=SHANGHAI)

@@ -202,3 +202,32 @@ def test_users_cli_binds_departments(console_settings, console_sessions, monkeyp
     with console_sessions() as session:
         assert session.scalars(select(UserDepartment)).all() == []
         assert session.scalar(select(User).where(User.username == "eng02")).role == "agent"
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_department_pages_show_no_code_and_no_untranslated_text(
+        app, eng_client, agent_client, console_sessions, clock, locale):
+    from tests.support.console_pages import (
+        codes_to_flag, english_ids_translated_in_zh, problems, visible_text)
+
+    waiting = dispatched_order(console_sessions, "alice", "tok-i18n-1", office(3, 6, 0),
+                               description="厨房水龙头漏水")
+    done = dispatched_order(console_sessions, "alice", "tok-i18n-2", office(3, 8, 0),
+                            description="卫生间地漏堵塞")
+    url = f"/department/orders/{done}"
+    post(eng_client, url + "/accept", url, promised_at="2026-12-03T12:00")
+    post(eng_client, url + "/complete", url, work_hours="2", materials="管道疏通剂", paid="paid")
+    for client in (eng_client, agent_client):
+        client.post(f"/lang/{locale}", data={"csrf_token": csrf_token_from(client, "/notifications")})
+    english_ids, codes = english_ids_translated_in_zh(), codes_to_flag(app, locale)
+    pages = [(eng_client, "/department"), (eng_client, f"/department/orders/{waiting}"),
+             (eng_client, url), (agent_client, f"/work-orders/{done}")]
+    found = []
+    for client, page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        html = response.get_data(as_text=True)
+        found += [f"{page}: {p}" for p in problems(visible_text(html), locale, english_ids, codes)]
+    assert not found, "\n".join(found)
+    overdue = eng_client.get("/department").get_data(as_text=True)
+    assert f'id="sheet-{waiting}"' in overdue and 'data-overdue="accept"' in overdue
