@@ -17,6 +17,10 @@ SUPERVISOR_ONLY = {"supervisor.qa_form", "supervisor.spy", "supervisor.stats_pag
                    "supervisor.stats_json", "supervisor.stats_excel", "supervisor.wallboard",
                    "supervisor.ivr_lockouts", "supervisor.call_list",
                    "supervisor.wallboard_intraday"}
+# The seeds' periodic reports (agent_console.supervisor.reports_view): page, JSON, Excel.
+SUPERVISOR_ONLY |= {f"reports.{name}{suffix}" for name in
+                    ("weekly_complaints", "monthly", "repair_timeliness")
+                    for suffix in ("", "_json", "_excel")}
 # The departments' pages (agent_console.department): department users only.
 DEPARTMENT_ONLY = {"department.worklist", "department.show_order", "department.accept",
                    "department.progress", "department.complete", "department.reject"}
