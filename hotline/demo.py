@@ -123,6 +123,7 @@ def ensure_demo_users(settings: Settings) -> dict[str, str]:
                      stdin=password + "\n")
         credentials[login] = password
     credentials_file.touch(mode=0o600)
+    credentials_file.chmod(0o600)  # touch keeps the mode of a file that was there
     credentials_file.write_text("".join(f"{k} {v}\n" for k, v in credentials.items()))
     return credentials
 
