@@ -147,6 +147,8 @@ def preview():
     else:
         import_jobs.ImportJob(token, current_user.id, form.kind.data, form.community.data,
                               str(path), total=result.rows).save(redis_client())
+    log.info("import preview by %s: %s %s, %d rows, %d problems", current_user.username,
+             form.kind.data, upload.filename, result.rows, len(result.problems))
     problems = [(problem_where(p, result), problem_text(p, result))
                 for p in result.problems[:PREVIEW_PROBLEMS_SHOWN]]
     run_form = RunForm(formdata=None, token=token)

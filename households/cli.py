@@ -47,9 +47,18 @@ def _ignored_note(ignored) -> str:
 def _report_rejection(error: ImportRejected) -> None:
     click.echo(f"{error.path}: rejected, nothing imported"
                f"{_ignored_note(getattr(error, 'ignored', []))}. Problems:", err=True)
+    places = getattr(getattr(error, "table", None), "places", {})
     for problem in error.problems:
-        click.echo(f"  {problem}", err=True)
+        click.echo(f"  {_where(problem, places)}", err=True)
     click.echo(f"{len(error.problems)} problem(s)", err=True)
+
+
+def _where(problem, places: dict) -> str:
+    """'row 5, column F 联系电话: ...': the cell as the office finds it in Excel."""
+    place = places.get(problem.column)
+    if place is None or problem.row is None:
+        return str(problem)
+    return f"row {problem.row}, column {place.letter} {place.header}: {problem.message}"
 
 
 @click.group("import")

@@ -261,7 +261,7 @@ def test_cli_reports_problems_and_imports_nothing(tmp_path, monkeypatch):
         get_settings.cache_clear()
     assert bad.exit_code == 1
     assert "rejected, nothing imported" in bad.output
-    assert "row 6, column room: room 3-2-1502 is already on row 2" in bad.output
+    assert "row 6, column C 房号: room 3-2-1502 is already on row 2" in bad.output
     assert good.exit_code == 0, good.output
     assert "5 rows imported (5 households created" in good.output
 

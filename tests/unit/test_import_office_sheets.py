@@ -299,11 +299,18 @@ def test_cli_names_the_ignored_column(tmp_path, monkeypatch):
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
     monkeypatch.setenv("HOTLINE_STATE_DIR", str(tmp_path))
     path = write_office_xlsx(tmp_path / "office.xlsx", office_cells(office_rooms(3)))
+    cells = office_cells(office_rooms(3))
+    cells[3][5] = "1381234567"
+    bad = write_office_xlsx(tmp_path / "bad.xlsx", cells)
     get_settings.cache_clear()
     try:
+        refused = CliRunner().invoke(main, ["import", "households", str(bad)])
         run = CliRunner().invoke(main, ["import", "households", str(path)])
     finally:
         get_settings.cache_clear()
+    assert refused.exit_code == 1
+    assert "rejected, nothing imported; ignored column(s): J 备注. Problems:" in refused.output
+    assert "row 7, column F 联系电话: '1381234567' is not a phone number" in refused.output
     assert run.exit_code == 0, run.output
     assert "6 rows imported (6 households created" in run.output
     assert run.output.rstrip().endswith("; ignored column(s): J 备注")
