@@ -24,8 +24,9 @@ pytestmark = [pytest.mark.browser]
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "imports"
 VIEWPORT = {"width": 1366, "height": 768}
-RAW_CODES = ("owner_phones", "floor_area", "households", "ledger", "building", "required",
-             "%(", "None")
+# Codes that must never reach the page; in zh not even the English words of the kinds.
+RAW_CODES = ("owner_phones", "floor_area", "household_number", "key_handover_on", "%(", "None")
+ENGLISH_WORDS = ("households", "ledger", "building", "required")
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +39,9 @@ def no_horizontal_scroll(page) -> bool:
                          " - document.documentElement.clientWidth") <= 0
 
 
-def assert_clean(page) -> None:
+def assert_clean(page, english: bool = False) -> None:
     body = page.inner_text("body")
-    for code in RAW_CODES:
+    for code in RAW_CODES + (() if english else ENGLISH_WORDS):
         assert code not in body, code
     assert no_horizontal_scroll(page)
 
@@ -123,4 +124,31 @@ def test_supervisor_imports_an_office_sheet(stack, tmp_path):
         assert two_phones.owner in body and two_phones.code in body
         assert no_horizontal_scroll(page)
         page.screenshot(path=str(ARTIFACTS / "imports-search-found-1366x768.png"))
+        context.close()
+
+
+def test_the_page_in_english(stack, tmp_path):
+    """Switched to English: the same preview, every word English, rows and columns
+    named as Excel shows them."""
+    cells = office_cells(office_rooms(2))
+    cells[2][3] = "-5"               # Excel row 6, column D 建筑面积(㎡)
+    sheet = write_office_xlsx(tmp_path / "owners.xlsx", cells)
+    with launched_chromium() as browser:
+        context = browser.new_context(viewport=VIEWPORT, locale="en-GB",
+                                      timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        log_in(page, stack.base_url, USERS["admin"][0])
+        page.click("button[lang=en]")
+        page.goto(stack.base_url + "/imports")
+        assert page.inner_text("h1") == "Import spreadsheets"
+        page.set_input_files("#sheet", str(sheet))
+        page.click("#upload-button")
+        page.wait_for_selector("#import-problems")
+        assert page.locator("#import-problems tbody tr").first.inner_text().split("\t") == [
+            "Row 6", "D / 建筑面积(㎡)", "'-5' is out of range"]
+        assert "Header found in row 3." in page.inner_text("#preview-summary")
+        assert "column J / 备注" in page.inner_text("#ignored-columns")
+        assert "1 problem(s): nothing has been imported." in page.inner_text("#problem-count")
+        assert_clean(page, english=True)
+        page.screenshot(path=str(ARTIFACTS / "imports-preview-en-1366x768.png"))
         context.close()

@@ -237,3 +237,35 @@ def test_every_import_problem_is_in_the_catalogue():
     assert len(ids) > 50
     assert sorted(m for m in ids if zh.get(m) is None or not zh.get(m).string) == []
     assert sorted(m for m in ids if en.get(m) is None) == []
+
+
+def test_ledger_through_the_page(app, make_user, console_sessions, tmp_path):
+    import openpyxl
+
+    from models.fees import Charge, Payment
+
+    client = client_for(app, make_user, "supervisor")
+
+    def run_upload(data: bytes, name: str, kind: str) -> dict:
+        html = upload(client, data, name, kind=kind).get_data(as_text=True)
+        token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        client.post("/imports/run", data={"csrf_token": csrf, "token": token})
+        return wait_for_job(client, token)
+
+    run_upload(office_bytes(tmp_path, office_cells(office_rooms(1))), "o.xlsx", "households")
+    workbook = openpyxl.Workbook()
+    for row in (["阳光花园2026年第三季度收费台账"], [],
+                ["房号", "收费项目", "所属期", "应收金额", "实收金额", "收据号", "缴费日期", "备注"],
+                ["1号楼1单元301室", "物业管理费", "2026Q3", "１，１５６.５０", 1156.5, "R-9",
+                 "2026年7月5日", "现金"],
+                ["1-2-302", "物业管理费", "2026Q3", 802.8, None, None, None, "未缴"]):
+        workbook.active.append(row)
+    workbook.save(tmp_path / "ledger.xlsx")
+    data = (tmp_path / "ledger.xlsx").read_bytes()
+    assert run_upload(data, "ledger.xlsx", "ledger")["lines"] == [
+        "已导入 2 行。", "写入应收 2 笔;写入收款 1 笔。"]
+    run_upload(data, "ledger.xlsx", "ledger")  # again: updated in place
+    with console_sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Charge)) == 2
+        assert session.scalar(select(func.count()).select_from(Payment)) == 1
