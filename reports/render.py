@@ -244,7 +244,7 @@ def _monthly(book: Workbook, report: MonthlyAnalysis, w: Wording) -> None:
              w.code_label(problem.category, "category"), problem.count,
              ", ".join(f"#{order}" for order in problem.order_ids), w.local(problem.first_at),
              w.local(problem.last_at)] for problem in report.recurring]
-    _lines_sheet(book, w, w.text(texts.WORDS, "recurring"), columns, rows, {7: TIME, 8: TIME},
+    _lines_sheet(book, w, w.text(texts.WORDS, "recurring_sheet"), columns, rows, {7: TIME, 8: TIME},
                  [10, 16, 14, 14, 8, 30, 17, 17])
 
 

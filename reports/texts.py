@@ -68,6 +68,7 @@ WORDS = {
     "summary": "Overview", "period": "Report period", "generated": "Generated",
     "time_zone": "Time zone", "lines": "Complaints", "repair_lines": "Repairs",
     "recurring": "Recurring problems (preventive fix)",
+    "recurring_sheet": "Recurring problems",  # a sheet name: at most 31 characters
     "follow_ups": "Follow-ups", "complaints": "Complaints",
     "room": "Room", "building": "Building",
     "definitions": "Definitions", "yes": "yes", "no": "no", "unknown": "Not known",

@@ -79,5 +79,5 @@ def test_the_real_command_as_cron_runs_it(tmp_path, sqlite_url, sqlite_session_f
     assert done.returncode == 0, done.stderr
     assert f"{out}: monthly 2026-11" in done.stdout
     book = load_workbook(io.BytesIO(out.read_bytes()))
-    assert "重复出现的问题(需预防整改)" in book.sheetnames
+    assert "重复出现的问题" in book.sheetnames
     assert book["概览"]["B2"].value == "2026-11"

@@ -56,3 +56,34 @@ def test_demo_month_and_its_reports(monkeypatch, tmp_path, db_url):
     # The planted trouble spots: three rooms' pipes, one building's lift.
     scopes = {(p.scope, p.category) for p in monthly.recurring}
     assert ("room", "plumbing") in scopes and ("building", "elevator") in scopes
+
+
+def test_demo_month_opens_as_workbooks(tmp_path, sqlite_url):
+    """Each report over a demo month written and read back (the file a cron job mails)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from households.demo import make_demo_data
+    from reports import render
+    from reports.cli import catalogue_wording
+    from reports.demo_orders import make_demo_orders
+
+    now = dt.datetime(2026, 12, 1, 2, tzinfo=dt.timezone.utc)
+    with session_factory(sqlite_url)() as session:
+        made = make_demo_data(session, 120, as_of=dt.date(2026, 11, 30), local_area_code="0755")
+        orders = make_demo_orders(session, made.community_id, as_of=dt.date(2026, 11, 30),
+                                  time_zone=ZONE, seed=7, now=now)
+        session.commit()
+        reports = [figures.weekly_complaints(session, periods.week("2026-W47", ZONE), now),
+                   figures.monthly_analysis(session, periods.month("2026-11", ZONE), now),
+                   figures.repair_timeliness(session, periods.days(
+                       dt.date(2026, 11, 1), dt.date(2026, 11, 30), ZONE), now)]
+    assert orders.orders > 300
+    with catalogue_wording(tmp_path, "zh", ZONE) as wording:
+        books = [load_workbook(io.BytesIO(render.to_xlsx(r, wording))) for r in reports]
+    weekly, monthly, timeliness = books
+    assert weekly["投诉"].max_row == len(reports[0].lines) + 1
+    assert len({sheet.title for sheet in monthly.worksheets}) == len(monthly.worksheets) == 9
+    assert monthly["重复出现的问题"].max_row == len(reports[1].recurring) + 1
+    assert timeliness["维修单"].max_row == reports[2].total.repairs + 1

@@ -74,7 +74,7 @@ def test_weekly_workbook_in_chinese(november, tmp_path):
 def test_monthly_workbook_lists_recurring_problems(november, tmp_path):
     ids, reports = november
     book = _book(reports["monthly"], tmp_path)
-    recurring = book["重复出现的问题(需预防整改)"[:31]]
+    recurring = book["重复出现的问题"]
     assert [c.value for c in recurring[2]][:6] == [
         "房号", "翠湖花园", "3-2-1201", "给排水", 4,
         ", ".join(f"#{ids[n]}" for n in ("R0", "R1", "R2", "R3"))]
