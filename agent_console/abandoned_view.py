@@ -43,20 +43,23 @@ def _refusal(error: WorkflowError) -> str:
     return known() if known else _("The request was refused.")
 
 
-def _office_day(text: str | None) -> tuple[dt.date, dt.datetime, dt.datetime]:
-    """The office day asked for (today by default) and its start and end in UTC."""
+def _office_day(text: str | None) -> tuple[dt.date | None, dt.datetime, dt.datetime]:
+    """The office day asked for and its start and end in UTC; without one, the last
+    24 hours, so a call lost at 23:59 is still on the night shift's list at 00:01."""
+    now = utcnow()
     zone = ZoneInfo(settings().office_timezone)
-    today = utcnow().astimezone(zone).date()
     try:
-        day = dt.date.fromisoformat(text) if text else today
+        day = dt.date.fromisoformat(text) if text else None
     except ValueError:
-        day = today
+        day = None
+    if day is None:
+        return None, now - dt.timedelta(hours=24), now
     start = dt.datetime.combine(day, dt.time(), zone)
     return day, start.astimezone(dt.timezone.utc), (start + dt.timedelta(days=1)).astimezone(dt.timezone.utc)
 
 
-def _back(day: dt.date):
-    return redirect(url_for("abandoned.list_lost_calls", day=day.isoformat()), 303)
+def _back(day: dt.date | None):
+    return redirect(url_for("abandoned.list_lost_calls", day=day.isoformat() if day else None), 303)
 
 
 @bp.get("")

@@ -166,7 +166,7 @@ def test_the_page_is_in_chinese_for_a_chinese_user(app, make_user, calls):
     client = app.test_client()
     log_in(client, "lin")
     page = _page(client)
-    for chinese in ("未接来电", "尚未回拨", "放弃", "回拨", "号码隐藏", "排队超时"):
+    for chinese in ("未接来电", "尚未回拨", "放弃", "回拨住户", "号码隐藏", "排队超时"):
         assert chinese in page, chinese
     for code in ("waiting</td>", "abandoned</td>", "timeout</td>", ">hotline<"):
         assert code not in page
