@@ -140,6 +140,12 @@ def run_job(job: ImportJob, sessions, client: redis.Redis, limits: ImportLimits,
     return job
 
 
+def claim(client: redis.Redis, token: str) -> bool:
+    """True for the one request that may run this upload: a double click or a second
+    tab posting the same token at once gets False (HSETNX is atomic)."""
+    return bool(client.hsetnx(KEY.format(token=token), "claimed", "1"))
+
+
 def start_job(job: ImportJob, sessions, client: redis.Redis, limits: ImportLimits,
               local_area_code: str) -> threading.Thread:
     job.save(client)

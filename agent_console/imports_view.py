@@ -174,7 +174,7 @@ def run():
     if not form.validate_on_submit():
         abort(400)
     job = _own_job(form.token.data)
-    if job.state != "ready":
+    if job.state != "ready" or not import_jobs.claim(redis_client(), job.token):
         abort(409)  # the same upload is imported once; upload it again to re-import
     import_jobs.start_job(job, current_app.extensions["hotline_sessions"], redis_client(),
                           ImportLimits.from_settings(settings()), settings().local_area_code)

@@ -192,6 +192,14 @@ def test_import_runs_in_the_background_with_progress(app, make_user, console_ses
         assert session.scalar(select(func.count()).select_from(Phone)) == 450
 
 
+def test_two_runs_of_one_upload_at_once_start_one_import(console_redis):
+    job = import_jobs.ImportJob("t" * 24, 1, "households", "MAIN", "/nonexistent.xlsx")
+    job.save(console_redis)
+    assert [import_jobs.claim(console_redis, job.token) for _ in range(3)] == [True, False,
+                                                                              False]
+    assert import_jobs.ImportJob.load(console_redis, job.token) == job
+
+
 def test_a_failure_while_writing_leaves_nothing_and_says_so(app, make_user, console_sessions,
                                                             tmp_path, monkeypatch):
     from households import import_households

@@ -17,6 +17,14 @@
     });
   }
 
+  const run = document.getElementById("run-form");
+  if (run) {
+    // One import per upload: a second click would only be refused.
+    run.addEventListener("submit", function () {
+      document.getElementById("run-button").disabled = true;
+    });
+  }
+
   const job = document.getElementById("import-job");
   if (!job) { return; }
   const bar = document.getElementById("import-progress");
