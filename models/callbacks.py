@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, and_, exists, func, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
+from models.calls import Call
 
 # In the order of the CHECK constraint of migration 0010. "closed": no call was
 # needed; None while the agent has placed the call and not yet said how it went.
@@ -37,3 +38,16 @@ class CallbackAttempt(Base):
         CheckConstraint("result IN ('reached', 'no_answer', 'busy', 'wrong_number', 'closed')",
                         name="result"),
     )
+
+
+def lost_call_condition(short_abandon_s: int):
+    """The SQL condition of a lost call: the caller hung up after the short-abandon
+    threshold, or the queue gave up on them (its timeout, no agent at all). The
+    desktop's list (workflow.abandoned) and the statistics both use this."""
+    return or_(and_(Call.outcome == "abandoned", func.coalesce(Call.wait_s, 0) > short_abandon_s),
+               Call.outcome.in_(("timeout", "exit_empty")))
+
+
+def recovered_condition():
+    """A call-back of this call reached the resident."""
+    return exists().where(CallbackAttempt.callid == Call.callid, CallbackAttempt.result == "reached")

@@ -14,16 +14,14 @@ import dataclasses
 import datetime as dt
 from typing import Literal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.callbacks import CALLBACK_RESULTS, NOTES_MAX_CHARS, CallbackAttempt
+from models.callbacks import CALLBACK_RESULTS, NOTES_MAX_CHARS, CallbackAttempt, lost_call_condition
 from models.calls import Call
 from models.console import User
 from workflow.errors import WorkflowError
 
-LOST_OUTCOMES = ("abandoned", "timeout", "exit_empty")
-DONE_RESULTS = ("reached", "wrong_number", "closed")
 Status = Literal["waiting", "tried", "recovered", "called_again", "closed"]
 
 
@@ -52,15 +50,10 @@ class Recovery:
         return self.recovered / self.lost if self.lost else None
 
 
-def _is_lost(short_abandon_s: int):
-    return or_(and_(Call.outcome == "abandoned", func.coalesce(Call.wait_s, 0) > short_abandon_s),
-               Call.outcome.in_(("timeout", "exit_empty")))
-
-
 def lost_calls_between(session: Session, start: dt.datetime, end: dt.datetime,
                        short_abandon_s: int, queue: str | None = None) -> list[Call]:
     query = (select(Call).where(Call.entered_queue_at >= start, Call.entered_queue_at < end,
-                                _is_lost(short_abandon_s))
+                                lost_call_condition(short_abandon_s))
              .order_by(Call.entered_queue_at, Call.id))
     if queue:
         query = query.where(Call.queue == queue)
@@ -114,7 +107,7 @@ def recovery(lost: list[LostCall]) -> Recovery:
 
 
 def lost_call(session: Session, callid: str, short_abandon_s: int) -> Call:
-    call = session.scalar(select(Call).where(Call.callid == callid, _is_lost(short_abandon_s)))
+    call = session.scalar(select(Call).where(Call.callid == callid, lost_call_condition(short_abandon_s)))
     if call is None:
         raise WorkflowError("not a lost call")
     return call

@@ -82,6 +82,12 @@ MEASURES: tuple[Measure, ...] = (
        "calls transferred by the agent ÷ answered"),
     _m("queue_placement_rate", "Queue placement rate", "rate", 0.10, 0.20, "10–20 %",
        "calls that had to wait ÷ received"),
+    _m("lost", "Lost calls", "count", None, None, "—",
+       "abandoned after the short-abandon threshold, or the queue gave up (timeout, no agent)"),
+    _m("lost_recovered", "Lost calls recovered", "count", None, None, "—",
+       "lost calls whose call-back reached the resident"),
+    _m("recovery_rate", "Lost-call recovery", "rate", None, None, "—",
+       "lost calls recovered by a call-back ÷ lost calls"),
     _m("fcr_rate", "First-call resolution", "rate", 0.85, 1.0, "85–100 %",
        "work orders with no later order from the same household of the same kind "
        "within the FCR window ÷ work orders with a household"),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from call_queue.stats import sql as sq
 from call_queue.stats.rollup import LEVELS, rollup
+from models.callbacks import lost_call_condition, recovered_condition
 from models.calls import Call, RingAttempt
 from models.console import FollowUp, User, WorkOrder
 from models.ivr import IvrSession
@@ -80,6 +81,8 @@ def call_measures(session: Session, period: Period, settings,
         "handle": _if(and_(answered, Call.talk_s.is_not(None)),
                       Call.talk_s + func.coalesce(Call.wrapup_s, 0)),
         "transferred": _if(or_(Call.outcome == "transferred", Call.hung_up_by == "transfer")),
+        "lost": _if(lost_call_condition(short)),
+        "lost_recovered": _if(and_(lost_call_condition(short), recovered_condition())),
     }
 
     def measures(S):
@@ -106,6 +109,8 @@ def call_measures(session: Session, period: Period, settings,
             "avg_handle_s": sq.ratio(S("handle"), S("talk_n")),
             "transfer_rate": sq.ratio(S("transferred"), S("answered")),
             "queue_placement_rate": sq.ratio(S("waited"), S("n")),
+            "lost": S("lost"), "lost_recovered": S("lost_recovered"),
+            "recovery_rate": sq.ratio(S("lost_recovered"), S("lost")),
         }
 
     where = [Call.entered_queue_at >= period.start, Call.entered_queue_at < period.end]

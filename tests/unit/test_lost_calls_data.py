@@ -65,3 +65,21 @@ def test_the_database_refuses_an_unknown_result_and_an_over_long_note(seeded, db
             session.add(CallbackAttempt(callid="a", user_id=user_id, number="1", notes="长" * 501))
             with pytest.raises(DataError):
                 session.commit()
+
+
+def test_the_statistics_count_lost_calls_and_those_recovered(seeded):
+    from call_queue.stats import report as stats
+    from tests.support.settings import make_settings
+
+    settings = make_settings(service_level_s=20, short_abandon_s=20, ring_cadence_s=5.0)
+    with seeded() as session:
+        agent = session.query(User).one()
+        lost = rules.lost_calls_between(session, START, START + dt.timedelta(days=1), 20)
+        for call, result in zip(lost, ("reached", "no_answer")):
+            rules.record_result(session, rules.place_callback(session, call, agent, START), result, "", START)
+        session.commit()
+        period = stats.make_period(START, START + dt.timedelta(days=1), "day")
+        total = stats.flat_values(stats.compute_stats(session, period, settings)["total"])
+    # a (reached), c and d are lost; b is a short abandon, e answered
+    assert (total["lost"], total["lost_recovered"]) == (3, 1)
+    assert total["recovery_rate"] == pytest.approx(1 / 3)
