@@ -85,7 +85,8 @@ def _complaint_rows(facts, key, end) -> list[ComplaintGroup]:
     return [ComplaintGroup(name, len(group), sum(1 for f in group if f.effective),
                            sum(1 for f in group if _resolved(f, end)),
                            sum(1 for f in group if _on_time(f, end)),
-                           sum(1 for f in group if not _resolved(f, end)))
+                           sum(1 for f in group if not _resolved(f, end)),
+                           sum(1 for f in group if f.effective and _resolved(f, end)))
             for name, group in _grouped(facts, key).items()]
 
 

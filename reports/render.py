@@ -133,7 +133,10 @@ def _figures(record, names: list[str]) -> list[tuple[str, object]]:
     return [(name, getattr(record, name)) for name in names]
 
 
-COMPLAINT_COLUMNS = ["complaints", "effective", "resolved", "on_time", "still_open"]
+EFFECTIVE_FIGURES = ["registered", "effective", "invalid", "effective_rate", "effective_resolved",
+                     "handling_rate", "resolved_on_time", "on_time_rate"]
+COMPLAINT_COLUMNS = ["complaints", "effective", "resolved", "on_time", "still_open",
+                     "effective_resolved"]
 FOLLOW_UP_COLUMNS = ["owed", "reached", "unreachable", "refused", "pending", "coverage_rate",
                      "scored", "satisfied", "satisfaction_rate", "mean_satisfaction", "reopened"]
 TIMELINESS_COLUMNS = ["repairs", "dispatched", "dispatched_within_3_min", "dispatch_3_min_rate",
@@ -207,7 +210,7 @@ def _yes_no(w: Wording, value: Optional[bool]) -> str:
 
 
 def _weekly(book: Workbook, report: WeeklyComplaintReport, w: Wording) -> None:
-    _summary(book, report, w, _figures(report.summary, list(texts.FIGURES)[:8])
+    _summary(book, report, w, _figures(report.summary, EFFECTIVE_FIGURES)
              + [("overdue_open", report.overdue_open)], ["definition_effective"])
     for breakdown in report.breakdowns:
         _breakdown_sheet(book, w, w.text(texts.DIMENSIONS, breakdown.dimension), breakdown,
@@ -227,7 +230,7 @@ def _weekly(book: Workbook, report: WeeklyComplaintReport, w: Wording) -> None:
 
 
 def _monthly(book: Workbook, report: MonthlyAnalysis, w: Wording) -> None:
-    figures = _figures(report.complaints, list(texts.FIGURES)[:8]) + _figures(
+    figures = _figures(report.complaints, EFFECTIVE_FIGURES) + _figures(
         report.follow_ups, FOLLOW_UP_COLUMNS)
     _summary(book, report, w, figures, ["definition_effective", "definition_follow_ups",
                                         "definition_recurring"])

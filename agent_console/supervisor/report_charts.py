@@ -43,10 +43,25 @@ def _minutes(value: Optional[float]) -> Optional[float]:
     return None if value is None else round(value / 60, 1)
 
 
+def _effective(key: str, breakdown: Breakdown, words) -> Chart:
+    """The effective-complaint rate and handling rate per group, the handling norm 100 %."""
+    rows = breakdown.rows
+    return Chart(
+        key, _("Effective-complaint rate and handling rate, %(by)s",
+               by=words.text(texts.DIMENSIONS, breakdown.dimension)), "%",
+        [words.key(breakdown, row.key) for row in rows],
+        [Dataset(words.text(texts.FIGURES, "effective_rate"),
+                 [_percent(row.effective_rate) for row in rows]),
+         Dataset(words.text(texts.FIGURES, "handling_rate"),
+                 [_percent(row.handling_rate) for row in rows])],
+        100.0, _("Handling norm 100 %"))
+
+
 def _weekly(report, words) -> list[Chart]:
     tier, category, department = report.breakdowns
     names = ["complaints", "effective", "resolved", "on_time"]
     return [_counts("category", words.text(texts.DIMENSIONS, "category"), category, names, words),
+            _effective("effective-department", department, words),
             _counts("tier", words.text(texts.DIMENSIONS, "tier"), tier, names, words),
             _counts("department", words.text(texts.DIMENSIONS, "department"), department, names,
                     words)]
@@ -58,6 +73,7 @@ def _monthly(report, words) -> list[Chart]:
     charts = [_counts("complaints-category", _("Complaints by category"), category, names, words),
               _counts("complaints-community", _("Complaints by community"), community, names,
                       words)]
+    charts.append(_effective("effective-department", department, words))
     follow_department = report.follow_up_breakdowns[2]
     rows = follow_department.rows
     charts.append(Chart(

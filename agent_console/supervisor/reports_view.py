@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from agent_console.extensions import db, roles_required, settings
 from agent_console.labels import label
+from agent_console.supervisor import report_charts
 from agent_console.supervisor.sockets import SUPERVISOR_ROLES
 from reports import figures, periods, render, texts
 from reports.errors import ReportError
@@ -80,8 +81,6 @@ def _page(kind: str):
         report = _build(kind)
     except ReportError as problem:
         error = {"field": problem.field, "message": field_messages()[problem.field]}
-    from agent_console.supervisor import report_charts
-
     charts = report_charts.charts(kind, report, wording()) if report else []
     status = 400 if error else 200
     return render_template("supervisor/reports.html", kind=kind, report=report, error=error,

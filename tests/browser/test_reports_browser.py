@@ -102,6 +102,9 @@ def test_report_pages_at_1366(console, page):
     page.goto(f"{base_url}/supervisor/reports/weekly-complaints?week=2026-W46")
     figures = page.locator("#report-figures").inner_text()
     assert "登记投诉数\t3" in figures and "有效投诉率\t66.7 %" in figures, figures
+    page.select_option("#report-chart-choice", label="有效投诉率与有效投诉处理率,按部门")
+    page.wait_for_selector("#report-chart[data-drawn='effective-department']")
+    page.screenshot(path=str(ARTIFACTS / "weekly-effective-chart-1366x768.png"))
     with page.expect_download() as download:
         page.click("#report-excel")
     book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
@@ -109,7 +112,7 @@ def test_report_pages_at_1366(console, page):
 
     # The monthly chart's choice switches the drawing (satisfaction against its norm).
     page.goto(f"{base_url}/supervisor/reports/monthly?month=2026-11")
-    page.select_option("#report-chart-choice", index=2)
+    page.select_option("#report-chart-choice", label="各部门回访率与满意度")
     page.wait_for_selector("#report-chart[data-drawn='follow-ups-department']")
     assert "重复出现的问题" in page.inner_text("#recurring-heading")
     page.screenshot(path=str(ARTIFACTS / "monthly-satisfaction-chart-1366x768.png"))

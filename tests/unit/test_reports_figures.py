@@ -82,6 +82,11 @@ def test_monthly_complaints(month):
         ("security", 1, 1, 1, 1, 0), ("service", 1, 1, 1, 0, 0)]
     assert [(r.key, r.complaints) for r in department.rows] == [
         ("security", 3), ("cleaning_greening", 1), ("service_centre", 1)]
+    # Security: C1 (done), C4 (done again), C5 (open): 3 effective, 2 resolved.
+    security = _rows(department)["security"]
+    assert (security.effective_resolved, security.effective_rate) == (2, 1.0)
+    assert security.handling_rate == pytest.approx(2 / 3)
+    assert _rows(department)["cleaning_greening"].handling_rate is None  # C3 only, invalid
     assert [(r.key, r.complaints) for r in community.rows] == [("翠湖花园", 4), ("枫林苑", 1)]
 
 

@@ -57,8 +57,8 @@ def test_weekly_workbook_in_chinese(november, tmp_path):
     assert figures_by_name["已过处理时限仍未完结"].value == 1
     tiers = book["按等级"]
     assert [[c.value for c in row] for row in tiers.iter_rows(min_row=1, max_row=3)] == [
-        ["按等级", "投诉", "有效投诉", "已处理", "按时", "未完结"],
-        ["一般投诉", 2, 1, 2, 2, 0], ["重要投诉", 1, 1, 0, 0, 1]]
+        ["按等级", "投诉", "有效投诉", "已处理", "按时", "未完结", "已处理有效投诉"],
+        ["一般投诉", 2, 1, 2, 2, 0, 1], ["重要投诉", 1, 1, 0, 0, 1, 0]]
     assert tiers._charts, "a bar chart beside the table"
     lines = book["投诉"]
     assert lines.max_row == 4
