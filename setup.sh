@@ -14,8 +14,10 @@ VENV="$REPO/.venv"
 # SIPp (calls without phones), chromium and a CJK font (browser tests and their
 # screenshots), espeak-ng + sox (Mandarin
 # IVR prompts), python3-venv; nginx, openssl and systemd's systemd-analyze for the
-# production files' tests (deploy/, tests/integration/test_production_lab.py).
-APT_PACKAGES="python3 python3-venv python3-dev ca-certificates debootstrap redis-server postgresql sip-tester chromium fonts-wqy-microhei espeak-ng sox git nginx openssl systemd"
+# production files' tests (deploy/, tests/integration/test_production_lab.py); Kamailio
+# in front of several Asterisk hosts (tests/integration/test_two_hosts_lab.py; apt does
+# not start its service).
+APT_PACKAGES="python3 python3-venv python3-dev ca-certificates debootstrap redis-server postgresql sip-tester chromium fonts-wqy-microhei espeak-ng sox git nginx openssl systemd kamailio"
 
 log() { printf '\n== %s\n' "$*"; }
 

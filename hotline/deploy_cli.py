@@ -1,4 +1,5 @@
-"""`hotline deploy render` (nginx site, systemd units) and `hotline deploy self-signed-cert`."""
+"""`hotline deploy render` (nginx site, systemd units), `hotline deploy kamailio` (the SIP
+proxy in front of several Asterisk hosts) and `hotline deploy self-signed-cert`."""
 from __future__ import annotations
 
 import getpass
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from hotline import deploy
+from hotline import deploy, kamailio
 from hotline.errors import HotlineError
 from hotline.settings import REPO_ROOT, get_settings
 
@@ -70,6 +71,23 @@ def self_signed_cert_command(name, addresses, force) -> None:
                                                 tuple(addresses), force=force)
     click.echo(f"certificate {files.certificate}")
     click.echo(f"key         {files.key} (0600)")
+
+
+@deploy_group.command("kamailio")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for kamailio.cfg and dispatcher.list (e.g. /etc/kamailio).")
+@click.option("--listen", required=True, help="address:port residents' calls arrive on.")
+@click.option("--host", "hosts", multiple=True, required=True,
+              help="address:port of an Asterisk host (repeatable, at least one).")
+@click.option("--ping-interval", default=2, show_default=True, type=click.IntRange(1, 60),
+              help="Seconds between OPTIONS pings of each host.")
+def kamailio_command(out_dir: Path, listen: str, hosts: tuple[str, ...], ping_interval: int) -> None:
+    """Kamailio's dispatcher in front of the Asterisk hosts, checked by `kamailio -c`."""
+    plan = kamailio.make_plan(listen, list(hosts), out_dir, ping_interval)
+    config = kamailio.write(plan, out_dir)
+    kamailio.check_config(config)
+    click.echo(f"wrote {config} and {plan.dispatcher_list} ({len(plan.hosts)} hosts); "
+               f"state: kamcmd -s unix:{plan.ctl_socket} dispatcher.list")
 
 
 commands = [deploy_group]

@@ -13,6 +13,9 @@ from hotline.settings import Settings
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "asterisk_conf"
 AGENT_EXTENSIONS = range(8001, 8051)
 AGENT_PHONE_BASE_PORT = 5100  # the lab's SIPp phone for 80NN listens on 5100+NN
+# Kamailio in front of several lab hosts (tests/integration/test_two_hosts_lab.py)
+# listens here; the lab's trunk takes its calls and answers its pings too.
+LAB_PROXY_ADDRESS = "127.0.0.10"
 
 
 def lab_agent_phones(shared_port: int = 0) -> list[AgentPhone]:
@@ -25,7 +28,7 @@ def lab_agent_phones(shared_port: int = 0) -> list[AgentPhone]:
 
 def lab_site(settings: Settings) -> AsteriskSite:
     """Everything on 127.0.0.1: SIPp's trunk, the bridge, the simulated phones."""
-    return AsteriskSite(sip_bind="127.0.0.1:5060", trunk_match=("127.0.0.1",),
+    return AsteriskSite(sip_bind="127.0.0.1:5060", trunk_match=("127.0.0.1", LAB_PROXY_ADDRESS),
                         ami_bind="127.0.0.1", bridge_addresses=("127.0.0.1",),
                         phones=tuple(lab_agent_phones(settings.lab_shared_phone_port)), lab=True)
 

@@ -9,11 +9,10 @@ import csv
 import os
 import socket
 import subprocess
-import sys
 
 import pytest
 
-from tests.support.asterisk_host import start_asterisk_host
+from tests.support.asterisk_host import hotline_command, start_rendered_host
 
 pytestmark = pytest.mark.lab
 
@@ -22,25 +21,10 @@ AMI_PORT = 5038
 SECRET = "rendered host's AMI secret"
 
 
-def _hotline(args: list[str], env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def rendered(lab, tmp_path_factory):
     folder = tmp_path_factory.mktemp("asterisk-b")
-    env = dict(os.environ, HOTLINE_STATE_DIR=str(folder / "state"), HOTLINE_AMI_SECRET=SECRET,
-               HOTLINE_AMI_HOST=HOST_ADDRESS, HOTLINE_OUTBOUND_DIAL="PJSIP/${EXTEN}@trunk",
-               HOTLINE_QUEUE_LOG=str(lab.settings.lab_root / "var/log/asterisk-b/queue_log"))
-    result = _hotline(["asterisk-config", "render", "--out", str(folder / "conf"),
-                       "--sip-bind", f"{HOST_ADDRESS}:5060", "--trunk", "127.0.0.10",
-                       "--ami-bind", HOST_ADDRESS, "--bridge-address", "127.0.0.1",
-                       "--extensions", "8001-8003"], env)
-    assert result.returncode == 0, result.stderr
-    host = start_asterisk_host(lab.settings.lab_root, "b", folder / "conf",
-                               (HOST_ADDRESS, AMI_PORT, lab.settings.ami_user, SECRET),
-                               folder / "asterisk-b.log")
+    host, env = start_rendered_host(lab, folder, "b", HOST_ADDRESS, "127.0.0.10", SECRET)
     yield folder, env, host
     host.stop()
 
@@ -56,7 +40,7 @@ def _ami_login_from(source: str, user: str, secret: str) -> str:
 def test_the_check_passes_on_the_rendered_host(rendered):
     folder, env, host = rendered
     (host.queue_log).touch()
-    result = _hotline(["asterisk-config", "check"], env)
+    result = hotline_command(["asterisk-config", "check"], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok      systemname: b" in result.stdout
     assert "MISSING" not in result.stdout and "WARNING" not in result.stdout
@@ -127,18 +111,18 @@ def test_a_phone_registers_with_its_generated_password_only(rendered, tmp_path):
 def test_rendering_again_keeps_the_phones_passwords(rendered):
     folder, env, _ = rendered
     before = (folder / "conf/phone-accounts.csv").read_text()
-    result = _hotline(["asterisk-config", "render", "--out", str(folder / "again"),
+    result = hotline_command(["asterisk-config", "render", "--out", str(folder / "again"),
                        "--sip-bind", f"{HOST_ADDRESS}:5060", "--trunk", "127.0.0.10",
                        "--extensions", "8001-8003"], env)
     assert result.returncode == 0
     (folder / "again/phone-accounts.csv").write_text(before)
-    _hotline(["asterisk-config", "render", "--out", str(folder / "again"), "--sip-bind",
+    hotline_command(["asterisk-config", "render", "--out", str(folder / "again"), "--sip-bind",
               f"{HOST_ADDRESS}:5060", "--trunk", "127.0.0.10", "--extensions", "8001-8004"], env)
     after = (folder / "again/phone-accounts.csv").read_text().splitlines()
     assert after[:4] == before.splitlines() and after[4].startswith("8004,")
 
 
 def test_the_check_on_the_lab_warns_of_its_missing_systemname(lab):
-    result = _hotline(["asterisk-config", "check"], dict(os.environ))
+    result = hotline_command(["asterisk-config", "check"], dict(os.environ))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING systemname" in result.stdout and "MISSING" not in result.stdout

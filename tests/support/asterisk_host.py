@@ -8,9 +8,11 @@ The lab must be up (its root built, /dev and /proc bound into it).
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 from telephony.ami.probe import wait_fully_booted
@@ -93,3 +95,32 @@ def start_asterisk_host(root: Path, name: str, config_dir: Path, ami: tuple[str,
         host.stop()
         raise
     return host
+
+
+def hotline_command(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    """`hotline ARGS` as its own process with `env`."""
+    return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def host_environment(lab, folder: Path, address: str, name: str, secret: str) -> dict:
+    """The HOTLINE_* settings of a bridge (and `asterisk-config`) for host `name` at `address`."""
+    return dict(os.environ, HOTLINE_STATE_DIR=str(folder / "state"), HOTLINE_AMI_SECRET=secret,
+                HOTLINE_AMI_HOST=address, HOTLINE_OUTBOUND_DIAL="PJSIP/${EXTEN}@trunk",
+                HOTLINE_QUEUE_LOG=str(lab.settings.lab_root / f"var/log/asterisk-{name}/queue_log"))
+
+
+def start_rendered_host(lab, folder: Path, name: str, address: str, trunk: str, secret: str,
+                        extensions: str = "8001-8003") -> tuple[AsteriskHost, dict]:
+    """Render the configuration with `hotline asterisk-config render` for a server at
+    `address` taking calls from `trunk`, and boot host `name` on it; (host, its env)."""
+    env = host_environment(lab, folder, address, name, secret)
+    result = hotline_command(["asterisk-config", "render", "--out", str(folder / "conf"),
+                              "--sip-bind", f"{address}:5060", "--trunk", trunk,
+                              "--ami-bind", address, "--bridge-address", "127.0.0.1",
+                              "--extensions", extensions], env)
+    assert result.returncode == 0, result.stderr
+    host = start_asterisk_host(lab.settings.lab_root, name, folder / "conf",
+                               (address, 5038, lab.settings.ami_user, secret),
+                               folder / f"asterisk-{name}.log")
+    return host, env

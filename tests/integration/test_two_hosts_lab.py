@@ -1,0 +1,131 @@
+"""Two Asterisk hosts behind Kamailio (issue 19, ../shared/scale-lab.md): the lab
+on 127.0.0.1 and host b from the lab's root on 127.0.0.2 (systemname b, its
+configuration from `hotline asterisk-config render`), Debian's Kamailio on
+127.0.0.10 in front of both, one bridge per host writing one database.
+
+SIPp residents (on 127.0.0.20) call through Kamailio and give up in the queue:
+the calls alternate between the hosts, each host's queue_log has its own, and
+each is stored once, with Uniqueids that cannot collide (b's carry "b-"). Then
+host b stops: Kamailio marks it down within seconds and the next calls all
+reach the lab. Every address is in 127.0.0.0/8.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+import models
+from models.calls import Call
+from models.session import make_engine
+from telephony.bridge import Bridge
+from tests import labtools
+from tests.labtools import wait_until
+from tests.support.asterisk_host import start_rendered_host
+from tests.support.kamailio_proxy import start_proxy
+from tests.support.lab_calls import RecordingSink
+
+pytestmark = pytest.mark.lab
+
+PROXY = "127.0.0.10"
+HOST_B = "127.0.0.2"
+SECRET = "two hosts test AMI secret"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "two-hosts"
+
+
+@pytest.fixture(scope="module")
+def hosts(lab, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("two-hosts")
+    host_b, _ = start_rendered_host(lab, folder / "b", "b", HOST_B, PROXY, SECRET)
+    proxy = start_proxy(f"{PROXY}:5060", ["127.0.0.1:5060", f"{HOST_B}:5060"], folder / "kamailio")
+    try:
+        wait_until(lambda: list(proxy.host_flags().values()) == ["AP", "AP"], 15,
+                   f"both hosts answering Kamailio's pings ({proxy.log_path})")
+        yield folder, host_b, proxy
+    finally:
+        proxy.stop()
+        host_b.stop()
+
+
+@pytest.fixture
+def bridges(lab, hosts, tmp_path):
+    """The lab's bridge and host b's, in-process, on one SQLite database."""
+    folder, host_b, _ = hosts
+    url = f"sqlite:///{tmp_path / 'calls.sqlite3'}"
+    engine = make_engine(url)
+    models.Base.metadata.create_all(engine)
+    secret_file = tmp_path / "b-ami-secret"
+    secret_file.write_text(SECRET)
+    per_host = {
+        "lab": dataclasses.replace(lab.settings, database_url=url, state_dir=tmp_path / "lab"),
+        "b": dataclasses.replace(lab.settings, database_url=url, state_dir=tmp_path / "b",
+                                 ami_host=HOST_B, ami_secret_file=secret_file,
+                                 queue_log_path=host_b.queue_log)}
+    running = []
+    for settings in per_host.values():
+        sink = RecordingSink()
+        bridge = Bridge(settings, engine, sinks=[sink])
+        bridge.start()
+        labtools.wait_until(lambda: sink.count("bridge_resynced"), 10, "the bridge's first resync")
+        running.append(bridge)
+    yield engine
+    for bridge in running:
+        bridge.stop()
+
+
+def _callers(csv: Path, numbers: list[str], port: int) -> labtools.Sipp:
+    csv.write_text("SEQUENTIAL\n" + "".join(f"{number};业主\n" for number in numbers))
+    return labtools.Sipp("caller_abandon_uac.xml", [
+        f"{PROXY}:5060", "-i", "127.0.0.20", "-p", str(port), "-s", "4000", "-inf", str(csv),
+        "-m", str(len(numbers)), "-r", "2", "-l", str(len(numbers)), "-mp", str(port + 1000)],
+        ARTIFACTS)
+
+
+def _entered(queue_log: Path, numbers: list[str]) -> list[str]:
+    """Callids of ENTERQUEUE lines of these callers in one host's queue_log."""
+    if not queue_log.exists():
+        return []
+    found = []
+    for line in queue_log.read_text(errors="replace").splitlines():
+        fields = line.split("|")
+        if len(fields) >= 7 and fields[4] == "ENTERQUEUE" and fields[6] in numbers:
+            found.append(fields[1])
+    return found
+
+
+def _stored(engine, numbers: list[str]) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.scalars(select(Call.callid).where(Call.caller_number.in_(numbers))))
+
+
+def test_calls_alternate_between_hosts_and_fail_over(lab, hosts, bridges, members):
+    _, host_b, proxy = hosts
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lab_log = lab.settings.queue_log_path
+    first = [f"1390010{index:04d}" for index in range(4)]
+    callers = _callers(ARTIFACTS / "first.csv", first, 5310)
+    assert callers.wait(60) == 0, callers.log_path.read_text(errors="replace")[-2000:]
+    on_lab = wait_until(lambda: _entered(lab_log, first) if len(_entered(lab_log, first)) +
+                        len(_entered(host_b.queue_log, first)) == 4 else None, 15, "4 ENTERQUEUE")
+    on_b = _entered(host_b.queue_log, first)
+    assert len(on_lab) == 2 and len(on_b) == 2, (on_lab, on_b)
+    assert all(callid.startswith("b-") for callid in on_b)
+    assert not any(callid.startswith("b-") for callid in on_lab)
+    wait_until(lambda: sorted(_stored(bridges, first)) == sorted(on_lab + on_b), 20,
+               "every call of both hosts stored once")
+
+    stopped_at = time.monotonic()
+    host_b.stop()
+    wait_until(lambda: proxy.host_flags().get(f"sip:{HOST_B}:5060", "").startswith("I"), 15,
+               "Kamailio marks host b down")
+    marked_down_s = time.monotonic() - stopped_at
+    (ARTIFACTS / "failover.txt").write_text(f"host b marked down {marked_down_s:.1f} s after it stopped\n")
+    after = [f"1390011{index:04d}" for index in range(3)]
+    callers = _callers(ARTIFACTS / "after.csv", after, 5330)
+    assert callers.wait(60) == 0, callers.log_path.read_text(errors="replace")[-2000:]
+    wait_until(lambda: len(_entered(lab_log, after)) == 3, 15, "every later call on the lab")
+    wait_until(lambda: len(_stored(bridges, after)) == 3, 20, "the later calls stored")
+    assert len(_stored(bridges, first + after)) == 7  # none lost, none doubled
