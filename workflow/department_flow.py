@@ -87,7 +87,8 @@ def latest_task(session: Session, order: WorkOrder) -> Optional[DepartmentTask]:
 def _item(order: WorkOrder, task: DepartmentTask, now: dt.datetime) -> WorklistItem:
     due = task.accept_due_at if task.state == "open" else task.promised_at
     return WorklistItem(order, task, due,
-                        rules.overdue(task.state, task.accept_due_at, task.promised_at, now))
+                        rules.overdue(task.state, task.accept_due_at, task.promised_at, now,
+                                      order.status))
 
 
 def worklist(session: Session, user: User, now: dt.datetime) -> list[WorklistItem]:

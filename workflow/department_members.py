@@ -10,6 +10,7 @@ import logging
 from typing import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models.console import DEPARTMENTS, User
@@ -74,8 +75,14 @@ def install(session_factory=None) -> None:
     notifications.use_department_members(members)
     if session_factory is None:
         return
-    with session_factory() as session:
-        delivered = notifications.deliver_pending_departments(session)
-        session.commit()
+    try:
+        with session_factory() as session:
+            delivered = notifications.deliver_pending_departments(session)
+            session.commit()
+    except SQLAlchemyError as error:
+        # Kept, not lost: the next start (or sweep) delivers them. A console must
+        # start even while its database is briefly unreachable.
+        log.warning("notifications waiting for departments not delivered now: %s", error)
+        return
     if delivered:
         log.info("delivered %d notifications stored before departments had users", delivered)

@@ -129,11 +129,16 @@ def completion(kind: str, hours_text: Optional[str], materials: Optional[str],
 
 
 def late_deadlines(state: str, accept_due_at: dt.datetime, promised_at: Optional[dt.datetime],
-                   accept_notified: bool, promise_notified: bool, now: dt.datetime) -> list[str]:
+                   accept_notified: bool, promise_notified: bool, now: dt.datetime,
+                   order_status: str = "dispatched") -> list[str]:
     """Which of the sheet's deadlines have passed unmet and are not yet told to the centre:
-    'accept' (not accepted in time), 'promise' (accepted, not done by the promised time)."""
+    'accept' (not accepted in time), 'promise' (accepted, not done by the promised time).
+
+    An order the centre itself moved on (in progress without the department's
+    acceptance, as agents recorded departments' work before) waits for no acceptance."""
     late = []
-    if state == "open" and now > accept_due_at and not accept_notified:
+    if (state == "open" and order_status == "dispatched" and now > accept_due_at
+            and not accept_notified):
         late.append("accept")
     if (state == "accepted" and promised_at is not None and now > promised_at
             and not promise_notified):
@@ -142,9 +147,9 @@ def late_deadlines(state: str, accept_due_at: dt.datetime, promised_at: Optional
 
 
 def overdue(state: str, accept_due_at: dt.datetime, promised_at: Optional[dt.datetime],
-            now: dt.datetime) -> Optional[str]:
+            now: dt.datetime, order_status: str = "dispatched") -> Optional[str]:
     """The deadline the sheet has missed now ('accept' or 'promise'), or None."""
-    if state == "open" and now > accept_due_at:
+    if state == "open" and order_status == "dispatched" and now > accept_due_at:
         return "accept"
     if state == "accepted" and promised_at is not None and now > promised_at:
         return "promise"

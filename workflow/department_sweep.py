@@ -47,7 +47,7 @@ def sweep_departments(session: Session, now: dt.datetime, *,
         for deadline in rules.late_deadlines(
                 task.state, task.accept_due_at, task.promised_at,
                 task.late_accept_notified_at is not None,
-                task.late_promise_notified_at is not None, now):
+                task.late_promise_notified_at is not None, now, order.status):
             due_at = task.accept_due_at if deadline == "accept" else task.promised_at
             notify(session, kind=KIND_OF[deadline], audience=centre_audience(order),
                    params={"order": f"#{order.id}", "address": order.address or "—",

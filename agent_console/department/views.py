@@ -118,8 +118,8 @@ def _page(order: WorkOrder, status: int = 200, **forms):
     return render_template(
         "department/order.html", order=order, task=task,
         sheet=task or flow.latest_task(db(), order),
-        overdue=rules.overdue(task.state, task.accept_due_at, task.promised_at, now) if task
-        else None,
+        overdue=rules.overdue(task.state, task.accept_due_at, task.promised_at, now,
+                              order.status) if task else None,
         accept_form=accept,
         progress_form=forms.get("progress") or ProgressForm(formdata=None, prefix="progress"),
         complete_form=forms.get("complete") or _complete_form(order),

@@ -196,3 +196,28 @@ def test_departments_bind_by_role(session_factory, people):
                                   ("department", ["kitchen"])):
             with pytest.raises(department_members.BadDepartments):
                 department_members.check_binding(role, departments)
+
+
+def test_an_order_the_agent_moved_on_is_not_chased(session_factory, people):
+    t0 = office(3, 9)
+    order_id = dispatched_order(session_factory, "alice", "tok-legacy", t0)
+    from agent_console import work_order_service as service
+    with session_factory() as session:
+        service.change_status(session, session.get(WorkOrder, order_id), "in_progress",
+                              user(session, "alice"), office(3, 9, 10))
+        assert sweep_departments(session, office(3, 12), office_zone=SHANGHAI) == []
+        [item] = flow.worklist(session, user(session, "eng01"), office(3, 12))
+        assert item.overdue is None
+        # The department may still finish it and say what it did.
+        flow.complete(session, item.order, user(session, "eng01"),
+                      rules.completion("repair", "1", "none", "free", ""), office(3, 12, 5))
+        assert session.get(WorkOrder, order_id).status == "done"
+
+
+def test_install_survives_an_unreachable_database(tmp_path):
+    from models.session import session_factory as make_factory
+
+    try:
+        department_members.install(make_factory(f"sqlite:///{tmp_path}/missing/dir/x.sqlite3"))
+    finally:
+        notifications.use_department_members(None)

@@ -106,3 +106,10 @@ def test_overdue_names_the_missed_deadline():
     assert rules.overdue("open", due, None, due + dt.timedelta(seconds=1)) == "accept"
     assert rules.overdue("accepted", due, NOW, due) == "promise"
     assert rules.overdue("completed", due, NOW, due) is None
+
+
+def test_an_order_the_centre_moved_on_waits_for_no_acceptance():
+    due = NOW + dt.timedelta(hours=2)
+    later = due + dt.timedelta(minutes=1)
+    assert rules.late_deadlines("open", due, None, False, False, later, "in_progress") == []
+    assert rules.overdue("open", due, None, later, "in_progress") is None
