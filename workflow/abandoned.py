@@ -148,3 +148,9 @@ def close_without_call(session: Session, call: Call, user: User, notes: str,
                               placed_at=now, notes="")
     session.add(attempt)
     return record_result(session, attempt, "closed", notes, now)
+
+
+def recovery_in_last_day(session: Session, now: dt.datetime, short_abandon_s: int) -> Recovery:
+    """The last 24 hours' lost calls, as the desktop's list shows them by default."""
+    calls = lost_calls_between(session, now - dt.timedelta(hours=24), now, short_abandon_s)
+    return recovery(with_status(session, calls, {}))

@@ -21,6 +21,7 @@ from call_queue import intraday
 from call_queue.live import read_wallboard
 from call_queue.norms import Norms
 from call_queue.qa import scored_this_month
+from workflow import abandoned
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ def wallboard():
     board = read_wallboard(redis_client(), norms=wallboard_norms())
     return render_template("supervisor/wallboard.html", board=board,
                            qa_counts=scored_this_month(db(), now, settings().office_timezone),
+                           lost=abandoned.recovery_in_last_day(db(), now, settings().short_abandon_s),
                            wall=request.args.get("wall") == "1")
 
 
@@ -49,5 +51,7 @@ def wallboard_intraday():
                                 service_level_s=config.service_level_s,
                                 short_abandon_s=config.short_abandon_s,
                                 queue=request.args.get("queue") or None)
+    lost = abandoned.recovery_in_last_day(db(), dt.datetime.now(dt.timezone.utc),
+                                          config.short_abandon_s)
     return jsonify(dict(intraday.to_json(slots, config.norm_service_level_pct),
-                        day=today.isoformat()))
+                        day=today.isoformat(), lost_open=lost.open))

@@ -170,3 +170,16 @@ def test_the_page_is_in_chinese_for_a_chinese_user(app, make_user, calls):
         assert chinese in page, chinese
     for code in ("waiting</td>", "abandoned</td>", "timeout</td>", ">hotline<"):
         assert code not in page
+
+
+def test_the_wallboard_shows_how_many_are_still_to_call_back(supervisor_client, console_sessions):
+    now = dt.datetime.now(UTC)
+    with console_sessions() as session:
+        for callid, hours_ago in (("recent.1", 1), ("recent.2", 23), ("old.1", 25)):
+            call = _call(callid, 0, "abandoned", 60, "13800000009")
+            call.entered_queue_at = now - dt.timedelta(hours=hours_ago)
+            session.add(call)
+        session.commit()
+    page = supervisor_client.get("/supervisor/wallboard").get_data(as_text=True)
+    assert re.search(r'id="lost-open">2<', page)  # the last 24 hours, as the desktop's list
+    assert supervisor_client.get("/supervisor/wallboard/intraday.json").get_json()["lost_open"] == 2

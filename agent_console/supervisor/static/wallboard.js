@@ -253,7 +253,12 @@
   function loadChart() {
     fetch(root.dataset.intradayUrl, {headers: {"Accept": "application/json"}})
       .then((response) => response.ok ? response.json() : null)
-      .then((data) => { if (data && window.Chart) drawChart(data); })
+      .then((data) => {
+        if (data && typeof data.lost_open === "number") {
+          document.getElementById("lost-open").textContent = String(data.lost_open);
+        }
+        if (data && window.Chart) drawChart(data);
+      })
       .catch(() => {});
   }
 
