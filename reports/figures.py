@@ -81,13 +81,17 @@ def _grouped(facts: Iterable[OrderFacts], key: Callable[[OrderFacts], str]) -> d
     return dict(sorted(groups.items(), key=lambda item: (item[0] == "", -len(item[1]), item[0])))
 
 
+def _complaint_group(name: str, group: list[OrderFacts], end: dt.datetime) -> ComplaintGroup:
+    effective = sum(1 for f in group if f.effective)
+    effective_resolved = sum(1 for f in group if f.effective and _resolved(f, end))
+    return ComplaintGroup(name, len(group), effective, sum(1 for f in group if _resolved(f, end)),
+                          sum(1 for f in group if _on_time(f, end)),
+                          sum(1 for f in group if not _resolved(f, end)), effective_resolved,
+                          ratio(effective, len(group)), ratio(effective_resolved, effective))
+
+
 def _complaint_rows(facts, key, end) -> list[ComplaintGroup]:
-    return [ComplaintGroup(name, len(group), sum(1 for f in group if f.effective),
-                           sum(1 for f in group if _resolved(f, end)),
-                           sum(1 for f in group if _on_time(f, end)),
-                           sum(1 for f in group if not _resolved(f, end)),
-                           sum(1 for f in group if f.effective and _resolved(f, end)))
-            for name, group in _grouped(facts, key).items()]
+    return [_complaint_group(name, group, end) for name, group in _grouped(facts, key).items()]
 
 
 def complaint_department(fact: OrderFacts) -> str:

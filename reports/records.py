@@ -39,15 +39,9 @@ class ComplaintGroup:
     resolved: int
     on_time: int
     still_open: int
-    effective_resolved: int = 0
-
-    @property
-    def effective_rate(self) -> Optional[float]:
-        return ratio(self.effective, self.complaints)
-
-    @property
-    def handling_rate(self) -> Optional[float]:
-        return ratio(self.effective_resolved, self.effective)
+    effective_resolved: int
+    effective_rate: Optional[float]     # effective / complaints
+    handling_rate: Optional[float]      # effective_resolved / effective
 
 
 @dataclasses.dataclass(frozen=True)

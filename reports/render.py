@@ -136,7 +136,7 @@ def _figures(record, names: list[str]) -> list[tuple[str, object]]:
 EFFECTIVE_FIGURES = ["registered", "effective", "invalid", "effective_rate", "effective_resolved",
                      "handling_rate", "resolved_on_time", "on_time_rate"]
 COMPLAINT_COLUMNS = ["complaints", "effective", "resolved", "on_time", "still_open",
-                     "effective_resolved"]
+                     "effective_resolved", "effective_rate", "handling_rate"]
 FOLLOW_UP_COLUMNS = ["owed", "reached", "unreachable", "refused", "pending", "coverage_rate",
                      "scored", "satisfied", "satisfaction_rate", "mean_satisfaction", "reopened"]
 TIMELINESS_COLUMNS = ["repairs", "dispatched", "dispatched_within_3_min", "dispatch_3_min_rate",

@@ -57,8 +57,10 @@ def test_weekly_workbook_in_chinese(november, tmp_path):
     assert figures_by_name["已过处理时限仍未完结"].value == 1
     tiers = book["按等级"]
     assert [[c.value for c in row] for row in tiers.iter_rows(min_row=1, max_row=3)] == [
-        ["按等级", "投诉", "有效投诉", "已处理", "按时", "未完结", "已处理有效投诉"],
-        ["一般投诉", 2, 1, 2, 2, 0, 1], ["重要投诉", 1, 1, 0, 0, 1, 0]]
+        ["按等级", "投诉", "有效投诉", "已处理", "按时", "未完结", "已处理有效投诉", "有效投诉率",
+         "有效投诉处理率"],
+        ["一般投诉", 2, 1, 2, 2, 0, 1, 0.5, 1], ["重要投诉", 1, 1, 0, 0, 1, 0, 1, 0]]
+    assert tiers["H2"].number_format == "0.0%"
     assert tiers._charts, "a bar chart beside the table"
     lines = book["投诉"]
     assert lines.max_row == 4
@@ -112,7 +114,8 @@ def test_json_keeps_codes_and_office_times(november):
     assert weekly["period"]["label"] == "2026-W46"
     assert weekly["period"]["start"] == "2026-11-09T00:00:00+08:00"
     assert weekly["lines"][0]["call_at"] == "2026-11-10T09:00:00+08:00"
-    assert weekly["breakdowns"][0]["rows"][0]["key"] == "minor"
+    minor = weekly["breakdowns"][0]["rows"][0]
+    assert (minor["key"], minor["effective_rate"], minor["handling_rate"]) == ("minor", 0.5, 1.0)
     monthly = render.to_json(reports["monthly"])
     assert monthly["recurring"][0]["order_ids"] == [ids[n] for n in ("R0", "R1", "R2", "R3")]
     timeliness = render.to_json(reports["timeliness"])
