@@ -21,6 +21,8 @@ SUPERVISOR_ONLY = {"supervisor.qa_form", "supervisor.spy", "supervisor.stats_pag
 SUPERVISOR_ONLY |= {f"reports.{name}{suffix}" for name in
                     ("weekly_complaints", "monthly", "repair_timeliness")
                     for suffix in ("", "_json", "_excel")}
+# Importing the office's spreadsheets (agent_console.imports_view).
+SUPERVISOR_ONLY |= {"imports.page", "imports.preview", "imports.run", "imports.job_status"}
 # The departments' pages (agent_console.department): department users only.
 DEPARTMENT_ONLY = {"department.worklist", "department.show_order", "department.accept",
                    "department.progress", "department.complete", "department.reject"}
