@@ -137,9 +137,12 @@ class _Maker:
         dispatched = call_at + dt.timedelta(seconds=rng.randint(240, 1200) if late
                                             else rng.randint(40, 175))
         arrived = dispatched + dt.timedelta(minutes=rng.randint(20, 120))
-        # A complaint takes hours to days (some past the tier's deadline), a repair hours.
-        done = arrived + (dt.timedelta(hours=rng.randint(2, 90)) if order.kind == "complaint"
-                          else dt.timedelta(minutes=rng.randint(30, 240)))
+        # A complaint takes hours, one in five days (past a minor's 2 days); a repair hours.
+        if order.kind == "complaint":
+            hours = rng.randint(2, 30) if rng.random() < 0.8 else rng.randint(30, 90)
+            done = arrived + dt.timedelta(hours=hours)
+        else:
+            done = arrived + dt.timedelta(minutes=rng.randint(30, 240))
         steps = [("dispatched", dispatched), ("in_progress", arrived), ("done", done)]
         status = "new"
         for to_status, at in steps:
