@@ -11,10 +11,14 @@ spent in the sink (handle() to emit) is printed beside it. In a burst every
 message counts from the burst's start, as if all had arrived in one read, so
 the time each waits behind the others is included.
 
-Two runs in the same process: one ring at a time (the baseline) and 50 calls
-ringing at once (the target: p99 < 50 ms).
+Per console server (Werkzeug's development server, then gunicorn's threaded
+worker as `hotline console --production` runs it), runs in the same process:
+one ring at a time (the baseline) and 50 calls ringing at once (the target:
+p99 < 50 ms); then the ratio of the two servers. --server-cpus/--client-cpus
+pin the server side and the clients to their own cores (as taskset would), so
+the figure is the server's and not the clients' fight for the same core.
 
-    .venv/bin/python -m bench.screen_pop [--agents 50] [--rounds 5] [--console-workers 1]
+    .venv/bin/python -m bench.screen_pop [--server both] [--server-cpus 0 --client-cpus 1]
 """
 from __future__ import annotations
 
@@ -93,8 +97,11 @@ def agent_client(base_url: str, username: str, receipts) -> socketio.Client:
     return client
 
 
-def clients_process(base_url: str, usernames: list[str], receipts, ready, stop) -> None:
+def clients_process(base_url: str, usernames: list[str], receipts, ready, stop,
+                    cpus: set[int] | None = None) -> None:
     """The agents' browsers, in their own process so they do not share the bridge's GIL."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
     clients = [agent_client(base_url, username, receipts) for username in usernames]
     ready.set()
     stop.wait()
@@ -198,19 +205,13 @@ def report(name: str, samples: dict) -> float:
     return percentile(total, .99)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agents", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--client-processes", type=int, default=5,
-                        help="processes the agents' clients are spread over (browsers "
-                             "are separate programs; one Python process would serialise them)")
-    parser.add_argument("--console-workers", type=int, default=1,
-                        help="console processes behind the Redis queue; the client "
-                             "processes are spread over them")
-    parser.add_argument("--queue-wait", type=float, default=1.0,
-                        help="seconds calls wait in the queue before their agent rings")
-    options = parser.parse_args()
+def _cpus(text: str | None) -> set[int] | None:
+    return {int(cpu) for cpu in text.split(",")} if text else None
+
+
+def measure(options, production: bool) -> dict[str, float]:
+    """One server kind, its own database, Redis, console and clients: the p99s."""
+    server = "gunicorn (hotline console --production)" if production else "development server"
     with tempfile.TemporaryDirectory(prefix="bench-pop-") as folder_name:
         folder = Path(folder_name)
         redis_process, redis_url = start_redis(folder)
@@ -222,7 +223,7 @@ def main() -> None:
             for worker in range(options.console_workers):
                 settings, base_url, console = private_console(
                     load_settings(), database_url, redis_url, folder,
-                    log_name=f"console-{worker}.log")
+                    log_name=f"console-{worker}.log", production=production)
                 consoles.append(console)
                 base_urls.append(base_url)
             context = multiprocessing.get_context("spawn")
@@ -233,7 +234,8 @@ def main() -> None:
                 ready = context.Event()
                 process = context.Process(target=clients_process, args=(
                     base_urls[share % len(base_urls)],
-                    usernames[share::options.client_processes], queue, ready, stop))
+                    usernames[share::options.client_processes], queue, ready, stop,
+                    _cpus(options.client_cpus)))
                 process.start()
                 client_processes.append((process, ready))
             for _, ready in client_processes:
@@ -244,10 +246,11 @@ def main() -> None:
                             sinks=build_sinks(settings),
                             connection_factory=lambda *args: None)
             run(bridge, receipts, rows, 1, "queued", options.queue_wait, tag="warm-up")
-            print(f"screen-pop latency, {options.agents} agents in "
+            print(f"\n== {server}: {options.agents} agents in "
                   f"{options.client_processes} client processes, "
                   f"{options.console_workers} console worker(s), {options.rounds} rounds, "
-                  f"{os.cpu_count()} CPUs, calls wait {options.queue_wait} s in queue")
+                  f"{os.cpu_count()} CPUs (server on {options.server_cpus or 'any'}, clients on "
+                  f"{options.client_cpus or 'any'}), calls wait {options.queue_wait} s in queue")
             single = report("one call at a time (baseline)",
                             run(bridge, receipts, rows, options.rounds, "one", 0.05))
             queued = report(f"{options.agents} queued calls ringing at once",
@@ -264,12 +267,41 @@ def main() -> None:
             stop.set()
             for process, _ in client_processes:
                 process.join(30)
-            log_lines = sum(len(log.read_text(errors="replace").splitlines())
-                            for log in folder.glob("console-*.log"))
-            print(f"console logs: {log_lines} lines")
             bridge.stop()
+            return {"single": single, "queued": queued, "cold": cold}
         finally:
             stop_processes(*consoles, redis_process)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--client-processes", type=int, default=5,
+                        help="processes the agents' clients are spread over (browsers "
+                             "are separate programs; one Python process would serialise them)")
+    parser.add_argument("--console-workers", type=int, default=1,
+                        help="console processes behind the Redis queue; the client "
+                             "processes are spread over them")
+    parser.add_argument("--queue-wait", type=float, default=1.0,
+                        help="seconds calls wait in the queue before their agent rings")
+    parser.add_argument("--server", choices=("development", "production", "both"), default="both",
+                        help="the console's server: Werkzeug's, gunicorn's, or both in turn")
+    parser.add_argument("--server-cpus", help="CPUs for this process (the bridge) and the "
+                        "console, e.g. 0 (taskset's list, comma-separated)")
+    parser.add_argument("--client-cpus", help="CPUs for the agents' clients, e.g. 1: the "
+                        "figure is then the server's, not the clients' fight for a core")
+    options = parser.parse_args()
+    if options.server_cpus:
+        os.sched_setaffinity(0, _cpus(options.server_cpus))  # the console inherits it
+    kinds = {"development": [False], "production": [True], "both": [False, True]}[options.server]
+    results = {production: measure(options, production) for production in kinds}
+    if len(results) == 2:
+        development, production = results[False], results[True]
+        print(f"\ngunicorn ÷ development server, p99: one at a time "
+              f"{production['single'] / development['single']:.2f}x, queued burst "
+              f"{production['queued'] / development['queued']:.2f}x, cold burst "
+              f"{production['cold'] / development['cold']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -36,12 +36,16 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("redis-server did not start")
 
 
-def start_console(env: dict, base_url: str, log_path: Path) -> subprocess.Popen:
-    """`hotline console` as its own process; returns once /healthz answers."""
+def start_console(env: dict, base_url: str, log_path: Path,
+                  production: bool = False, threads: int = 200) -> subprocess.Popen:
+    """`hotline console` as its own process (the development server, or with
+    production gunicorn's threaded worker, each open WebSocket holding one of
+    `threads`); returns once /healthz answers."""
+    server = ["--production", "--threads", str(threads)] if production else []
     # A file, not a pipe: a pipe nobody reads would block the server.
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-c", "from hotline.cli import main; main()", "console"],
+            [sys.executable, "-c", "from hotline.cli import main; main()", "console", *server],
             env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
     for _ in range(300):
         try:
@@ -57,7 +61,7 @@ def start_console(env: dict, base_url: str, log_path: Path) -> subprocess.Popen:
 
 
 def private_console(base_settings, database_url: str, redis_url: str, folder: Path,
-                    log_name: str = "console.log"):
+                    log_name: str = "console.log", production: bool = False):
     """`hotline console` on a free port over a private database and Redis.
 
     Returns (settings for in-process parts, its base URL, the console process).
@@ -74,7 +78,7 @@ def private_console(base_settings, database_url: str, redis_url: str, folder: Pa
                HOTLINE_STATE_DIR=str(folder), HOTLINE_CONSOLE_HOST="127.0.0.1",
                HOTLINE_CONSOLE_PORT=str(port))
     base_url = f"http://127.0.0.1:{port}"
-    return settings, base_url, start_console(env, base_url, folder / log_name)
+    return settings, base_url, start_console(env, base_url, folder / log_name, production)
 
 
 def stop_processes(*processes) -> None:
