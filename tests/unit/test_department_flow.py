@@ -221,3 +221,27 @@ def test_install_survives_an_unreachable_database(tmp_path):
         department_members.install(make_factory(f"sqlite:///{tmp_path}/missing/dir/x.sqlite3"))
     finally:
         notifications.use_department_members(None)
+
+
+def test_the_sweep_command_tells_the_centre_of_a_late_department(
+        session_factory, people, db_url, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from hotline.cli import main
+    from hotline.settings import get_settings
+
+    order_id = dispatched_order(session_factory, "alice", "tok-cli", office(3, 9))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", db_url)
+    monkeypatch.setenv("HOTLINE_STATE_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        runs = [CliRunner().invoke(main, ["workflow", "sweep", "--now", when])
+                for when in ("2026-12-03T11:01+08:00", "2026-12-03T11:30+08:00")]
+    finally:
+        get_settings.cache_clear()
+    assert runs[0].exit_code == 0, runs[0].output
+    assert f"#{order_id} engineering late: accept (due 2026-12-03 11:00)" in runs[0].output
+    assert "late:" not in runs[1].output
+    with session_factory() as session:
+        assert [n.kind for n in notices_for(session, "alice")].count(
+            "department_late_accept") == 1
