@@ -53,17 +53,30 @@ def _problem_solved() -> bool | None:
 @bp.post("/<int:follow_up_id>/call")
 @login_required
 def place_call(follow_up_id: int):
-    """Originate: the agent's phone rings first, then the resident's number is dialled."""
+    """Originate: the agent's phone rings first, then the resident's number is dialled.
+    The page's form gets the list back with the outcome in the user's language (never
+    Asterisk's own words); a script asking for JSON gets the same words as JSON."""
     follow_up = _follow_up_or_404(follow_up_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     number = "".join(ch for ch in follow_up.work_order.contact_phone if ch.isdigit())
     if not current_user.phone_interface or not number:
-        return jsonify(ok=False, message=_("No phone bound, or no number to call.")), 400
+        return _call_outcome(False, _("No phone bound, or no number to call."), 400)
     answer = run_command(settings(), "originate_call",
                          agent_interface=current_user.phone_interface, number=number,
                          caller_id=settings().hotline_number)
-    return jsonify(ok=bool(answer.get("ok")), message=str(answer.get("message", "")))
+    if answer.get("ok"):
+        return _call_outcome(True, _("Your phone rings first; answer it and the resident "
+                                     "%(number)s is dialled.", number=number))
+    return _call_outcome(False, _("The call could not be placed: the telephone system did "
+                                  "not take it."), 502)
+
+
+def _call_outcome(ok: bool, message: str, status: int = 200):
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(ok=ok, message=message), status
+    flash(message, "ok" if ok else "error")
+    return redirect(url_for("followups.list_follow_ups"), 303)
 
 
 @bp.post("/<int:follow_up_id>/result")

@@ -36,14 +36,34 @@ def test_follow_up_is_listed_and_the_call_goes_through_the_command(agent_client,
     calls = []
     monkeypatch.setattr("agent_console.followups.run_command",
                         lambda url, name, **args: calls.append((name, args)) or
-                        {"ok": True, "message": "originated"})
+                        {"ok": True, "message": "Originate successfully queued"})
     token = csrf_token_from(agent_client, "/follow-ups")
-    answer = agent_client.post(f"/follow-ups/{follow_up_id}/call",
-                               data={"csrf_token": token}).get_json()
-    assert answer == {"ok": True, "message": "originated"}
+    response = agent_client.post(f"/follow-ups/{follow_up_id}/call", data={"csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]  # back to the list
+    flashes = re.findall(r'<p class="flash (\w+)" role="alert">([^<]*)</p>',
+                         agent_client.get("/follow-ups").get_data(as_text=True))
+    assert flashes == [("ok", "Your phone rings first; answer it and the resident 13800138000 "
+                              "is dialled.")]
+    answer = agent_client.post(f"/follow-ups/{follow_up_id}/call", data={"csrf_token": token},
+                               headers={"Accept": "application/json"}).get_json()
+    assert answer["ok"] is True and "13800138000" in answer["message"]
+    calls.pop()
     assert calls == [("originate_call", {"agent_interface": "PJSIP/8001",
                                          "number": "13800138000", "caller_id": "4000"})]
 
+
+
+def test_a_refused_call_is_told_in_the_users_words_not_asterisks(agent_client, console_sessions,
+                                                                  monkeypatch):
+    follow_up_id = done_repair(console_sessions)
+    monkeypatch.setattr("agent_console.followups.run_command",
+                        lambda url, name, **args: {"ok": False, "message": "Extension does not exist."})
+    token = csrf_token_from(agent_client, "/follow-ups")
+    agent_client.post(f"/follow-ups/{follow_up_id}/call", data={"csrf_token": token})
+    flashes = re.findall(r'<p class="flash (\w+)" role="alert">([^<]*)</p>',
+                         agent_client.get("/follow-ups").get_data(as_text=True))
+    assert flashes == [("error", "The call could not be placed: the telephone system did not "
+                                 "take it.")]
 
 def test_result_and_satisfaction_are_recorded_and_reported(agent_client, console_sessions):
     follow_up_id = done_repair(console_sessions)
