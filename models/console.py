@@ -17,8 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
 
-# A department user (issue 15.1) is bound to departments in models.departments.
-ROLES = ("agent", "supervisor", "admin", "department")
+# A department user (issue 15.1) is bound to departments in models.departments; a
+# cashier (issue 16.6) sees only the cashier's desk and the household search.
+ROLES = ("agent", "supervisor", "admin", "department", "cashier")
 ORDER_KINDS = ("repair", "complaint", "enquiry", "fee", "praise", "other")
 ORDER_STATUSES = ("new", "dispatched", "in_progress", "done", "followed_up", "closed")
 COMPLAINT_TIERS = ("major", "important", "minor")
@@ -47,7 +48,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("role IN ('agent', 'supervisor', 'admin', 'department')", name="role"),
+        CheckConstraint("role IN ('agent', 'supervisor', 'admin', 'department', 'cashier')",
+                        name="role"),
     )
 
     # Flask-Login's protocol, kept here so the model needs no Flask import.
