@@ -314,3 +314,13 @@ def test_cli_names_the_ignored_column(tmp_path, monkeypatch):
     assert run.exit_code == 0, run.output
     assert "6 rows imported (6 households created" in run.output
     assert run.output.rstrip().endswith("; ignored column(s): J 备注")
+
+
+def test_the_other_headers_offices_write(session_factory, tmp_path):
+    path = tmp_path / "headers.csv"
+    path.write_text("栋号,单元号,室号,面积（㎡）,户主,手机号,备注\n"
+                    "7栋,1单元,0502室,96.3,孙丽,13912345678/13712345678,\n", encoding="utf-8")
+    with session_factory() as session:
+        import_households_file(session, path, local_area_code=AREA)
+        assert session.scalar(select(Room.code)) == "7-1-502"
+        assert phones_of(session, "7-1-502") == {"13912345678", "13712345678"}
