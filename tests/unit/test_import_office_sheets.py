@@ -324,3 +324,21 @@ def test_the_other_headers_offices_write(session_factory, tmp_path):
         import_households_file(session, path, local_area_code=AREA)
         assert session.scalar(select(Room.code)) == "7-1-502"
         assert phones_of(session, "7-1-502") == {"13912345678", "13712345678"}
+
+
+def test_two_header_rows_the_lower_one_names_the_columns(session_factory, tmp_path):
+    # 房屋信息 over A-D and 业主信息 over E-F (merged), the real headers below them.
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in ([TITLE], ["房屋信息", None, None, None, "业主信息", None],
+                ["楼号", "单元", "房号", "面积", "姓名", "电话"],
+                ["1号楼", "1单元", "101室", 90, "王伟", "13812345678"]):
+        sheet.append(row)
+    sheet.merge_cells("A1:F1")
+    sheet.merge_cells("A2:D2")
+    sheet.merge_cells("E2:F2")
+    workbook.save(tmp_path / "two.xlsx")
+    with session_factory() as session:
+        report = import_households_file(session, tmp_path / "two.xlsx", local_area_code=AREA)
+        assert (report.rows, report.header_row, report.ignored) == (1, 3, [])
+        assert phones_of(session, "1-1-101") == {"13812345678"}
