@@ -47,6 +47,7 @@ BLUEPRINTS = [
     "agent_console.supervisor.reports_view:bp",
     "agent_console.department:bp",
     "agent_console.abandoned_view:bp",
+    "agent_console.cashier:bp",
 ]
 
 NAMESPACES = [

@@ -103,7 +103,7 @@ CATALOGUE: dict[str, dict[str, object]] = {
     "shift": {"day": _l("Day shift"), "evening": _l("Evening shift"),
               "night": _l("Night shift")},
     "role": {"agent": _l("Agent"), "supervisor": _l("Supervisor"), "admin": _l("Administrator"),
-             "department": _l("Department staff")},
+             "department": _l("Department staff"), "cashier": _l("Cashier")},
     "call_outcome": {"answered": _l("Answered"), "abandoned": _l("Abandoned"),
                      "timeout": _l("Timed out in queue"), "exit_empty": _l("No agent logged in"),
                      "exit_key": _l("Left the queue by key"), "transferred": _l("Transferred"),
@@ -166,6 +166,9 @@ CATALOGUE: dict[str, dict[str, object]] = {
     "lost_call_status": {"waiting": _l("Not called back yet"), "tried": _l("Tried, not reached"),
                          "recovered": _l("Recovered"), "called_again": _l("Rang again, answered"),
                          "closed": _l("Closed")},
+    # How a payment at the cashier's desk was made (models.cashier.PAYMENT_METHODS).
+    "payment_method": {"cash": _l("Cash"), "wechat": _l("WeChat Pay"), "alipay": _l("Alipay"),
+                       "bank_transfer": _l("Bank transfer"), "card": _l("Bank card")},
 }
 
 # Asterisk's own answers to the state commands (AMI Response Message) and the

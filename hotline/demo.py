@@ -35,6 +35,8 @@ DEMO_SUPERVISOR = ("supervisor", "8050", "陈主管")
 # Department users (issue 15.1): no phone, their own worklist page.
 DEMO_DEPARTMENT_USERS = [("eng01", "赵师傅", ("engineering",)),
                          ("sec01", "钱队长", ("security",))]
+# The cashier (issue 16.6): a phone to call back the fee line's call-back requests.
+DEMO_CASHIER = ("cash01", "8040", "孙会计")
 
 
 class DemoProcesses:
@@ -112,10 +114,12 @@ def ensure_demo_users(settings: Settings) -> dict[str, str]:
         people.append((login, ["--role", "department", "--name", name,
                                *(arg for department in departments
                                  for arg in ("--department", department))]))
+    login, extension, name = DEMO_CASHIER
+    people.append((login, ["--role", "cashier", "--phone", f"PJSIP/{extension}", "--name", name]))
     missing = [(login, args) for login, args in people if login not in credentials]
     if not missing:
         return credentials
-    # Users added since the file was written (the department users) are made now;
+    # Users added since the file was written (the department users, the cashier) are made now;
     # the others keep their passwords.
     for login, args in missing:
         password = secrets.token_urlsafe(9)

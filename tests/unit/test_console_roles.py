@@ -26,6 +26,9 @@ SUPERVISOR_ONLY |= {"imports.page", "imports.preview", "imports.run", "imports.j
 # The departments' pages (agent_console.department): department users only.
 DEPARTMENT_ONLY = {"department.worklist", "department.show_order", "department.accept",
                    "department.progress", "department.complete", "department.reject"}
+# The cashier's desk (agent_console.cashier): cashiers only.
+CASHIER_ONLY = {"cashier.desk", "cashier.call_back", "cashier.mark_done", "cashier.payment_form",
+                "cashier.enter_payment", "cashier.collection"}
 
 
 def _guarded_requests(app):
@@ -84,7 +87,7 @@ def test_supervisors_and_admins_reach_supervisor_routes(app, make_user, role):
 
 def test_agent_routes_answer_an_agent(app, agent_client):
     for endpoint, method, url in _guarded_requests(app):
-        if (endpoint in SUPERVISOR_ONLY | DEPARTMENT_ONLY or method != "GET"
+        if (endpoint in SUPERVISOR_ONLY | DEPARTMENT_ONLY | CASHIER_ONLY or method != "GET"
                 or "1" in url.split("/")[-1]):
             continue
         response = agent_client.get(url)
@@ -122,3 +125,28 @@ def test_department_routes_are_for_department_users_only(app, agent_client, make
                 response.headers["Location"].endswith(redirected[endpoint]), url
         else:
             assert response.status_code == 403, f"department: GET {url} gave {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "admin"])
+def test_cashier_routes_are_for_cashiers_only(app, make_user, role):
+    assert CASHIER_ONLY <= {endpoint for endpoint, _, _ in _guarded_requests(app)}
+    make_user(f"{role}9", role)
+    make_user("cash9", "cashier")
+    others, cashier = app.test_client(), app.test_client()
+    assert log_in(others, f"{role}9").status_code == 302
+    assert log_in(cashier, "cash9").status_code == 302
+    # Nothing of the centre's is open to a cashier but the household search and its card.
+    open_to_them = ("auth.", "notifications.", "health.", "vendor.", "assets.", "cashier.",
+                    "search.")
+    for endpoint, method, url in _guarded_requests(app):
+        if endpoint in CASHIER_ONLY:
+            response = _request(others, method, url)
+            assert response.status_code == 403, f"{role}: {method} {url} gave {response.status_code}"
+            response = _request(cashier, method, url)
+            assert response.status_code not in (302, 401, 403), f"cashier: {method} {url}"
+        elif method == "GET" and not endpoint.startswith(open_to_them):
+            response = cashier.get(url)
+            if endpoint == "agent.console":
+                assert response.headers["Location"].endswith("/cashier/"), url
+            else:
+                assert response.status_code == 403, f"cashier: GET {url} gave {response.status_code}"
