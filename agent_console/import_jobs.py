@@ -27,6 +27,9 @@ STALE_UPLOAD_S = 24 * 3600
 # row would cost more than the row itself.
 PROGRESS_STEPS = 100
 STATES = ("ready", "checking", "writing", "done", "failed")
+# A running import saves its record at least every 1 % of its rows; one silent this
+# long died with its process (a restart): its transaction never committed.
+STALE_JOB_S = 300
 
 
 @dataclasses.dataclass
@@ -42,8 +45,15 @@ class ImportJob:
     result: dict = dataclasses.field(default_factory=dict)  # counts of the import
     problem_count: int = 0  # when the file was refused at the run (changed since preview)
     first_problem: dict = dataclasses.field(default_factory=dict)  # template, params, row...
+    updated_at: float = 0.0  # time.time() of the last save
+
+    @property
+    def interrupted(self) -> bool:
+        return (self.state in ("checking", "writing")
+                and time.time() - self.updated_at > STALE_JOB_S)
 
     def save(self, client: redis.Redis) -> None:
+        self.updated_at = time.time()
         fields = dataclasses.asdict(self)
         fields["result"] = json.dumps(self.result)
         fields["first_problem"] = json.dumps(self.first_problem, default=str)
@@ -62,7 +72,8 @@ class ImportJob:
                    done=int(fields["done"]), total=int(fields["total"]),
                    result=json.loads(fields["result"]),
                    problem_count=int(fields["problem_count"]),
-                   first_problem=json.loads(fields["first_problem"]))
+                   first_problem=json.loads(fields["first_problem"]),
+                   updated_at=float(fields.get("updated_at", 0)))
 
 
 def upload_folder(state_dir: Path) -> Path:

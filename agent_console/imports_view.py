@@ -203,7 +203,11 @@ def job_status(token: str):
     if job is None or job.owner_id != current_user.id:
         return jsonify(error=gettext("No such import.")), 404
     lines = []
-    if job.state == "done":
+    if job.interrupted:
+        job.state = "failed"  # shown, not stored: a late save of a live job still wins
+        lines = [gettext("The import was interrupted (the console restarted); nothing was "
+                         "imported. Upload the sheet again.")]
+    elif job.state == "done":
         lines = _result_lines(job)
     elif job.state == "failed":
         lines = [gettext("The import failed; nothing was imported.")]

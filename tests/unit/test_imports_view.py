@@ -200,6 +200,24 @@ def test_two_runs_of_one_upload_at_once_start_one_import(console_redis):
     assert import_jobs.ImportJob.load(console_redis, job.token) == job
 
 
+def test_an_import_whose_process_died_is_reported_interrupted(app, make_user, console_redis,
+                                                              console_sessions, monkeypatch):
+    from models.console import User
+
+    client = client_for(app, make_user, "supervisor")
+    with console_sessions() as session:
+        user_id = session.scalar(select(User.id))
+    job = import_jobs.ImportJob("d" * 24, user_id, "households", "MAIN", "/gone.xlsx",
+                                state="writing", done=40, total=400)
+    job.save(console_redis)
+    assert client.get(f"/imports/jobs/{job.token}").get_json()["state"] == "writing"
+    later = time.time() + import_jobs.STALE_JOB_S + 1
+    monkeypatch.setattr(import_jobs.time, "time", lambda: later)
+    data = client.get(f"/imports/jobs/{job.token}").get_json()
+    assert data["state"] == "failed" and data["lines"] == [
+        "导入已中断(工作台重新启动),未导入任何数据。请重新上传表格。"]
+
+
 def test_a_failure_while_writing_leaves_nothing_and_says_so(app, make_user, console_sessions,
                                                             tmp_path, monkeypatch):
     from households import import_households
