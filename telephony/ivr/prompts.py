@@ -160,6 +160,9 @@ def build_prompts(sounds_dir: Path, force: bool = False) -> BuildReport:
     folder = prompt_folder(sounds_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _readable_by_asterisk(folder)
+        for name in PROMPT_TEXTS:  # digits/, hotline/: made by an earlier build, maybe private
+            _readable_by_asterisk(prompt_path(sounds_dir, name).parent)
     except OSError as error:
         raise PromptBuildError(f"cannot create {folder}: {error}") from error
     manifest_path = folder / MANIFEST_NAME
@@ -182,8 +185,16 @@ def _recipe(text: str) -> str:
     return f"espeak-ng -v {ESPEAK_VOICE} -s {ESPEAK_SPEED_WPM} | sox 8000/1/s16 trimmed: {text}"
 
 
+def _readable_by_asterisk(folder: Path) -> None:
+    """Asterisk runs as its own user: every prompt folder 0755 whatever the umask
+    (the hotline command's is 077, which made them 0700 and every prompt silent)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o777 != 0o755:
+        folder.chmod(0o755)
+
+
 def _synthesize(text: str, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _readable_by_asterisk(target.parent)
     with tempfile.TemporaryDirectory(prefix="hotline-prompt-") as scratch:
         raw = Path(scratch) / "speech.wav"
         made = Path(scratch) / "prompt.wav"

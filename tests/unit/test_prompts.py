@@ -164,3 +164,26 @@ def test_unwritable_folder_is_a_clear_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(prompts.PromptBuildError, match="cannot create"):
         prompts.build_prompts(blocker)
+
+
+def test_prompt_folders_are_readable_by_asterisk_whatever_the_umask(built, tmp_path):
+    """The hotline command runs with umask 077: a build made the folders 0700, and
+    Asterisk (its own user) played nothing. A build repairs folders an earlier one made."""
+    import os
+    import stat
+
+    sounds, _ = built
+    private = tmp_path / "sounds"
+    (private / "zh" / "hotline").mkdir(parents=True, mode=0o700)
+    for source in (sounds / "zh").rglob("*.wav"):  # the files, without synthesising again
+        target = private / source.relative_to(sounds)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    os.chmod(private / "zh" / "hotline", 0o700)
+    previous = os.umask(0o077)
+    try:
+        prompts.build_prompts(private)
+    finally:
+        os.umask(previous)
+    for folder in [private / "zh", *(path for path in (private / "zh").rglob("*") if path.is_dir())]:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o755, folder
