@@ -153,7 +153,9 @@ def _answers(url: str, verify) -> bool:
         session.trust_env = False
         try:
             return session.get(url + "/healthz", timeout=2, verify=verify).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # gunicorn's arbiter listens before its worker serves: a connection may
+            # wait in the backlog past the timeout while the worker boots.
             return False
 
 
