@@ -38,6 +38,7 @@ def wallboard():
     return render_template("supervisor/wallboard.html", board=board,
                            qa_counts=scored_this_month(db(), now, settings().office_timezone),
                            lost=abandoned.recovery_in_last_day(db(), now, settings().short_abandon_s),
+                           office_timezone=settings().office_timezone,
                            wall=request.args.get("wall") == "1")
 
 

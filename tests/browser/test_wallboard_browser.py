@@ -15,11 +15,13 @@ Run under the lab lock. Screenshots go to test-artifacts/wallboard/.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -152,6 +154,11 @@ def test_supervisor_desk_alert_listen_play_and_score(lab, stack, database, membe
         page.wait_for_selector("nav.mainnav")
         page.click("nav.mainnav a[href='/supervisor/wallboard']")
         page.wait_for_selector("#board-status.current")
+        # The browser runs in UTC; the board's clock is the office's (Asia/Shanghai).
+        office_hour = dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%H")
+        wait_until(lambda: page.inner_text("#wb-clock")[:2] in
+                   (office_hour, dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%H")),
+                   5, "the wallboard's clock in the office's time zone")
 
         # 1. A caller waits with no agent of ours in the queue: past the 5 s norm.
         (speech.folder / "caller.csv").write_text(f"SEQUENTIAL\n{CALLER};张三;\n",

@@ -6,6 +6,9 @@
 (function () {
   "use strict";
   const root = document.getElementById("wallboard");
+  // The office's clock, whatever the zone of the browser showing the board.
+  const officeTime = new Intl.DateTimeFormat("en-GB", {timeZone: root.dataset.officeTimezone,
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false});
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const labels = window.HOTLINE_LABELS || {};
   const t = (text) => labels[text] || text;  // the page's language, rendered by Flask-Babel
@@ -185,7 +188,7 @@
     const line = el("li", undefined, "level-missed");
     line.dataset.key = key;
     line.dataset.measure = breach.measure;
-    line.append(el("time", new Date().toLocaleTimeString([], {hour12: false})),
+    line.append(el("time", officeTime.format(new Date())),
       el("span", alertText(breach)));
     list.prepend(line);
     while (list.children.length > MAX_ALERTS) list.lastElementChild.remove();
@@ -213,8 +216,7 @@
     const status = document.getElementById("board-status");
     status.textContent = board.current ? t("Live") : t("Not current") + ": " + t(board.note);
     status.className = board.current ? "current" : "stale";
-    document.getElementById("wb-clock").textContent =
-      new Date().toLocaleTimeString([], {hour12: false});
+    document.getElementById("wb-clock").textContent = officeTime.format(new Date());
     renderQueues();
     renderCallers();
     renderAgents();
