@@ -2,8 +2,12 @@
 for a real CommandExecutor in unit tests (the lab tests send the same to Asterisk)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from telephony.ami.adapter import AmiResponse
 from telephony.ami.protocol import AmiMessage
+from telephony.commands import CommandExecutor
 
 
 class RecordingAmi:
@@ -15,3 +19,17 @@ class RecordingAmi:
         self.sent.append(dict(fields))
         response = "Success" if self.message == "Success" else "Error"
         return AmiResponse(AmiMessage(Response=response, ActionID="a1", Message=self.message))
+
+
+@contextmanager
+def bridge_commands(settings, message: str = "Success") -> Iterator[RecordingAmi]:
+    """A real CommandExecutor on the settings' Redis (signed with their command key),
+    its AMI a RecordingAmi answering `message`; stopped when the block ends."""
+    recorder = RecordingAmi(message)
+    executor = CommandExecutor(settings.redis_url, recorder, bridge="main",
+                               default_queue="hotline", command_key=settings.command_key)
+    executor.start()
+    try:
+        yield recorder
+    finally:
+        executor.stop()

@@ -16,6 +16,7 @@ from models.session import make_engine, session_factory as make_session_factory
 # Test modules import these from tests.support.console_client (the names stay here
 # for modules not moved yet).
 from tests.support.console_client import PASSWORD, csrf_token_from, log_in  # noqa: F401
+from tests.support.recording_ami import bridge_commands
 from tests.support.settings import make_settings
 
 
@@ -105,3 +106,11 @@ def supervisor_client(app, supervisor):
     client = app.test_client()
     assert log_in(client, supervisor.username).status_code == 302
     return client
+
+
+@pytest.fixture
+def ami(console_settings):
+    """The bridge's command executor, for real, on the test Redis; its AMI records
+    what it is sent (RecordingAmi.sent) and answers Success."""
+    with bridge_commands(console_settings) as recorder:
+        yield recorder

@@ -11,23 +11,12 @@ import pytest
 
 from agent_console.live import AgentLiveStore
 from call_queue import transfer_context
-from telephony.commands import CommandExecutor
 from tests.support.console_client import csrf_token_from
-from tests.support.recording_ami import RecordingAmi
+from tests.support.recording_ami import bridge_commands
 
 CALLID = "1796000000.101"
 ALICE_CHANNEL = "PJSIP/8001-0000002a"
 BOB_CHANNEL = "PJSIP/8002-0000002b"
-
-
-@pytest.fixture
-def ami(console_settings):
-    recorder = RecordingAmi()
-    executor = CommandExecutor(console_settings.redis_url, recorder, bridge="main",
-                               default_queue="hotline", command_key=console_settings.command_key)
-    executor.start()
-    yield recorder
-    executor.stop()
 
 
 def seed_call(redis_client, interface: str, channel: str, callid: str = CALLID) -> None:
@@ -116,15 +105,9 @@ def test_a_transfer_carries_household_and_note_to_the_receiver_only(
 
 def test_asterisks_refusal_becomes_a_catalogue_message(agent_client, console_redis,
                                                        console_settings):
-    recorder = RecordingAmi(message="Channel not found")
-    executor = CommandExecutor(console_settings.redis_url, recorder, bridge="main",
-                               default_queue="hotline", command_key=console_settings.command_key)
-    executor.start()
-    try:
+    with bridge_commands(console_settings, message="Channel not found"):
         seed_call(console_redis, "PJSIP/8001", ALICE_CHANNEL)
         answer = control(agent_client, "retrieve")
-    finally:
-        executor.stop()
     assert answer.status_code == 409
     assert answer.json["message"] == "The call has already ended."
     assert "Channel" not in answer.json["message"]

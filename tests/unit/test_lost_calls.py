@@ -12,10 +12,9 @@ from sqlalchemy import select
 from models.callbacks import CallbackAttempt
 from models.calls import Call
 from models.households import Household
-from telephony.commands import CommandExecutor
 from tests.support.console_client import csrf_token_from
 from tests.support.demo import demo_data, one_household_number
-from tests.support.recording_ami import RecordingAmi
+from tests.support.recording_ami import bridge_commands
 
 UTC = dt.timezone.utc
 # 2026-12-03 10:00 in Shanghai is 02:00 UTC: every call below is on that office day.
@@ -50,16 +49,6 @@ def calls(console_sessions, console_settings):
         ])
         session.commit()
     return number, household_number
-
-
-@pytest.fixture
-def ami(console_settings):
-    recorder = RecordingAmi()
-    executor = CommandExecutor(console_settings.redis_url, recorder, bridge="main",
-                               default_queue="hotline", command_key=console_settings.command_key)
-    executor.start()
-    yield recorder
-    executor.stop()
 
 
 def _rows(page: str) -> dict[str, str]:
@@ -123,14 +112,8 @@ def test_a_withheld_number_cannot_be_called(agent_client, calls, ami):
 
 def test_a_refused_originate_is_recorded_as_not_reached_with_a_message(agent_client, calls,
                                                                       console_settings):
-    recorder = RecordingAmi("Extension does not exist.")
-    executor = CommandExecutor(console_settings.redis_url, recorder, bridge="main",
-                               default_queue="hotline", command_key=console_settings.command_key)
-    executor.start()
-    try:
+    with bridge_commands(console_settings, message="Extension does not exist."):
         _post(agent_client, "/lost-calls/lost.1/call")
-    finally:
-        executor.stop()
     page = _page(agent_client)
     assert "The call could not be placed" in page and "Extension does not exist" not in page
     assert _rows(page)["lost.1"] == "tried"
