@@ -1,0 +1,137 @@
+"""The rota's rules: reading a shift typed on the supervisor's page, refusing a bad
+one field by field, the week's shifts, adding and removing.
+
+Times are typed in the office's time zone and stored in UTC. A night shift may end
+the next morning (the seeds' night duty runs 17:30 to 08:30, 004 值班制度); a day or
+evening shift that ends before it starts is a typing mistake and refused.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.console import User
+from models.rota import SHIFT_KINDS, RotaShift
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("user_id", "day", "kind", "start", "end")
+MAX_SHIFT = dt.timedelta(hours=16)
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class ShiftForm:
+    """What the supervisor typed, kept as typed so a refused form loses nothing."""
+    user_id: str = ""
+    day: str = ""
+    kind: str = ""
+    start: str = ""
+    end: str = ""
+
+
+@dataclass(frozen=True)
+class ShiftDraft:
+    user_id: int
+    day: dt.date
+    kind: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class ShiftRefused(Exception):
+    """field -> error code; the page says each next to its field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(", ".join(f"{k}={v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ShiftRow:
+    id: int
+    user_id: int
+    day: dt.date
+    kind: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+def rota_agents(session: Session) -> list[User]:
+    """The people a shift can be given to: active agents, by name."""
+    return list(session.scalars(select(User).where(User.role == "agent", User.active.is_(True))
+                                .order_by(User.display_name, User.username)))
+
+
+def _time(text: str) -> Optional[dt.time]:
+    found = _TIME.match(text.strip())
+    return dt.time(int(found.group(1)), int(found.group(2))) if found else None
+
+
+def check_shift(session: Session, form: ShiftForm, zone: ZoneInfo) -> ShiftDraft:
+    errors: dict[str, str] = {}
+    user_id = int(form.user_id) if form.user_id.strip().isdigit() else None
+    if user_id is None or user_id not in {u.id for u in rota_agents(session)}:
+        errors["user_id"] = "agent_unknown"
+    try:
+        day = dt.date.fromisoformat(form.day.strip())
+    except ValueError:
+        day = None
+        errors["day"] = "day_invalid"
+    if form.kind not in SHIFT_KINDS:
+        errors["kind"] = "kind_invalid"
+    start, end = _time(form.start), _time(form.end)
+    if start is None:
+        errors["start"] = "time_invalid"
+    if end is None:
+        errors["end"] = "time_invalid"
+    if errors or day is None or start is None or end is None:
+        raise ShiftRefused(errors)
+    starts_at = dt.datetime.combine(day, start, zone)
+    end_day = day + dt.timedelta(days=1) if end <= start and form.kind == "night" else day
+    ends_at = dt.datetime.combine(end_day, end, zone)
+    if ends_at <= starts_at:
+        raise ShiftRefused({"end": "end_before_start"})
+    if ends_at - starts_at > MAX_SHIFT:
+        raise ShiftRefused({"end": "too_long"})
+    starts_at, ends_at = starts_at.astimezone(dt.timezone.utc), ends_at.astimezone(dt.timezone.utc)
+    clash = session.scalar(select(RotaShift.id).where(
+        RotaShift.user_id == user_id, RotaShift.starts_at < ends_at,
+        RotaShift.ends_at > starts_at).limit(1))
+    if clash is not None:
+        raise ShiftRefused({"start": "overlap"})
+    return ShiftDraft(user_id, day, form.kind, starts_at, ends_at)
+
+
+def add_shift(session: Session, draft: ShiftDraft, by_user_id: Optional[int]) -> RotaShift:
+    shift = RotaShift(user_id=draft.user_id, day=draft.day, kind=draft.kind,
+                      starts_at=draft.starts_at, ends_at=draft.ends_at,
+                      created_by_id=by_user_id)
+    session.add(shift)
+    session.flush()
+    log.info("rota: shift %s added for user %s on %s", shift.id, draft.user_id, draft.day)
+    return shift
+
+
+def remove_shift(session: Session, shift_id: int) -> bool:
+    shift = session.get(RotaShift, shift_id)
+    if shift is None:
+        return False
+    session.delete(shift)
+    session.flush()
+    log.info("rota: shift %s removed", shift_id)
+    return True
+
+
+def week_shifts(session: Session, monday: dt.date) -> list[ShiftRow]:
+    return [ShiftRow(s.id, s.user_id, s.day, s.kind, s.starts_at, s.ends_at)
+            for s in session.scalars(select(RotaShift).where(
+                RotaShift.day >= monday, RotaShift.day < monday + dt.timedelta(days=7))
+                .order_by(RotaShift.day, RotaShift.starts_at))]
