@@ -195,6 +195,17 @@ def record_payment(session: Session, draft: PaymentDraft, user_id: int,
     return payment
 
 
+def just_saved(session: Session, draft: PaymentDraft, user_id: int, since: dt.datetime
+               ) -> Payment | None:
+    """The payment this desk saved a moment ago with this receipt, household and amount:
+    a double click (or a resubmitted page) is the same payment, not a duplicate."""
+    return session.scalar(
+        select(Payment).join(PaymentEntry, PaymentEntry.payment_id == Payment.id)
+        .where(func.upper(Payment.receipt_number) == draft.receipt_number.upper(),
+               Payment.household_id == draft.household_id, Payment.amount == draft.amount,
+               PaymentEntry.recorded_by_id == user_id, PaymentEntry.recorded_at >= since))
+
+
 @dataclasses.dataclass(frozen=True)
 class CollectionRow:
     community: str

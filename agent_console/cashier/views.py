@@ -4,6 +4,7 @@ a refused payment is shown again with what was typed and the reason by its field
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -26,6 +27,8 @@ from agent_console.cashier import worklist
 from workflow.errors import WorkflowError
 
 log = logging.getLogger(__name__)
+# A second submit of the same payment within this time is the first one (a double click).
+REPEAT_WINDOW = dt.timedelta(minutes=2)
 
 # The refusals of the worklist, in the user's language.
 REFUSALS = {
@@ -158,13 +161,18 @@ def enter_payment(household_id: int):
                                     for name in payments.FIELDS})
     terms = _terms()
     today = terms.today()
+    draft = None
     try:
         choices = payments.charge_choices(db(), household_id, today, terms.late_fee_daily_rate)
         draft = payments.check_payment(typed, household_id, choices)
         payment = payments.record_payment(db(), draft, current_user.id, today)
     except payments.PaymentRefused as refused:
         db().rollback()
-        return _payment_page(household_id, typed, refused.by_field(), 422)
+        again = draft and payments.just_saved(db(), draft, current_user.id,
+                                              utcnow() - REPEAT_WINDOW)
+        if not again:
+            return _payment_page(household_id, typed, refused.by_field(), 422)
+        payment = again  # the second of a double click: saved once, said once more
     db().commit()
     from households.fees import balance_summary
 

@@ -154,6 +154,7 @@ def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack,
         assert "Receipt number" in page.inner_text("#payment-form")
         assert "WeChat Pay" in page.inner_text("#cashier-payments") or \
             "Property management fee" in page.inner_text("#payment-form")
+        assert "Months in arrears" in page.inner_text("#cashier-balance")
         found += look(page, checks, "07-payment-form-en", locale="en")
         context.close()
     assert not found, "\n".join(found)

@@ -206,6 +206,15 @@ def test_the_payment_page_and_desk_in_chinese(app, make_user, ledger):
     assert "金额必须大于零" in page and page.count("必填") >= 3
     desk = client.get("/cashier/").get_data(as_text=True)
     assert "缴费查询热线的回拨请求" in desk and "号码隐藏" in desk
+    # The same app, next an English cashier: no label stays in the first request's language.
+    make_user("sue", "cashier", "PJSIP/8062", language="en")
+    english = app.test_client()
+    log_in(english, "sue")
+    page = english.get(f"/cashier/households/{ledger.a}/payment").get_data(as_text=True)
+    for text in ("Months in arrears", "Dunning stage", "Last payment", "WeChat Pay"):
+        assert text in page, text
+    main = page.split("<main")[1].split("</main>")[0]
+    assert not re.search(r"[\u4e00-\u9fff]", main), re.findall(r"[\u4e00-\u9fff]+", main)
 
 
 def test_the_collection_rate_page(cashier_client, ledger):
@@ -242,3 +251,15 @@ def test_users_cli_adds_a_cashier_who_lands_on_the_desk(app, console_settings, c
                                            "csrf_token": csrf_token_from(client, "/login")},
                            follow_redirects=True)
     assert response.request.path == "/cashier/"
+
+
+def test_a_double_click_saves_one_payment(cashier_client, ledger, console_sessions):
+    fields = dict(amount="100", charge="management:2026-10-01", method="cash",
+                  receipt_number="DBL-1")
+    assert _pay(cashier_client, ledger.c, **fields).status_code == 303
+    assert _pay(cashier_client, ledger.c, **fields).status_code == 303  # the same payment
+    other = _pay(cashier_client, ledger.c, **dict(fields, amount="99"))  # not the same: refused
+    assert other.status_code == 422 and "in the ledger already" in other.get_data(as_text=True)
+    with console_sessions() as session:
+        assert session.scalars(select(Payment.amount).where(
+            Payment.receipt_number == "DBL-1")).all() == [100]
