@@ -77,7 +77,8 @@ def desk():
     elif text:
         found = find_households(text)
     return render_template(
-        "cashier/desk.html", items=worklist.open_requests(db()), q=text, found=found,
+        "cashier/desk.html", items=worklist.open_requests(db()), waiting=worklist.open_count(db()),
+        q=text, found=found,
         search_error=error, form=EmptyForm(), note_max=worklist.NOTE_MAX_CHARS,
         has_phone=bool(current_user.phone_interface)), 400 if error else 200
 
