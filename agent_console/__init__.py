@@ -48,6 +48,7 @@ BLUEPRINTS = [
     "agent_console.department:bp",
     "agent_console.abandoned_view:bp",
     "agent_console.cashier:bp",
+    "agent_console.cashier.statistics:bp",
 ]
 
 NAMESPACES = [

@@ -193,6 +193,11 @@ def _money(value) -> str:
 @bp.get("/collection")
 @roles_required("cashier")
 def collection():
+    return collection_page()
+
+
+def collection_page():
+    """The cashier's page, and the supervisors' read-only copy (cashier.statistics)."""
     terms = _terms()
     today = terms.today()
     text = request.args.get("quarter", "").strip()

@@ -158,3 +158,18 @@ def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack,
         found += look(page, checks, "07-payment-form-en", locale="en")
         context.close()
     assert not found, "\n".join(found)
+
+
+def test_supervisors_find_the_collection_rate_beside_the_statistics(stack, checks):
+    from tests.support.console_stack import USERS, log_in
+
+    with launched_chromium() as browser:
+        context = browser.new_context(viewport=DESK, locale="zh-CN", timezone_id=OFFICE)
+        page = context.new_page()
+        log_in(page, stack.base_url, USERS["supervisor"][0])
+        page.click("nav.mainnav >> text=收费率")
+        page.wait_for_url(stack.base_url + "/supervisor/collection-rate")
+        assert "按楼栋" in page.inner_text("main") and "收费台" not in page.inner_text("main")
+        found = look(page, checks, "08-supervisor-collection-rate")
+        context.close()
+    assert not found, "\n".join(found)

@@ -264,3 +264,17 @@ def test_a_double_click_saves_one_payment(cashier_client, ledger, console_sessio
     with console_sessions() as session:
         assert session.scalars(select(Payment.amount).where(
             Payment.receipt_number == "DBL-1")).all() == [100]
+
+
+def test_supervisors_read_the_collection_rate_among_the_statistics(supervisor_client,
+                                                                   agent_client,
+                                                                   cashier_client, ledger):
+    response = supervisor_client.get("/supervisor/collection-rate?quarter=2026Q4")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "26.7%" in page and 'action="/supervisor/collection-rate"' in page
+    assert "/cashier/" not in page.split("<main")[1]  # no links into the cashier's desk
+    assert 'href="/supervisor/collection-rate"' in supervisor_client.get(
+        "/supervisor/stats").get_data(as_text=True)
+    assert agent_client.get("/supervisor/collection-rate").status_code == 403
+    assert cashier_client.get("/supervisor/collection-rate").status_code == 403

@@ -23,6 +23,10 @@ SUPERVISOR_ONLY |= {f"reports.{name}{suffix}" for name in
                     for suffix in ("", "_json", "_excel")}
 # Importing the office's spreadsheets (agent_console.imports_view).
 SUPERVISOR_ONLY |= {"imports.page", "imports.preview", "imports.run", "imports.job_status"}
+# The rota and adherence (agent_console.supervisor.rota_view).
+SUPERVISOR_ONLY |= {"supervisor.rota_page", "supervisor.add_shift", "supervisor.remove_shift"}
+# The collection rate among the statistics (agent_console.cashier.statistics).
+SUPERVISOR_ONLY |= {"collection.page"}
 # The departments' pages (agent_console.department): department users only.
 DEPARTMENT_ONLY = {"department.worklist", "department.show_order", "department.accept",
                    "department.progress", "department.complete", "department.reject"}
