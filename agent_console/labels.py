@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from jinja2 import pass_context
 from flask_babel import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
@@ -286,11 +287,19 @@ def make_localtime(zone_name: str):
     return localtime
 
 
+@pass_context
+def _label_in_template(context, code, group: str) -> str:
+    """`label` for templates. Taking the context stops Jinja's compiler from folding
+    "idle"|label("agent_state") into the language of the request that compiled the
+    template, which every later reader then saw."""
+    return label(code, group)
+
+
 def init_app(app: Flask, office_timezone: str) -> None:
     """Register the display filters; Flask-Login's prompt through the catalogue."""
     from agent_console.extensions import login_manager
 
-    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["label"] = _label_in_template
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["localtime"] = make_localtime(office_timezone)
