@@ -26,3 +26,4 @@ from agent_console.supervisor import recordings, views  # noqa: E402,F401  (rout
 from agent_console.supervisor import ivr_lockouts  # noqa: E402,F401  (routes on bp)
 from agent_console.supervisor import calls  # noqa: E402,F401  (routes on bp)
 from agent_console.supervisor import wallboard  # noqa: E402,F401  (routes on bp)
+from agent_console.supervisor import rota_view  # noqa: E402,F401  (routes on bp)
