@@ -74,7 +74,8 @@ def _hours(seconds: float) -> str:
 
 def _date_arg(name: str, today: dt.date) -> tuple[dt.date, str, Optional[str]]:
     """The date in the query string, what was typed, and an error for its field."""
-    typed = request.args.get(name, "")[:40]
+    # A refused shift (POST) re-shows the adherence day the form was sent from.
+    typed = (request.args.get(name) or request.form.get(f"view_{name}") or "")[:40]
     if not typed.strip():
         return today, "", None
     try:
@@ -149,7 +150,9 @@ def add_shift():
     rota.add_shift(db(), draft, current_user.id)
     db().commit()
     flash(_("Shift added."), "ok")
-    return redirect(url_for("supervisor.rota_page", week=draft.day.isoformat()), 303)
+    # Back to the week of the new shift, the adherence of the day being looked at kept.
+    return redirect(url_for("supervisor.rota_page", week=draft.day.isoformat(),
+                            day=request.form.get("view_day", "")[:40]), 303)
 
 
 @bp.post("/rota/shifts/<int:shift_id>/delete")
@@ -162,4 +165,5 @@ def remove_shift(shift_id: int):
         flash(_("Shift removed."), "ok")
     else:
         flash(_("That shift was already removed."), "info")
-    return redirect(url_for("supervisor.rota_page", week=request.form.get("week", "")[:40]), 303)
+    return redirect(url_for("supervisor.rota_page", week=request.form.get("week", "")[:40],
+                            day=request.form.get("view_day", "")[:40]), 303)

@@ -1,0 +1,145 @@
+"""The rota and adherence page in Debian's chromium at 1366×768: the supervisor
+reaches it from the supervisors' menu, adds a shift that overlaps another (refused
+next to the field, everything typed kept), corrects it, sees it in the week, and
+reads yesterday's adherence coloured against the 92 % norm; the page in English.
+No horizontal scroll. Screenshots in test-artifacts/rota/.
+
+Run under the lab lock (Chromium is heavy on the shared machine):
+`flock /tmp/hotline/lab.lock .venv/bin/pytest tests/browser/test_rota_browser.py`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+import models
+from bench.support import private_console, stop_processes
+from hotline.settings import load_settings
+from models.console import User
+from models.rota import RotaShift
+from models.session import make_engine, session_factory
+from models.supervision import AgentStateSpan
+from tests.support.browser import launched_chromium
+
+pytestmark = [pytest.mark.browser]
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "rota"
+PASSWORD = "rota browser test password"
+
+
+@pytest.fixture
+def console(tmp_path, private_redis_server):
+    base = dataclasses.replace(load_settings(), state_dir=tmp_path)
+    zone = ZoneInfo(base.office_timezone)
+    yesterday = dt.datetime.now(zone).date() - dt.timedelta(days=1)
+
+    def at(hour, minute=0):
+        return dt.datetime.combine(yesterday, dt.time(hour, minute), zone)
+    database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
+    models.Base.metadata.create_all(make_engine(database_url))
+    with session_factory(database_url)() as session:
+        people = {}
+        for username, role, phone, name in (("rota-sup", "supervisor", None, "赵主管"),
+                                            ("rota-a1", "agent", "PJSIP/8001", "王芳"),
+                                            ("rota-a2", "agent", "PJSIP/8002", "李强")):
+            people[username] = User(username=username, role=role, phone_interface=phone,
+                                    display_name=name, language="zh",
+                                    password_hash=generate_password_hash(PASSWORD))
+        session.add_all(people.values())
+        session.flush()
+        for username in ("rota-a1", "rota-a2"):
+            session.add(RotaShift(user_id=people[username].id, day=yesterday, kind="day",
+                                  starts_at=at(8), ends_at=at(16)))
+        # 王芳: ready 7 h 30 min of 8 h (a 30-min pause) = 93.8 %; 李强: 6 h = 75.0 %.
+        session.add_all([
+            AgentStateSpan(interface="PJSIP/8001", state="idle", started_at=at(7, 45), ended_at=at(12)),
+            AgentStateSpan(interface="PJSIP/8001", state="paused", started_at=at(12), ended_at=at(12, 30)),
+            AgentStateSpan(interface="PJSIP/8001", state="talking", started_at=at(12, 30), ended_at=at(16, 5)),
+            AgentStateSpan(interface="PJSIP/8002", state="idle", started_at=at(10), ended_at=at(16))])
+        session.commit()
+        agent_id = people["rota-a1"].id
+    console_process = None
+    try:
+        _, base_url, console_process = private_console(base, database_url, redis_url=private_redis_server.url,
+                                                       folder=tmp_path)
+        yield base_url, database_url, yesterday, agent_id
+    finally:
+        stop_processes(console_process)
+
+
+@pytest.fixture
+def page():
+    with launched_chromium() as browser:
+        yield browser.new_page(viewport={"width": 1366, "height": 768})
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{name} scrolls sideways at 1366×768"
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_rota_and_adherence_in_the_browser(console, page):
+    base_url, database_url, yesterday, agent_id = console
+    page.goto(base_url + "/login")
+    page.fill("#username", "rota-sup")
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(base_url + "/console")
+    page.goto(base_url + "/supervisor/ivr-lockouts")
+    page.click("text=排班与出勤率")
+    page.wait_for_selector("#rota-week-table")
+
+    page.fill("#adherence-day", yesterday.isoformat())
+    page.click("#day-form button[type=submit]")
+    page.wait_for_selector("#adherence")
+    rows = [row.locator("td").all_text_contents()
+            for row in page.locator("#adherence tbody tr").all()]
+    assert rows == [["李强", "8:00", "6:00", "75.0 %"], ["王芳", "8:00", "7:30", "93.8 %"]], rows
+    classes = page.locator("#adherence tbody td:last-child").evaluate_all(
+        "cells => cells.map(c => c.className)")
+    assert classes == ["missed", "ok"]
+    _shot(page, "01-rota-adherence-zh")
+
+    page.select_option("#shift-user", str(agent_id))
+    page.fill("#shift-day", yesterday.isoformat())
+    page.select_option("#shift-kind", "evening")
+    page.fill("#shift-start", "15:00")
+    page.fill("#shift-end", "18:00")
+    page.click("#add-shift button[type=submit]")
+    page.wait_for_selector("#shift-start-error")
+    assert page.inner_text("#shift-start-error") == "该客服在这段时间已有班次。"
+    assert page.input_value("#shift-start") == "15:00" and page.input_value("#shift-end") == "18:00"
+    assert page.input_value("#shift-kind") == "evening"
+    _shot(page, "02-overlap-refused-zh")
+
+    page.fill("#shift-start", "16:00")
+    page.click("#add-shift button[type=submit]")
+    page.wait_for_selector("text=班次已添加。")
+    cell = page.locator(f'tr[data-user="{agent_id}"] td[data-day="{yesterday.isoformat()}"]')
+    assert "中班" in cell.inner_text() or "晚班" in cell.inner_text()
+    assert "16:00–18:00" in cell.inner_text()
+    with session_factory(database_url)() as session:
+        assert len(session.scalars(select(RotaShift)).all()) == 3
+    # The adherence of the day looked at stays; the new shift counts in it (ready
+    # 7 h 35 min of 10 h: the talk ran to 16:05, 5 min into the evening shift).
+    assert page.locator("#adherence tbody tr").last.locator("td").all_text_contents() == [
+        "王芳", "10:00", "7:35", "75.8 %"]
+    _shot(page, "03-shift-added-zh")
+
+    page.click("button[lang=en]")
+    page.wait_for_load_state()
+    page.goto(f"{base_url}/supervisor/rota?week={yesterday.isoformat()}&day={yesterday.isoformat()}")
+    assert page.inner_text("h1") == "Rota and adherence"
+    assert page.locator("#adherence thead th").all_text_contents()[-1] == "Adherence (≥ 92 %)"
+    assert "Evening shift" in cell.inner_text()
+    _shot(page, "04-rota-en")
