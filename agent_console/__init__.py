@@ -45,8 +45,8 @@ BLUEPRINTS = [
     "agent_console.error_pages:bp",
     "agent_console.department:bp",
     "agent_console.supervisor.reports_view:bp",
-    "agent_console.department:bp",
     "agent_console.abandoned_view:bp",
+    "agent_console.imports_view:bp",
     "agent_console.cashier:bp",
     "agent_console.cashier.statistics:bp",
 ]
