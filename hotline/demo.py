@@ -217,6 +217,9 @@ def run(settings: Settings, households: int, calls_per_minute: int) -> None:
     try:
         processes.start("bridge", _hotline("bridge"))
         processes.start("console", _hotline("console", "--production"))  # gunicorn
+        # Deadlines, escalations and late departments told once a minute, as the
+        # hotline-sweep unit does in production.
+        processes.start("sweep", _hotline("workflow", "sweep", "--every", "60"))
         start_agent_phones(processes, speech.folder)
         time.sleep(2)
         processes.check_alive()

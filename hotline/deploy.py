@@ -87,6 +87,10 @@ def render_bridge_unit(services: Services) -> str:
     return _render("hotline-bridge.service.tmpl", **dataclasses.asdict(services))
 
 
+def render_sweep_unit(services: Services) -> str:
+    return _render("hotline-sweep.service.tmpl", **dataclasses.asdict(services))
+
+
 def render_console_unit(services: Services) -> str:
     return _render("hotline-console@.service.tmpl", **dataclasses.asdict(services))
 
@@ -136,6 +140,7 @@ def render(site: NginxSite, services: Services, out_dir: Path) -> list[Path]:
         out_dir / "nginx" / "hotline.conf": render_nginx_site(site),
         out_dir / "systemd" / "hotline-bridge.service": render_bridge_unit(services),
         out_dir / "systemd" / "hotline-console@.service": render_console_unit(services),
+        out_dir / "systemd" / "hotline-sweep.service": render_sweep_unit(services),
         out_dir / "hotline.env": _render("hotline.env.tmpl", **dataclasses.asdict(services)),
         out_dir / "INSTALL.txt": _render("INSTALL.txt.tmpl", site=site, services=services),
     }

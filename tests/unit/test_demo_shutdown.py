@@ -72,7 +72,7 @@ def started(monkeypatch, tmp_path):
 
 
 def _run(monkeypatch, tmp_path, bridge_code: str) -> None:
-    programs = {"bridge": bridge_code, "console": SLEEPER}
+    programs = {"bridge": bridge_code, "console": SLEEPER, "workflow": SLEEPER}
     monkeypatch.setattr(demo, "_hotline",
                         lambda *args: [sys.executable, "-c", programs[args[0]]])
     demo.run(make_settings(state_dir=tmp_path / "state"), households=1, calls_per_minute=1)
@@ -84,8 +84,9 @@ def test_a_bridge_that_cannot_start_stops_every_child(started, monkeypatch, tmp_
     with pytest.raises(HotlineError, match="bridge exited with status 3"):
         _run(monkeypatch, tmp_path, _dies_after(0))
     names = [name for name, _ in started]
-    assert names == ["bridge", "console", "phone-8001", "phone-8002", "phone-8003", "phone-8004"]
-    assert [child.poll() is not None for _, child in started] == [True] * 6
+    assert names == ["bridge", "console", "sweep", "phone-8001", "phone-8002", "phone-8003",
+                     "phone-8004"]
+    assert [child.poll() is not None for _, child in started] == [True] * 7
     assert log_outs == []  # no bridge to log out through: not waited for
     assert started.cli == [f"queue remove member PJSIP/{n} from hotline"
                            for n in ("8001", "8002", "8003", "8004")] + \
@@ -112,7 +113,7 @@ def test_a_phone_dying_mid_demo_with_a_failing_log_out_stops_every_child(
         _run(monkeypatch, tmp_path, SLEEPER)
     assert len(calls) == 1  # the log-out was tried, raised, and the children still stopped
     assert [name for name, _ in started][-1] == "callers"  # the demo was up
-    assert [child.poll() is not None for _, child in started] == [True] * 7
+    assert [child.poll() is not None for _, child in started] == [True] * 8
     assert time.monotonic() - began < 15
 
 
@@ -141,6 +142,7 @@ def test_the_demo_serves_the_console_with_gunicorn(monkeypatch, tmp_path, starte
     with pytest.raises(HotlineError):
         demo.run(make_settings(state_dir=tmp_path / "state"), households=1, calls_per_minute=1)
     assert ("console", "--production") in seen
+    assert ("workflow", "sweep", "--every", "60") in seen  # deadlines told while the demo runs
 
 
 LISTING = """PJSIP/8001-00000019!agents!s!1!Up!AppQueue!(Outgoing Line)!8001!!!3!171!9010!1796293910.73

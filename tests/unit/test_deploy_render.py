@@ -93,12 +93,15 @@ def test_the_units_pass_systemd_analyze(tmp_path):
     template.write_text(console)
     instance = tmp_path / "hotline-console@5001.service"
     instance.symlink_to(template.name)
-    result = subprocess.run(["systemd-analyze", "verify", str(bridge), str(instance)],
+    sweep = tmp_path / "hotline-sweep.service"
+    sweep.write_text(deploy.render_sweep_unit(services))
+    result = subprocess.run(["systemd-analyze", "verify", str(bridge), str(instance), str(sweep)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "HOTLINE_CONSOLE_PORT=%i" in console and "HOTLINE_TRUSTED_PROXY_HOPS=1" in console
     assert f"{sys.prefix}/bin/hotline console --production --threads 50" in console
     assert "StandardError=journal" in console
+    assert f"{sys.prefix}/bin/hotline workflow sweep --every 60" in sweep.read_text()
 
 
 def test_render_writes_every_file(tmp_path, tls):
@@ -107,7 +110,8 @@ def test_render_writes_every_file(tmp_path, tls):
     written = deploy.render(site, services, tmp_path / "out")
     names = sorted(path.relative_to(tmp_path / "out").as_posix() for path in written)
     assert names == ["INSTALL.txt", "hotline.env", "nginx/hotline.conf",
-                     "systemd/hotline-bridge.service", "systemd/hotline-console@.service"]
+                     "systemd/hotline-bridge.service", "systemd/hotline-console@.service",
+                     "systemd/hotline-sweep.service"]
     assert "hotline-console@5001 hotline-console@5002 hotline-console@5003" in \
         (tmp_path / "out" / "INSTALL.txt").read_text()
 
