@@ -46,6 +46,7 @@ BLUEPRINTS = [
     "agent_console.department:bp",
     "agent_console.supervisor.reports_view:bp",
     "agent_console.abandoned_view:bp",
+    "agent_console.night_log_view:bp",
     "agent_console.imports_view:bp",
     "agent_console.cashier:bp",
     "agent_console.cashier.statistics:bp",
