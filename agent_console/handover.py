@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from agent_console.extensions import db
 from agent_console.forms import EmptyForm, HandoverForm
 from models.console import HandoverAcknowledgement, HandoverNote
+from workflow import night_log
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 
@@ -24,7 +25,8 @@ def list_notes():
     acknowledged = {ack.note_id for note in notes for ack in note.acknowledgements
                     if ack.user_id == current_user.id}
     return render_template("handover.html", notes=notes, acknowledged=acknowledged,
-                           form=HandoverForm(), empty_form=EmptyForm())
+                           form=HandoverForm(), empty_form=EmptyForm(),
+                           night_log_open=len(night_log.open_entries(db())))
 
 
 @bp.post("")

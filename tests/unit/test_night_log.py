@@ -121,3 +121,9 @@ def test_a_closed_entry_needs_a_reason_and_a_forged_post_is_refused(agent_client
     _post(agent_client, f"/night-log/{entry_id}/close", reason="已报市政")
     _post(agent_client, f"/night-log/{entry_id}/order", kind="repair")
     assert "This entry was already handed over." in agent_client.get("/night-log").get_data(as_text=True)
+
+
+def test_the_handover_page_counts_the_entries_left_for_it(agent_client, night_calls):
+    _post(agent_client, "/night-log", summary="消防通道被占用，已通知保安")
+    page = agent_client.get("/handover").get_data(as_text=True)
+    assert re.search(r'id="night-log-open".*<strong>1</strong>', page)
