@@ -106,7 +106,7 @@ def hear_balance_and_ask_for_the_cashier(lab, watch, database, number: str, suff
     """The caller proves the household and presses 2: during the total (barging in),
     or after the whole balance was said and the menu asked (`whole`)."""
     with labtools.pyst2_manager(lab) as (manager, events):
-        callid = call_ivr(manager, lab, number)
+        callid, _ = call_ivr(manager, lab, number)
         ivr_half = caller_half = None
         try:
             asked = watch.wait_listening(callid, P.KNOWN_CALLER)

@@ -1,7 +1,7 @@
 """Calls into the lab's fee IVR from a test: the FastAGI server in the test process
 on the lab's FastAGI port, the IVR's steps watched as they happen, keys pressed on
-the caller's half of a Local channel (AMI PlayDTMF). The same moves as
-tests/integration/test_ivr_lab.py, kept here for other tests to share."""
+the caller's half of a Local channel (AMI PlayDTMF). Shared by the IVR's lab tests
+and the cashier's."""
 from __future__ import annotations
 
 import threading
@@ -40,7 +40,7 @@ class StepWatch:
                         return index
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"IVR never played {prompt}: {self.steps.get(callid)}")
+                    raise AssertionError(f"IVR never asked with {prompt}: {self.steps.get(callid)}")
                 self._changed.wait(remaining)
 
 
@@ -67,8 +67,8 @@ def press(manager, channel: str, keys: str) -> None:
         time.sleep(0.15)
 
 
-def call_ivr(manager, lab, caller_number: str) -> str:
-    """Originate a call into the IVR; the caller's half just waits. Its callid."""
+def call_ivr(manager, lab, caller_number: str) -> tuple[str, str]:
+    """Originate a call into the IVR; the caller's half just waits. (callid, caller half id)."""
     callid, caller_half = labtools.new_callid(), labtools.new_callid()
     response = labtools.action(manager, {
         "Action": "Originate", "Channel": f"Local/{lab.ivr_number}@from-trunk/n",
@@ -76,7 +76,7 @@ def call_ivr(manager, lab, caller_number: str) -> str:
         "ChannelId": caller_half, "OtherChannelId": callid, "Async": "true",
         "Timeout": "15000"})
     assert response.get("Response") == "Success", response
-    return callid
+    return callid, caller_half
 
 
 def hang_up(manager, *channels: str) -> None:
@@ -93,3 +93,10 @@ def stored_session(factory, callid: str, timeout_s: float = 10) -> IvrSession:
             return row
         assert time.monotonic() < deadline, f"IVR session {callid} not closed: {row}"
         time.sleep(0.2)
+
+
+def getvar(manager, channel: str, name: str) -> str:
+    response = labtools.action(manager, {"Action": "Getvar", "Channel": channel,
+                                         "Variable": name})
+    assert response.get("Response") == "Success", response
+    return response.get("Value", "")
