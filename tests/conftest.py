@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 import models
@@ -38,6 +39,20 @@ def db_url(request, tmp_path) -> str:
     models.Base.metadata.create_all(engine)
     yield url
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request, tmp_path) -> str:
+    """A database with no tables at all on each database in turn (migration tests)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+    url = postgres_url()
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 
 from models import migrate
 from models.session import make_engine
-from tests.support.postgres import postgres_url
 
 USER_SQL = ("INSERT INTO console_users (username, password_hash, role, display_name, language,"
             " active, created_at) VALUES (:name, 'x', :role, :name, 'zh', :active,"
@@ -18,19 +17,6 @@ USER_SQL = ("INSERT INTO console_users (username, password_hash, role, display_n
 ENTRY_SQL = ("INSERT INTO payment_entries (payment_id, method, period_start, recorded_by_id,"
              " recorded_at) VALUES (:payment, :method, '2026-10-01', :user,"
              " '2026-12-03 08:00:00+00:00')")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-    url = postgres_url()
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
 
 
 def _run(engine, sql: str, **params):
@@ -49,16 +35,16 @@ def _a_payment(engine) -> int:
     return _run(engine, "SELECT id FROM payments").scalar_one()
 
 
-def test_0011_up_and_down_with_a_cashier(empty_url):
-    migrate.upgrade(empty_url, "0010_callback_attempts")
-    engine = make_engine(empty_url)
+def test_0011_up_and_down_with_a_cashier(empty_db_url):
+    migrate.upgrade(empty_db_url, "0010_callback_attempts")
+    engine = make_engine(empty_db_url)
     with pytest.raises(IntegrityError):
         _run(engine, USER_SQL, name="cash-before", role="cashier", active=True)
     payment_id = _a_payment(engine)
     engine.dispose()
 
-    migrate.upgrade(empty_url, "0011_cashier")
-    engine = make_engine(empty_url)
+    migrate.upgrade(empty_db_url, "0011_cashier")
+    engine = make_engine(empty_db_url)
     _run(engine, USER_SQL, name="cash01", role="cashier", active=True)
     with pytest.raises(IntegrityError):
         _run(engine, USER_SQL, name="boss", role="owner", active=True)
@@ -71,8 +57,8 @@ def test_0011_up_and_down_with_a_cashier(empty_url):
     assert {"payment_entries", "ivr_callback_calls"} <= set(inspect(engine).get_table_names())
     engine.dispose()
 
-    migrate.downgrade(empty_url, "0010_callback_attempts")
-    engine = make_engine(empty_url)
+    migrate.downgrade(empty_db_url, "0010_callback_attempts")
+    engine = make_engine(empty_db_url)
     assert not {"payment_entries", "ivr_callback_calls"} & set(inspect(engine).get_table_names())
     rows = _run(engine, "SELECT username, role, active FROM console_users").all()
     assert [(name, role, bool(active)) for name, role, active in rows] == [

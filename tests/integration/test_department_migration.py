@@ -9,24 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from models import migrate
 from models.session import make_engine
-from tests.support.postgres import postgres_url
 
 USER_SQL = ("INSERT INTO console_users (username, password_hash, role, display_name, language,"
             " active, created_at) VALUES (:name, 'x', :role, :name, 'zh', :active,"
             " '2026-12-03 08:00:00+00:00')")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-    url = postgres_url()
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
 
 
 def _add_user(engine, name: str, role: str) -> None:
@@ -34,16 +20,16 @@ def _add_user(engine, name: str, role: str) -> None:
         connection.execute(text(USER_SQL), {"name": name, "role": role, "active": True})
 
 
-def test_0009_up_and_down_with_a_department_user(empty_url):
-    migrate.upgrade(empty_url, "0008_followup_attempts")
-    engine = make_engine(empty_url)
+def test_0009_up_and_down_with_a_department_user(empty_db_url):
+    migrate.upgrade(empty_db_url, "0008_followup_attempts")
+    engine = make_engine(empty_db_url)
     _add_user(engine, "agent01", "agent")
     with pytest.raises(IntegrityError):
         _add_user(engine, "eng-before", "department")  # 0008's check does not know it
     engine.dispose()
 
-    migrate.upgrade(empty_url, "0009_department_users")
-    engine = make_engine(empty_url)
+    migrate.upgrade(empty_db_url, "0009_department_users")
+    engine = make_engine(empty_db_url)
     _add_user(engine, "eng01", "department")
     with pytest.raises(IntegrityError):
         _add_user(engine, "cashier01", "cashier")
@@ -59,8 +45,8 @@ def test_0009_up_and_down_with_a_department_user(empty_url):
     assert {"user_departments", "department_tasks"} <= tables
     engine.dispose()
 
-    migrate.downgrade(empty_url, "0008_followup_attempts")
-    engine = make_engine(empty_url)
+    migrate.downgrade(empty_db_url, "0008_followup_attempts")
+    engine = make_engine(empty_db_url)
     tables = set(inspect(engine).get_table_names())
     assert not {"user_departments", "department_tasks"} & tables
     with engine.connect() as connection:
