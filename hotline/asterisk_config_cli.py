@@ -7,7 +7,8 @@ import click
 
 from hotline.asterisk_check import run_check
 from hotline.asterisk_site import (PHONE_ACCOUNTS_FILE, parse_extensions, phone_accounts_text,
-                                   read_phone_accounts, server_site, write_private)
+                                   read_phone_accounts, server_site)
+from hotline.atomic_files import write_text
 from hotline.errors import AsteriskConfigError
 from hotline.lab_config import render_all
 from hotline.settings import get_settings
@@ -53,10 +54,10 @@ def render_command(out_dir: Path, sip_bind: str, trunk: tuple[str, ...], ami_bin
                        parse_extensions(extensions), read_phone_accounts(accounts))
     for name, text in render_all(settings, site).items():
         if name in SECRET_FILES:
-            write_private(out_dir / name, text)
+            write_text(out_dir / name, text, 0o600)
         else:
             (out_dir / name).write_text(text, encoding="utf-8")
-    write_private(accounts, phone_accounts_text(site.phones))
+    write_text(accounts, phone_accounts_text(site.phones), 0o600)
     click.echo(f"wrote the Asterisk configuration to {out_dir} ({len(site.phones)} phones; "
                f"their passwords in {accounts})")
     click.echo("next: copy the .conf files to /etc/asterisk (owner asterisk), set systemname in "

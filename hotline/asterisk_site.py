@@ -15,7 +15,6 @@ import csv
 import dataclasses
 import io
 import ipaddress
-import os
 import re
 import secrets
 from pathlib import Path
@@ -113,11 +112,3 @@ def server_site(sip_bind: str, trunk: list[str], ami_bind: str, bridge: list[str
         ami_bind=_address(ami_bind, "--ami-bind"),
         bridge_addresses=tuple(_address(item, "--bridge-address") for item in bridge),
         phones=phones, lab=False)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write `text` readable by the owner only, from the first byte on."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(text)

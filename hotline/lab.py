@@ -20,12 +20,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import redis
 
+from hotline.atomic_files import write_text
 from hotline.errors import LabError
 from hotline.lab_config import render_all
 from hotline.settings import Settings
@@ -62,7 +62,7 @@ def _read_state(settings: Settings) -> LabState | None:
 def _write_state(settings: Settings, state: LabState) -> None:
     path = _state_file(settings)
     _private_dir(path.parent)
-    write_file(path, json.dumps(dataclasses.asdict(state)), 0o600)
+    write_text(path, json.dumps(dataclasses.asdict(state)), 0o600)
 
 
 def _private_dir(path: Path) -> None:
@@ -70,21 +70,6 @@ def _private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
-
-
-def write_file(path: Path, text: str, mode: int) -> None:
-    """Replace `path` by `text`, the file having `mode` before its first byte: a
-    new file made with that mode, then renamed over the old (never a secret in a
-    file that is still world-readable, nor a half-written one)."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)  # mkstemp makes 0600; the umask does not apply to fchmod
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _alive(pid: int | None) -> bool:
@@ -176,12 +161,12 @@ def install_config(settings: Settings) -> None:
     root = settings.lab_root
     for name, text in render_all(settings).items():
         # manager.conf holds the AMI secrets: only Asterisk (its owner) reads it.
-        write_file(root / "etc/asterisk" / name, text, 0o600 if name == "manager.conf" else 0o644)
+        write_text(root / "etc/asterisk" / name, text, 0o600 if name == "manager.conf" else 0o644)
     hosts = root / "etc/hosts"
     if not hosts.exists():
         # debootstrap writes none: Asterisk then asks DNS for this host's own name
         # several times a second (and waits for the answer on its SIP threads).
-        write_file(hosts, f"127.0.0.1 localhost\n127.0.1.1 {socket.gethostname()}\n", 0o644)
+        write_text(hosts, f"127.0.0.1 localhost\n127.0.1.1 {socket.gethostname()}\n", 0o644)
     for folder in ("run/asterisk", "var/spool/asterisk/monitor", "var/log/asterisk",
                    "var/lib/asterisk", "usr/share/asterisk/sounds/zh"):
         if not (root / folder).is_dir():
@@ -226,7 +211,7 @@ def _start_redis(settings: Settings, log_dir: Path) -> int:
     if not redis_binary:
         raise LabError("redis-server is not installed: apt-get install redis-server")
     _private_dir(log_dir / "redis")
-    write_file(_redis_conf_path(settings), redis_conf(settings), 0o600)
+    write_text(_redis_conf_path(settings), redis_conf(settings), 0o600)
     process = subprocess.Popen(
         [redis_binary, str(_redis_conf_path(settings))],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -252,7 +237,7 @@ def _wait_redis(settings: Settings, timeout_s: float = 15.0) -> None:
 def _apply_redis_password(settings: Settings) -> list[str]:
     """Bring the running Redis to the password of redis_url, without a restart (the
     live state stays, and clients connected with the password carry on)."""
-    write_file(_redis_conf_path(settings), redis_conf(settings), 0o600)
+    write_text(_redis_conf_path(settings), redis_conf(settings), 0o600)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
     wanted = settings.redis_password or ""
     try:
