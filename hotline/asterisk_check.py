@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
+from hotline.lab_config import ring_timeout_s
 from hotline.settings import Settings
 from telephony.ami.adapter import AmiResponse, PatchedManager
 from telephony.errors import TelephonyError
@@ -127,7 +128,7 @@ def run_check(settings: Settings, queue_log: Path) -> list[Finding]:
         findings += judge_actions(_ask(manager, {"Action": "ListCommands"}))
         findings += judge_queue(settings.queue_name,
                                 _ask(manager, {"Action": "QueueStatus", "Queue": settings.queue_name}),
-                                round(3 * settings.ring_cadence_s))
+                                ring_timeout_s(settings))
         for context in CONTEXTS:
             wanted = ((settings.hotline_number, settings.ivr_number)
                       if context == "from-trunk" else ())

@@ -26,6 +26,12 @@ def lab_agent_phones(shared_port: int = 0) -> list[AgentPhone]:
     return phones
 
 
+def ring_timeout_s(settings: Settings) -> int:
+    """How long the queue rings one agent: 3 rings of the ring-back cadence, the
+    hotline's answer standard."""
+    return math.ceil(3 * settings.ring_cadence_s)
+
+
 def lab_site(settings: Settings) -> AsteriskSite:
     """Everything on 127.0.0.1: SIPp's trunk, the bridge, the simulated phones."""
     return AsteriskSite(sip_bind="127.0.0.1:5060", trunk_match=("127.0.0.1", LAB_PROXY_ADDRESS),
@@ -51,8 +57,7 @@ def template_values(settings: Settings, site: AsteriskSite) -> dict:
         "ivr_number": settings.ivr_number,
         "fastagi_host": settings.fastagi_host,
         "fastagi_port": settings.fastagi_port,
-        # 3 rings of the ring-back cadence, the hotline's answer standard.
-        "ring_timeout_s": math.ceil(3 * settings.ring_cadence_s),
+        "ring_timeout_s": ring_timeout_s(settings),
         "wrapup_s": settings.wrapup_s,
         "service_level_s": settings.service_level_s,
         "queue_timeout_s": 300,
