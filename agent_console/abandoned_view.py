@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from agent_console.commands import run_command
 from agent_console.extensions import db, settings
@@ -70,13 +69,10 @@ def list_lost_calls():
     lost = rules.with_status(db(), calls, households_by_number(
         db(), {call.caller_number for call in calls if call.caller_number}))
     show_all = request.args.get("show") == "all"
-    open_attempts = {attempt.callid: attempt for attempt in db().scalars(
-        select(CallbackAttempt).where(CallbackAttempt.callid.in_([c.callid for c in calls]),
-                                      CallbackAttempt.result.is_(None)))}
     return render_template(
         "lost_calls.html", day=day, lost=lost if show_all else [
             item for item in lost if item.status in ("waiting", "tried")],
-        show_all=show_all, summary=rules.recovery(lost), open_attempts=open_attempts,
+        show_all=show_all, summary=rules.recovery(lost),
         results=CALLBACK_RESULTS, notes_max=NOTES_MAX_CHARS, form=EmptyForm(),
         has_phone=bool(current_user.phone_interface), short_abandon_s=settings().short_abandon_s)
 

@@ -32,6 +32,7 @@ class LostCall:
     attempts: int
     last_result: str | None     # of the latest attempt (None: placed, result not yet given)
     household_number: str | None
+    open_attempt: CallbackAttempt | None = None  # placed, its result not yet given
 
     @property
     def callable(self) -> bool:
@@ -93,11 +94,17 @@ def with_status(session: Session, calls: list[Call],
             CallbackAttempt.callid.in_(callids)).order_by(CallbackAttempt.id)):
         attempts.setdefault(attempt.callid, []).append(attempt)
     rang_again = _answered_after(session, calls)
-    return [LostCall(call, _status(attempts.get(call.callid, []), call.callid in rang_again),
-                     len(attempts.get(call.callid, [])),
-                     attempts[call.callid][-1].result if call.callid in attempts else None,
-                     households_by_number.get(call.caller_number or ""))
+    return [_lost_call(call, attempts.get(call.callid, []), call.callid in rang_again,
+                       households_by_number)
             for call in calls]
+
+
+def _lost_call(call: Call, attempts: list[CallbackAttempt], rang_again: bool,
+               households_by_number: dict[str, str]) -> LostCall:
+    return LostCall(call, _status(attempts, rang_again), len(attempts),
+                    attempts[-1].result if attempts else None,
+                    households_by_number.get(call.caller_number or ""),
+                    next((attempt for attempt in attempts if attempt.result is None), None))
 
 
 def recovery(lost: list[LostCall]) -> Recovery:
