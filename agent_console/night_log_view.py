@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from agent_console.extensions import db, settings
 from agent_console.forms import EmptyForm
 from agent_console.supervisor.call_list import households_by_number
+from households.matching import match_caller
 from models.base import utcnow
 from models.households import Household
 from models.night_log import REASON_MAX_CHARS, SUMMARY_MAX_CHARS, NightLogEntry
@@ -65,11 +66,8 @@ def add_entry():
         abort(400)
     typed = {"summary": request.form.get("summary", ""), "urgent": bool(request.form.get("urgent")),
              "callid": request.form.get("callid", ""), "caller_number": request.form.get("caller_number", "")}
-    household_id = None
-    if typed["caller_number"]:
-        household_number = households_by_number(db(), {typed["caller_number"]}).get(typed["caller_number"])
-        if household_number:
-            household_id = db().query(Household.id).filter(Household.number == household_number).scalar()
+    # The screen-pop's rule: the number normalised, one household only.
+    household_id = match_caller(db(), typed["caller_number"], settings().local_area_code).household_id
     try:
         rules.log_entry(db(), current_user, rules.EntryInput(
             summary=typed["summary"], urgent=typed["urgent"], callid=typed["callid"] or None,
