@@ -256,3 +256,57 @@ def test_a_control_on_a_channel_that_is_gone_is_refused(lab, client):
     assert reply["ok"] is False and reply["message"]
     reply = client.call("blind_transfer", channel="PJSIP/8049-0000ffff", exten="8047")
     assert reply["ok"] is False and reply["message"]
+
+
+def test_the_receiving_phone_holds_and_consults_after_a_blind_transfer(
+        lab, watcher, members, stored, client, tmp_path):
+    """B, who took a transferred call, has the same controls as A: hold, retrieve,
+    and an attended transfer on to C (the transfer target's Dial gives B's channel
+    the hold feature and the transfer features)."""
+    _bridge, engine = stored
+    phone_b = labtools.sipp_agent_phone("8043", tmp_path / "sipp-b")
+    phone_c = labtools.sipp_agent_phone("8042", tmp_path / "sipp-c")
+    try:
+        callid, caller, agent = answered_call(lab, watcher, "0005")
+        assert client.call("blind_transfer", channel=agent, exten="8043")["ok"]
+        up_b = watcher.wait_for(lambda e: e.get("Event") == "Newstate"
+                                and e.get("Channel", "").startswith("PJSIP/8043-")
+                                and e.get("ChannelStateDesc") == "Up", 10, "B's phone answers")
+        b_channel = up_b["Channel"]
+        labtools.wait_until(lambda: (watcher.channel(b_channel) or {}).get("BridgeId")
+                            == (watcher.channel(caller) or {}).get("BridgeId") != "", 5,
+                            "B and the caller share a bridge")
+
+        held = client.call("hold", channel=b_channel)
+        assert held["ok"], held
+        watcher.wait_for(lambda e: e.get("Event") == "MusicOnHoldStart"
+                         and e.get("Channel") == caller, 5, "B put the caller on hold")
+        assert client.call("retrieve", channel=b_channel)["ok"]
+        watcher.wait_for(lambda e: e.get("Event") == "MusicOnHoldStop"
+                         and e.get("Channel") == caller, 5, "B took the caller back")
+
+        assert client.call("attended_transfer", channel=b_channel, exten="8042")["ok"]
+        c_channel = watcher.wait_for(lambda e: e.get("Event") == "Newstate"
+                                     and e.get("Channel", "").startswith("PJSIP/8042-")
+                                     and e.get("ChannelStateDesc") == "Up", 15,
+                                     "C answers B's consult")["Channel"]
+        assert client.call("attended_complete", channel=b_channel)["ok"]
+        transfer = watcher.wait_for(lambda e: e.get("Event") == "AttendedTransfer", 10,
+                                    "B's transfer completes")
+        assert transfer["Result"] == "Success", transfer
+        # The consult reached C through a Local channel (hotline-transfer): its
+        # near half joins the caller's bridge, C stays bridged to its far half.
+        assert transfer["TransfereeChannel"] == caller
+        assert transfer["TransferTargetChannel"].startswith("Local/8042@hotline-transfer-")
+        assert (watcher.channel(caller) or {}).get("BridgeId") == transfer["DestBridgeUniqueid"]
+        assert (watcher.channel(c_channel) or {}).get("BridgeId")
+        assert watcher.channel(b_channel) is None or not watcher.channel(b_channel)["BridgeId"]
+        # queue_log saw one transfer (A's): the call left the queue then.
+        verbs = [fields[4] for fields in labtools.queue_log_lines(lab, callid)]
+        assert verbs.count("BLINDTRANSFER") == 1 and "ABANDON" not in verbs
+        labtools.wait_until(lambda: (stored_call(engine, callid) or Call()).outcome, 10,
+                            "the bridge stores the call's end")
+        assert stored_call(engine, callid).outcome == "transferred"
+    finally:
+        phone_c.stop()
+        phone_b.stop()
