@@ -24,3 +24,12 @@ class QaError(CallQueueError):
 
 class RecordingError(CallQueueError):
     """A recording that cannot be served (none stored, outside the folder, missing file)."""
+
+
+class OfficeCalendarError(CallQueueError):
+    """The office calendar file cannot be read: one line naming the file and the key."""
+
+    def __init__(self, path, key: str, problem: str):
+        super().__init__(f"{path}: {key}: {problem}")
+        self.path = path
+        self.key = key

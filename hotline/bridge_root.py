@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from zoneinfo import ZoneInfo
 
 from call_queue.agent_time import AgentSpanRecorder
+from call_queue.office_calendar import OfficeCalendar
 from call_queue.live import LiveStateSink
 from call_queue.supervision import SpyRecorder
 from hotline.errors import BridgeStartError
@@ -80,8 +82,15 @@ def _fastagi_server(settings):
         return None
 
 
+def office_calendar(settings) -> OfficeCalendar:
+    """The office calendar; a malformed file stops start-up (OfficeCalendarError, one line)."""
+    return OfficeCalendar.from_file(settings.office_calendar_path,
+                                    ZoneInfo(settings.office_timezone))
+
+
 def run_bridge(settings, engine) -> None:
     """Run until SIGTERM or SIGINT; stop cleanly (pending records are committed)."""
+    office_calendar(settings)
     bridge = build_bridge(settings, engine)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

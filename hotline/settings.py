@@ -95,6 +95,8 @@ class Settings:
     norm_service_level_pct: int = 80
     norm_abandon_pct: float = 5.0
     norm_agents_ready: int = 1
+    # The office calendar (opening hours, holidays, 调休), call_queue/office_calendar.py.
+    office_calendar_path: Path = REPO_ROOT / "deploy" / "office-calendar.toml"
 
     @property
     def ami_secret(self) -> str:
@@ -374,6 +376,8 @@ def load_settings() -> Settings:
         norm_service_level_pct=_int("HOTLINE_NORM_SERVICE_LEVEL_PCT", 80, 1, 100),
         norm_abandon_pct=_float("HOTLINE_NORM_ABANDON_PCT", 5.0, 0.0, 100.0),
         norm_agents_ready=_int("HOTLINE_NORM_AGENTS_READY", 1, 0, 1000),
+        office_calendar_path=Path(_text(
+            "HOTLINE_OFFICE_CALENDAR", str(REPO_ROOT / "deploy" / "office-calendar.toml"))),
     )
 
 
