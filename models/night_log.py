@@ -14,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, UTCDateTime, utcnow
 
 DISPOSITIONS: tuple[str, ...] = ("order", "closed")
+# An entry the line itself wrote (telephony/night_line.py): a call out of hours,
+# the night-duty phone rung, answered or not, its recording and the voicemail.
+SOURCE_LINE = "line"
 SUMMARY_MAX_CHARS = 500
 REASON_MAX_CHARS = 300
 
@@ -23,7 +26,8 @@ class NightLogEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     logged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    logged_by_id: Mapped[int] = mapped_column(ForeignKey("console_users.id"))
+    # None for an entry the line wrote (source "line"): nobody typed it.
+    logged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("console_users.id"))
     callid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     caller_number: Mapped[str] = mapped_column(String(40), default="")
     household_id: Mapped[Optional[int]] = mapped_column(Integer)
@@ -34,7 +38,14 @@ class NightLogEntry(Base):
     closed_reason: Mapped[str] = mapped_column(String(REASON_MAX_CHARS), default="")
     disposed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("console_users.id"))
     disposed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    source: Mapped[Optional[str]] = mapped_column(String(16))
+    duty_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("console_users.id"))
+    duty_answered: Mapped[Optional[bool]] = mapped_column(Boolean)
+    # Paths under the recordings folder: the call with the night-duty phone, the message.
+    recording: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    voicemail: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     __table_args__ = (
         CheckConstraint("disposition IN ('order', 'closed')", name="disposition"),
+        CheckConstraint("source IN ('line')", name="source"),
     )
