@@ -108,10 +108,14 @@ def received(page) -> list[str]:
     return page.evaluate("window.HOTLINE.received.map(r => r.event)")
 
 
-def caller_context(control, callid: str) -> str:
+def caller_channel(control, callid: str) -> dict:
     channels = control.send_action({"Action": "CoreShowChannels"}, timeout=10).events
-    return next((c.get("Context", "") for c in channels
-                 if c.get("Event") == "CoreShowChannel" and c.get("Uniqueid") == callid), "")
+    return next((dict(c.items()) for c in channels
+                 if c.get("Event") == "CoreShowChannel" and c.get("Uniqueid") == callid), {})
+
+
+def caller_context(control, callid: str) -> str:
+    return caller_channel(control, callid).get("Context", "")
 
 
 def test_a_call_transferred_with_household_and_note_is_filed_by_the_receiver(
@@ -173,6 +177,19 @@ def test_a_call_transferred_with_household_and_note_is_filed_by_the_receiver(
         page_b.wait_for_selector("#order-panel-result[data-order]", timeout=10_000)
         order_id = page_b.get_attribute("#order-panel-result", "data-order")
         shot(page_b, "08-b-order-saved")
+
+        # B holds and takes the resident back from the same keys as A (F6).
+        page_b.keyboard.press("F6")
+        page_b.wait_for_selector('#call-actions [data-control="retrieve"]:not([hidden])')
+        wait_until(lambda: caller_context(control, callid) == "hotline-hold", 5,
+                   "B put the resident on hold")
+        shot(page_b, "08b-b-on-hold")
+        page_b.keyboard.press("F6")
+        page_b.wait_for_selector('#call-actions [data-control="hold"]:not([hidden])')
+        # The hold loop (Wait in hotline-hold) is over: the resident hears B again.
+        wait_until(lambda: caller_channel(control, callid).get("Application") not in (
+            "Wait", "StartMusicOnHold", None), 5,
+                   "B took the resident back")
 
         # B ends the call from the desk: the resident's line is released.
         page_b.click('#call-actions [data-control="hangup"]')
