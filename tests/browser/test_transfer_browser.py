@@ -183,6 +183,7 @@ def test_a_call_transferred_with_household_and_note_is_filed_by_the_receiver(
         page_b.wait_for_selector('#call-actions [data-control="retrieve"]:not([hidden])')
         wait_until(lambda: caller_context(control, callid) == "hotline-hold", 5,
                    "B put the resident on hold")
+        assert page_b.inner_text("#call-phase") == "保持中"
         shot(page_b, "08b-b-on-hold")
         page_b.keyboard.press("F6")
         page_b.wait_for_selector('#call-actions [data-control="hold"]:not([hidden])')
@@ -190,6 +191,7 @@ def test_a_call_transferred_with_household_and_note_is_filed_by_the_receiver(
         wait_until(lambda: caller_channel(control, callid).get("Application") not in (
             "Wait", "StartMusicOnHold", None), 5,
                    "B took the resident back")
+        assert page_b.inner_text("#call-phase") == "通话中"
 
         # B ends the call from the desk: the resident's line is released.
         page_b.click('#call-actions [data-control="hangup"]')

@@ -29,6 +29,16 @@
     enable();
   }
 
+  // The call pill says "on hold" while the caller hears music; its phase stays
+  // "talking" (the call's phase, which the live projection drives).
+  function showHeld() {
+    const pill = $("call-phase"), format = (window.HOTLINE || {}).format;
+    if (!pill || !format || pill.dataset.phase !== "talking") return;
+    const held = state.phase === "held" || state.phase === "consulting";
+    pill.dataset.held = held ? "1" : "";
+    pill.textContent = format.L("agent_state", held ? "on_hold" : "talking");
+  }
+
   function ended() {
     Object.assign(state, {callid: null, channel: null, phase: "idle", householdId: null});
     enable();
@@ -69,6 +79,7 @@
       if (next[action]) state.phase = next[action];
       if (["hangup", "blind_transfer", "complete"].includes(action)) ended();
       enable();
+      showHeld();
     }
     return answer;
   }
