@@ -15,3 +15,4 @@ from models import callbacks  # noqa: F401,E402
 from models import cashier  # noqa: F401,E402
 from models import rota  # noqa: F401,E402
 from models import night_log  # noqa: F401,E402
+from models import campaigns  # noqa: F401,E402
