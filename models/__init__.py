@@ -16,3 +16,4 @@ from models import cashier  # noqa: F401,E402
 from models import rota  # noqa: F401,E402
 from models import night_log  # noqa: F401,E402
 from models import campaigns  # noqa: F401,E402
+from models import retention  # noqa: F401,E402
