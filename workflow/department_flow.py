@@ -57,6 +57,17 @@ def require_their_order(session: Session, order: WorkOrder, user: User) -> tuple
     return mine
 
 
+def their_past_sheet(session: Session, order: WorkOrder, user: User) -> Optional[DepartmentTask]:
+    """The latest sheet one of the user's departments had for an order that has
+    since moved on (their "finished" list links to it): theirs to read, not to act on."""
+    mine = departments_of(session, user)
+    if not mine:
+        return None
+    return session.scalar(select(DepartmentTask).where(
+        DepartmentTask.work_order_id == order.id, DepartmentTask.department.in_(mine))
+        .order_by(DepartmentTask.id.desc()).limit(1))
+
+
 def current_task(session: Session, order: WorkOrder) -> Optional[DepartmentTask]:
     """The sheet of the order's latest dispatch, opened on first sight (the dispatch
     itself is the agent's step, workflow-neutral); None if it was never dispatched."""

@@ -138,7 +138,26 @@ def _complete_form(order: WorkOrder) -> CompleteForm:
 @login_required
 @roles_required("department")
 def show_order(order_id: int):
-    return _page(_order_or_403(order_id))
+    order = db().get(WorkOrder, order_id)
+    if order is None:
+        abort(404)
+    try:
+        flow.require_their_order(db(), order, current_user)
+    except NotTheirOrder:
+        past = flow.their_past_sheet(db(), order, current_user)
+        if past is None:
+            log.warning("%s refused order %s of %s", current_user.username, order.id,
+                        order.department)
+            abort(403)
+        return _read_only_page(order, past)
+    return _page(order)
+
+
+def _read_only_page(order: WorkOrder, past_sheet):
+    """An order that left the user's department: what they did, no steps to take."""
+    db().commit()
+    return render_template("department/order.html", order=order, task=None, sheet=past_sheet,
+                           moved_on=True, overdue=None)
 
 
 def _run(order: WorkOrder, name: str, form, step, fields: dict, done_message: str):

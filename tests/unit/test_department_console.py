@@ -231,3 +231,34 @@ def test_department_pages_show_no_code_and_no_untranslated_text(
     assert not found, "\n".join(found)
     overdue = eng_client.get("/department").get_data(as_text=True)
     assert f'id="sheet-{waiting}"' in overdue and 'data-overdue="accept"' in overdue
+
+
+def test_an_order_that_moved_to_another_department_is_read_only_for_the_first(
+        app, dept_users, eng_client, console_sessions, clock):
+    """Their "finished" list links to it: the page opens (what they did), with no step
+    left to take, and a step posted anyway is still refused."""
+    from agent_console import work_order_service as service
+
+    order_id = dispatched_order(console_sessions, "alice", "tok-moved", office(3, 8, 55))
+    url = f"/department/orders/{order_id}"
+    assert post(eng_client, url + "/reject", url, reason="the gate, not a pipe").status_code == 302
+    with console_sessions() as session:
+        order, alice = session.get(WorkOrder, order_id), session.scalar(
+            select(User).where(User.username == "alice"))
+        service.change_status(session, order, "dispatched", alice, office(3, 9, 30),
+                              department="security")
+    worklist = eng_client.get("/department").get_data(as_text=True)
+    assert f'href="{url}"' in worklist  # still in their finished list
+    page = eng_client.get(url)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="order-moved-on"' in text and 'data-state="rejected"' in text
+    assert "the gate, not a pipe" in text
+    assert "accept-form" not in text and "reject-form" not in text
+    token = META_CSRF.search(text).group(1)
+    refused = eng_client.post(url + "/accept", data={"accept-csrf_token": token,
+                                                     "accept-promised_at": "2026-12-03T12:00"})
+    assert refused.status_code == 403
+    never = dispatched_order(console_sessions, "alice", "tok-never", office(3, 9, 0),
+                             department="security")
+    assert eng_client.get(f"/department/orders/{never}").status_code == 403
