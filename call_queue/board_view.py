@@ -52,4 +52,6 @@ def render(board: Board, now: float) -> dict:
                    if agent["present"]],
         "spies": [{"spyer_channel": spyer, **spy}
                   for spyer, spy in sorted(board["spies"].items())],
+        # Per Asterisk host (call_queue.host_boards): the board's figures broken down.
+        "hosts": board.get("hosts", []),
     }

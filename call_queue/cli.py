@@ -2,7 +2,7 @@
 
   hotline stats --from 2026-11-01 --to 2026-12-01 --by day [--queue Q] [--agent A]
                 [--json] [--excel FILE]
-  hotline stats verify --queue-log PATH [--from ...] [--to ...] [--queue Q]
+  hotline stats verify --queue-log PATH [--from ...] [--to ...] [--queue Q] [--host H]
 """
 from __future__ import annotations
 
@@ -53,15 +53,22 @@ def stats_group(ctx, start, end, by, queue, agent, as_json, excel) -> None:
 @click.option("--from", "start", help="First day; default: the file's first call.")
 @click.option("--to", "end", help="Last day, excluded; default: just after the file's last call.")
 @click.option("--queue", default=None)
-def verify_command(queue_log, start, end, queue) -> None:
-    """Recompute the queue measures from queue_log and compare with the database."""
+@click.option("--host", default=None,
+              help="The Asterisk host whose queue_log this is: compare with its calls only "
+                   "(default: HOTLINE_ASTERISK_HOST when --queue-log is not given).")
+def verify_command(queue_log, start, end, queue, host) -> None:
+    """Recompute the queue measures from queue_log and compare with the database.
+
+    With several Asterisk hosts, run it once per host with that host's queue_log."""
     settings = get_settings()
-    queue_log = queue_log or settings.queue_log_path
+    if queue_log is None:  # this host's own queue_log: compare with its own calls
+        queue_log, host = settings.queue_log_path, host or settings.asterisk_host
     zone = settings.office_timezone
     start = stats.parse_day(start, "--from", zone) if start else None
     end = stats.parse_day(end, "--to", zone) if end else None
     with session_factory(settings.database_url)() as session:
-        result = queue_log_check.verify(session, settings, queue_log, start, end, queue)
+        result = queue_log_check.verify(session, settings, queue_log, start, end, queue,
+                                        host=host)
     click.echo(json.dumps(result, ensure_ascii=False, indent=1))
     if result["differences"]:
         raise QueueLogError(f"{len(result['differences'])} measures differ from queue_log")

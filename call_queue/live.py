@@ -33,16 +33,19 @@ import redis as redis_lib
 from socketio import RedisManager
 
 from call_queue import board_view, projection
+from call_queue.host_boards import (
+    HOSTS_KEY, PeerBoards, board_key, known_hosts, merged_or_single, read_boards)
 from call_queue.guarded_writes import GuardedWrites
 from call_queue.norms import Norms, evaluate
 from call_queue.live_schema import (
-    AGENT_KEY_PREFIX, AGENT_NAMESPACE, AGENT_TTL_S, BOARD_KEY, MESSAGE_QUEUE_CHANNEL,
+    AGENT_KEY_PREFIX, AGENT_NAMESPACE, AGENT_TTL_S, BOARD_KEY, MESSAGE_QUEUE_CHANNEL,  # noqa: F401
     WALLBOARD_EVENT, WALLBOARD_NAMESPACE, room_for)
+from models.calls import DEFAULT_HOST
 from telephony import events as ev
 
 log = logging.getLogger(__name__)
 
-# Kept for readers that import them from here.
+# Kept for readers that import them from here (BOARD_KEY: the default host's board).
 NAMESPACE = WALLBOARD_NAMESPACE
 PUSH_EVENT = WALLBOARD_EVENT
 _CALL_MESSAGES = {ev.AgentRinging: ("screen_pop", "ringing"),
@@ -77,6 +80,9 @@ class LiveStateSink:
         spy_recorder / span_recorder: None builds the database ones, False none."""
         self.settings = settings
         self.redis = redis_client or redis_lib.Redis.from_url(settings.redis_url)
+        # Each Asterisk host's board is its own (call_queue.host_boards); shown merged.
+        self.host = getattr(settings, "asterisk_host", DEFAULT_HOST)
+        self.peers = PeerBoards(self.host)
         self.emitter = emitter or BatchedEmitter(settings.redis_url)
         self.emit = emit
         self.clock = clock
@@ -104,7 +110,7 @@ class LiveStateSink:
         """
         board = projection.empty_board(self.clock(), self.settings.office_timezone)
         try:
-            raw = self.redis.get(BOARD_KEY)
+            raw = self.redis.get(board_key(self.host))
             stored = json.loads(raw) if raw else {}
             if stored and not _is_projection(stored):
                 log.warning("live board in Redis is of an older layout; starting empty")
@@ -241,8 +247,11 @@ class LiveStateSink:
 
     def _push_board(self) -> None:
         pipe = self.redis.pipeline(transaction=False)
-        pipe.set(BOARD_KEY, _serialize(self.board))
-        board = wallboard_view(self.board, self.clock(), self.norms)
+        pipe.set(board_key(self.host), _serialize(self.board))
+        pipe.sadd(HOSTS_KEY, self.host)
+        now = self.clock()
+        shown = self.peers.shown(self.redis, self.board, now, self.settings.office_timezone)
+        board = wallboard_view(shown, now, self.norms)
         outbox = [] if self.emit is not None else [
             (WALLBOARD_EVENT, board, WALLBOARD_NAMESPACE, None)]
         self._execute(pipe, outbox)
@@ -363,16 +372,18 @@ def _watched(board: projection.Board, event: ev.CallEvent):
 
 
 def read_board(redis_client: redis_lib.Redis, now: float) -> projection.Board:
-    """The stored projection; an empty board saying so if there is none (or only one of
-    an older layout, left by a bridge from before call_queue.projection)."""
-    raw = redis_client.get(BOARD_KEY)
+    """The stored projection of every host, merged (call_queue.host_boards); an empty
+    board saying so if there is none (or only ones of an older layout, left by a
+    bridge from before call_queue.projection)."""
+    stored = {host: board for host, board in read_boards(redis_client,
+                                                         known_hosts(redis_client)).items()
+              if _is_projection(board)}
     board = projection.empty_board(now)
-    stored = json.loads(raw) if raw else {}
-    if stored and _is_projection(stored):
-        board.update(stored)
-    else:
+    shown = merged_or_single({host: dict(board, **one) for host, one in stored.items()}, now)
+    if shown is None:
         board["note"] = "no live state yet: is the bridge running?"
-    return board
+        return board
+    return shown
 
 
 def read_wallboard(redis_client: redis_lib.Redis, now: Optional[float] = None,

@@ -59,6 +59,9 @@ class Settings:
     queue_name: str
     outbound_dial: str
     local_area_code: str = "010"
+    # The Asterisk host this bridge follows (its systemname): stored with every call,
+    # since Uniqueids are only unique per host (models.calls.DEFAULT_HOST).
+    asterisk_host: str = "main"
     late_fee_daily_rate: float = 0.0003
     office_timezone: str = "Asia/Shanghai"
     # Importer caps (households/sheet_files.py): a file past them is refused
@@ -324,6 +327,7 @@ def load_settings() -> Settings:
             "HOTLINE_RECORDINGS_DIR", str(lab_root / "var/spool/asterisk/monitor"))),
         queue_log_path=Path(_text(
             "HOTLINE_QUEUE_LOG", str(lab_root / "var/log/asterisk/queue_log"))),
+        asterisk_host=_config_name("HOTLINE_ASTERISK_HOST", "main"),
         stereo_recording=_bool("HOTLINE_STEREO_RECORDING", False),
         ring_cadence_s=_float("HOTLINE_RING_CADENCE_S", 5.0, 0.5, 60.0),
         service_level_s=_int("HOTLINE_SERVICE_LEVEL_S", 20, 1, 3600),

@@ -1,7 +1,8 @@
 """Tables of the calls area: one row per queue call and one per ring attempt.
 
 A call is keyed by its queue callid (the caller channel's Uniqueid, which is
-also queue_log's callid). The bridge writes rows by idempotent upserts on that
+also queue_log's callid) and carries its Asterisk host: with several hosts each
+has its own systemname, which prefixes its Uniqueids (b-1796164084.2). The bridge writes rows by idempotent upserts on that
 key, so a replayed or duplicated AMI event never stores a call twice. Work
 orders and QA scores refer to a call by the same callid string.
 
@@ -22,6 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, UTCDateTime, utcnow
 from models.vocabulary import CALL_OUTCOMES, HUNG_UP_BY, RING_OUTCOMES, TRANSFER_KINDS
 
+# The host of rows from before there were several (migration 0014), and of a single
+# Asterisk without a systemname; hotline.settings' HOTLINE_ASTERISK_HOST default.
+DEFAULT_HOST = "main"
+
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     quoted = ", ".join(f"'{value}'" for value in values)
@@ -38,6 +43,10 @@ class Call(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     callid: Mapped[str] = mapped_column(String(64), unique=True)
+    # The Asterisk host the call was on (its systemname, set by that host's bridge):
+    # the systemname also prefixes its Uniqueids, so callid alone stays unique.
+    host: Mapped[str] = mapped_column(String(32), default=DEFAULT_HOST,
+                                      server_default=DEFAULT_HOST)
     linkedid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     channel: Mapped[Optional[str]] = mapped_column(String(128))
     caller_number_raw: Mapped[Optional[str]] = mapped_column(String(64))
@@ -88,6 +97,7 @@ class Call(Base):
         Index("ix_calls_queue_entered", "queue", "entered_queue_at"),
         Index("ix_calls_agent_entered", "agent_interface", "entered_queue_at"),
         Index("ix_calls_outcome", "outcome"),
+        Index("ix_calls_host_entered", "host", "entered_queue_at"),
         CheckConstraint(_in("outcome", CALL_OUTCOMES), name="outcome"),
         CheckConstraint(_in("hung_up_by", HUNG_UP_BY), name="hung_up_by"),
         CheckConstraint(_in("transfer_kind", TRANSFER_KINDS), name="transfer_kind"),

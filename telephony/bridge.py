@@ -77,7 +77,8 @@ class Bridge:
         self.clock = clock
         self.machine = CallStateMachine(settings.ring_cadence_s, settings.wrapup_s,
                                         local_area_code=settings.local_area_code)
-        self.writer = CallWriter(engine, spool=open_spool(settings, engine))
+        self.writer = CallWriter(engine, spool=open_spool(settings, engine),
+                                 host=settings.asterisk_host)
         self.stored_calls = StoredCalls(engine)
         self.sinks = list(sinks or [])
         self.queue_log = QueueLogFollower(settings.queue_log_path)

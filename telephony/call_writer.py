@@ -39,7 +39,7 @@ from typing import Any, Iterable, Mapping, Optional, Union
 from sqlalchemy import Engine, String, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models.calls import Call, RingAttempt
+from models.calls import DEFAULT_HOST, Call, RingAttempt
 from telephony.call_record import (
     ATTEMPT_FIELDS, COLUMN_FIELDS, CallRecord, as_call_record, read_attempt_columns, read_columns,
 )
@@ -71,7 +71,7 @@ def text_limits(table, keys: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
                  and column.name not in keys)
 
 
-_CALL_LIMITS = text_limits(CALLS, ("callid",))
+_CALL_LIMITS = text_limits(CALLS, ("callid", "host"))
 _ATTEMPT_LIMITS = text_limits(ATTEMPTS, ("callid", "attempt_key"))
 
 
@@ -96,8 +96,9 @@ def _utc(value):
     return dt.datetime.fromtimestamp(value, dt.timezone.utc)
 
 
-def call_row(record: dict, now: dt.datetime) -> dict:
+def call_row(record: dict, now: dt.datetime, host: str = DEFAULT_HOST) -> dict:
     row = {name: record.get(name) for name in _CALL_COLUMNS}
+    row["host"] = host
     for name in _TIME_COLUMNS:
         if name in row:
             row[name] = _utc(row[name])
@@ -158,6 +159,9 @@ def _build_upsert(engine: Engine, table, key: tuple[str, ...], columns: tuple[st
                   for name in columns if name not in key}
     if "updated_at" in keep_known:
         keep_known["updated_at"] = excluded["updated_at"]
+    # A call's host is the one whose bridge stored it first: a replay elsewhere
+    # (dead letters, queue_log) completes the row without moving it.
+    keep_known.pop("host", None)
     return insert.on_conflict_do_update(index_elements=list(key), set_=keep_known)
 
 
@@ -195,13 +199,17 @@ def _update_known(merged: dict, names: tuple[str, ...], values: tuple) -> None:
             merged[name] = value
 
 
-def write_records(connection, engine: Engine, records: Iterable[RecordLike]) -> int:
-    """Upsert records in the connection's transaction; return the number of calls."""
+def write_records(connection, engine: Engine, records: Iterable[RecordLike],
+                  host: str = DEFAULT_HOST) -> int:
+    """Upsert records in the connection's transaction; return the number of calls.
+
+    Every call is stamped with `host`, the Asterisk host the writing bridge follows.
+    """
     calls, attempts = merge_records(records)
     if not calls:
         return 0
     now = dt.datetime.now(dt.timezone.utc)
-    call_rows = [call_row(record, now) for record in calls.values()]
+    call_rows = [call_row(record, now, host) for record in calls.values()]
     connection.execute(_upsert(engine, CALLS, ("callid",), _CALL_COLUMNS), call_rows)
     if attempts:
         connection.execute(
@@ -229,8 +237,10 @@ class CallWriter:
     """Writes call records on its own thread; `submit()` never blocks on the database."""
 
     def __init__(self, engine: Engine, keep_latencies: bool = False,
-                 retry_delays: tuple[float, ...] = (0.1, 0.5, 1, 2, 5), spool=None):
+                 retry_delays: tuple[float, ...] = (0.1, 0.5, 1, 2, 5), spool=None,
+                 host: str = DEFAULT_HOST):
         self.engine = engine
+        self.host = host  # the Asterisk host of every call this writer stores
         self.spool = spool  # telephony.spool.Spool, or None: retry in memory
         self.keep_latencies = keep_latencies
         self.latencies: list[float] = []
@@ -332,7 +342,7 @@ class CallWriter:
         """True when stored (or set aside as dead letters), False when the database is away."""
         try:
             with self.engine.begin() as connection:
-                self.calls_written += write_records(connection, self.engine, records)
+                self.calls_written += write_records(connection, self.engine, records, self.host)
             self.commits += 1
             return True
         except Exception as error:  # noqa: BLE001 - sorted below: outage, or refused data
@@ -348,7 +358,8 @@ class CallWriter:
         for callid, own_records in _by_call(records).items():
             try:
                 with self.engine.begin() as connection:
-                    self.calls_written += write_records(connection, self.engine, own_records)
+                    self.calls_written += write_records(connection, self.engine, own_records,
+                                                        self.host)
                 self.commits += 1
                 continue
             except Exception as error:  # noqa: BLE001
@@ -388,6 +399,6 @@ def _callid_of(record) -> Optional[str]:
     return record.get("callid") if isinstance(record, Mapping) else None
 
 
-def write_dead_letter(connection, records: list[RecordLike]) -> None:
+def write_dead_letter(connection, records: list[RecordLike], host: str = DEFAULT_HOST) -> None:
     """The replay writer for `dead_letters.replay` (kind CALL_RECORD)."""
-    write_records(connection, connection.engine, records)
+    write_records(connection, connection.engine, records, host)

@@ -3,6 +3,7 @@ dead-letters."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -166,7 +167,9 @@ def dead_letters_replay_command(ids: tuple[int, ...]) -> None:
         raise click.BadParameter(f"no open dead letter {', '.join(map(str, sorted(unknown)))}",
                                  param_hint="IDS")
     try:
-        results = replay(engine, {CALL_RECORD: write_dead_letter}, ids=ids)
+        # Replayed on the host's own bridge settings: a call first stored here gets its host.
+        write = functools.partial(write_dead_letter, host=get_settings().asterisk_host)
+        results = replay(engine, {CALL_RECORD: write}, ids=ids)
     except Exception as error:  # noqa: BLE001 - replay raises only outages
         raise click.ClickException(f"the database is not answering: {error}") from error
     for result in results:

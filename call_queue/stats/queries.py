@@ -37,6 +37,7 @@ class Period:
     queue: Optional[str] = None
     agent: Optional[str] = None
     zone: str = "UTC"  # the office's time zone: buckets are its days and hours
+    host: Optional[str] = None  # one Asterisk host's calls only (`hotline stats verify --host`)
 
     def bucket(self, dialect: str, column):
         offset = sq.zone_offset(self.zone, self.start, self.end) if dialect == "sqlite" else 0
@@ -118,10 +119,12 @@ def call_measures(session: Session, period: Period, settings,
         where.append(Call.queue == period.queue)
     if period.agent:
         where.append(Call.agent_interface == period.agent)
+    if period.host:
+        where.append(Call.host == period.host)
     if callids is not None:
         where.append(Call.callid.in_(sorted(callids)))
     keys = {"bucket": _bucket(session, period, Call.entered_queue_at), "queue": Call.queue,
-            "agent": Call.agent_interface}
+            "agent": Call.agent_interface, "host": Call.host}
     rows = rollup(session, keys, additive, where, measures, levels)
     if "agent" in rows:  # unanswered calls have no agent: not an agent's row
         rows["agent"] = [row for row in rows["agent"] if row["key"] is not None]

@@ -115,11 +115,13 @@ def compare(queue_log_values: dict, database_values: dict) -> list[Difference]:
 
 def verify(session, settings, queue_log_path: Path, start: Optional[dt.datetime] = None,
            end: Optional[dt.datetime] = None, queue: Optional[str] = None,
-           callids: Optional[set] = None) -> dict:
+           callids: Optional[set] = None, host: Optional[str] = None) -> dict:
     """Recompute from queue_log and compare with SQL over the same calls.
 
     Without a period, the period is the file's: from its first to just after its
     last ENTERQUEUE. `callids` narrows both sides to given calls (a test's own).
+    `host`: the Asterisk host whose queue_log this is; the database side is then
+    that host's calls only (with several hosts, each has its own queue_log).
     """
     try:
         entries = read_queue_log(Path(queue_log_path))
@@ -131,12 +133,12 @@ def verify(session, settings, queue_log_path: Path, start: Optional[dt.datetime]
     entered = [call.entered_at for call in calls]
     start = start or dt.datetime.fromtimestamp(math.floor(min(entered)), dt.timezone.utc)
     end = end or dt.datetime.fromtimestamp(math.floor(max(entered)) + 1, dt.timezone.utc)
-    period = stats.make_period(start, end, "day", queue=queue)
+    period = dataclasses.replace(stats.make_period(start, end, "day", queue=queue), host=host)
     database_values = database_totals(session, period, settings, callids)
     queue_log_values = recompute(calls, settings)
     in_database = database_callids(session, period, callids)
     in_queue_log = {call.callid for call in calls}
-    return {"from": start.isoformat(), "to": end.isoformat(), "calls": len(calls),
+    return {"from": start.isoformat(), "to": end.isoformat(), "host": host, "calls": len(calls),
             "missing_in_database": sorted(in_queue_log - in_database)[:MAX_LISTED],
             "missing_in_queue_log": sorted(in_database - in_queue_log)[:MAX_LISTED],
             "queue_log": queue_log_values,
@@ -151,6 +153,8 @@ def database_callids(session, period, callids: Optional[set] = None) -> set[str]
                                       Call.entered_queue_at < period.end)
     if period.queue:
         query = query.where(Call.queue == period.queue)
+    if period.host:
+        query = query.where(Call.host == period.host)
     if callids is not None:
         query = query.where(Call.callid.in_(sorted(callids)))
     return set(session.scalars(query))

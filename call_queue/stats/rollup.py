@@ -1,8 +1,8 @@
 """One scan per source table, every grouping of the page in the same statement.
 
-The base query groups the period's rows by (bucket, queue, agent) into additive
+The base query groups the period's rows by (bucket, queue, agent, host) into additive
 sums; the outer query rolls those up once per requested level (bucket, total,
-queue, agent) with UNION ALL, and computes each rate and average from the
+queue, agent, host) with UNION ALL, and computes each rate and average from the
 summed parts. So the 80,000 calls of a month are read once, not four times,
 and every measure is still computed by the database.
 """
@@ -14,6 +14,8 @@ from sqlalchemy import String, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 LEVELS = ("bucket", "total", "queue", "agent")
+# The levels a source row can be keyed by (total has none); "host": the calls' Asterisk host.
+KEYED = ("bucket", "queue", "agent", "host")
 
 
 class Sums:
@@ -38,10 +40,9 @@ def rollup(session: Session, keys: dict, additive: dict, where: list,
     levels = tuple(level for level in levels if level == "total" or keys.get(level) is not None)
     if not levels:
         return {}
-    present = [keys[level] for level in ("bucket", "queue", "agent")
-               if keys.get(level) is not None]
+    present = [keys[level] for level in KEYED if keys.get(level) is not None]
     key_columns = [(keys[level] if keys.get(level) is not None else null()).label(f"k_{level}")
-                   for level in ("bucket", "queue", "agent")]
+                   for level in KEYED]
     base_query = select(*key_columns, *[func.sum(expr).label(name)
                                         for name, expr in additive.items()])
     if from_clause is not None:

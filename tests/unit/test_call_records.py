@@ -17,7 +17,7 @@ from telephony.dead_letters import list_dead_letters
 from telephony.spool import Spool, dumps, loads
 
 # Written by the call writer from the record, never given by a producer.
-WRITER_COLUMNS = {"id", "updated_at", "caller_number_full"}
+WRITER_COLUMNS = {"id", "updated_at", "caller_number_full", "host"}
 # A batch exactly as the bridge before typed records spooled it (its dict records).
 OLD_SPOOL_ROW = (
     '[{"callid": "1795445475.1", "linkedid": "1795445475.0", "channel": "PJSIP/trunk-1", '

@@ -98,3 +98,18 @@ def test_a_partial_update_in_the_same_batch_keeps_the_call_closed(db_url):
     [row] = _rows(engine, Call)
     assert (row["outcome"], row["queue"], row["recording_path"]) == ("abandoned", "q", "x/1.1.wav")
     assert [a["outcome"] for a in _rows(engine, RingAttempt)] == ["cancelled"]
+
+
+def test_each_writer_stamps_its_host_and_a_later_replay_does_not_move_a_call(db_url):
+    engine = make_engine(db_url)
+    lab_writer, b_writer = CallWriter(engine, host="lab"), CallWriter(engine, host="b")
+    lab_writer.submit([CallRecord(callid="1796164084.2", queue="hotline")])
+    b_writer.submit([CallRecord(callid="b-1796164084.2", queue="hotline")])
+    for writer in (lab_writer, b_writer):
+        assert writer.flush()
+        writer.close()
+    with engine.begin() as connection:
+        # A dead letter replayed with the default host completes b's call, keeps it on b.
+        write_records(connection, engine, [CallRecord(callid="b-1796164084.2", talk_s=7)])
+    hosts = {row["callid"]: (row["host"], row["talk_s"]) for row in _rows(engine, Call)}
+    assert hosts == {"1796164084.2": ("lab", None), "b-1796164084.2": ("b", 7)}

@@ -119,3 +119,31 @@ def test_missing_or_empty_queue_log_is_a_clear_error(session_factory, tmp_path):
         junk.write_text("not a queue log\n1795445461|NONE|NONE|NONE|QUEUESTART|\n")
         with pytest.raises(QueueLogError, match="no whole queue call"):
             queue_log_check.verify(session, queue_settings(), junk)
+
+
+def test_each_host_s_queue_log_is_checked_against_that_host_s_calls(session_factory,
+                                                                    shared_ami_dir):
+    records = replay_transcripts(shared_ami_dir)
+    store(session_factory, records)
+    with session_factory.begin() as session:
+        for call in session.query(Call):
+            call.host = "b"
+        # Another host's call in the same minutes: not in b's queue_log, not b's to answer for.
+        session.add(Call(callid="c-1795445480.1", host="c", queue="hotline",
+                         entered_queue_at=dt.datetime.fromtimestamp(1795445480, dt.timezone.utc),
+                         outcome="abandoned", wait_s=9))
+    log_calls = queue_log_check.calls_in(read_queue_log(shared_ami_dir / "queue_log.sample"))
+    common = {record.callid for record in records} & {call.callid for call in log_calls}
+    window = dict(start=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+                  end=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
+    with session_factory() as session:
+        on_b = queue_log_check.verify(session, queue_settings(),
+                                      shared_ami_dir / "queue_log.sample", host="b", **window)
+        on_c = queue_log_check.verify(session, queue_settings(),
+                                      shared_ami_dir / "queue_log.sample", host="c", **window)
+        anywhere = queue_log_check.verify(session, queue_settings(),
+                                          shared_ami_dir / "queue_log.sample", **window)
+    assert on_b["host"] == "b" and "c-1795445480.1" not in on_b["missing_in_queue_log"]
+    assert set(on_b["missing_in_database"]) == {c.callid for c in log_calls} - common
+    assert on_c["missing_in_queue_log"] == ["c-1795445480.1"]
+    assert "c-1795445480.1" in anywhere["missing_in_queue_log"]
