@@ -3,9 +3,12 @@ events; at the morning handover each open entry becomes an order or is closed
 with a reason (workflow.night_log)."""
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, abort, flash, redirect, render_template, request, send_file, url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,7 +18,8 @@ from agent_console.supervisor.call_list import households_by_number
 from households.matching import match_caller
 from models.base import utcnow
 from models.households import Household
-from models.night_log import REASON_MAX_CHARS, SUMMARY_MAX_CHARS, NightLogEntry
+from models.console import User
+from models.night_log import REASON_MAX_CHARS, SOURCE_LINE, SUMMARY_MAX_CHARS, NightLogEntry
 from workflow import night_log as rules
 from workflow.errors import WorkflowError
 
@@ -47,8 +51,12 @@ def _page(status: int = 200, typed: dict | None = None, error: str = ""):
     entries = rules.open_entries(db())
     numbers = dict(db().query(Household.id, Household.number).filter(
         Household.id.in_({e.household_id for e in entries if e.household_id})).all()) if entries else {}
+    duty_ids = {e.duty_user_id for e in entries if e.duty_user_id}
+    duty_names = {u.id: u.display_name or u.username for u in db().query(User).filter(
+        User.id.in_(duty_ids))} if duty_ids else {}
     return render_template("night_log.html", entries=entries, calls=calls, households=households,
-                           household_numbers=numbers, form=EmptyForm(), typed=typed or {},
+                           household_numbers=numbers, duty_names=duty_names,
+                           form=EmptyForm(), typed=typed or {},
                            error=error, kinds=rules.ORDER_KINDS_FROM_LOG,
                            summary_max=SUMMARY_MAX_CHARS, reason_max=REASON_MAX_CHARS), status
 
@@ -94,6 +102,8 @@ def _entry_or_404(entry_id: int) -> NightLogEntry:
 def make_order(entry_id: int):
     entry = _entry_or_404(entry_id)
     try:
+        if entry.source == SOURCE_LINE:
+            rules.write_what_was_heard(entry, request.form.get("summary", ""))
         order = rules.turn_into_order(db(), entry, current_user, request.form.get("kind", ""),
                                       utcnow(), _zone())
     except WorkflowError as error:
@@ -118,3 +128,16 @@ def close(entry_id: int):
     db().commit()
     flash(_("Closed with its reason."), "ok")
     return redirect(url_for("night_log.show"), 303)
+
+
+@bp.get("/<int:entry_id>/<any(recording, voicemail):which>.wav")
+@login_required
+def sound(entry_id: int, which: str):
+    """The night call's recording or its voicemail, from the recordings folder."""
+    entry = db().get(NightLogEntry, entry_id)
+    relative = getattr(entry, which, "") if entry is not None else ""
+    folder = Path(settings().recordings_dir).resolve()
+    path = (folder / relative).resolve() if relative else None
+    if path is None or folder not in path.parents or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="audio/wav", conditional=True)

@@ -25,7 +25,8 @@ from households.terms import HouseholdTerms
 from screen_pop.households import HouseholdPops
 from telephony.bridge import Bridge
 from telephony.commands import CommandExecutor
-from telephony.ivr.fastagi import start_fastagi_server
+from telephony.ivr.fastagi import default_scripts, start_fastagi_server
+from telephony.night_line import night_line_scripts
 from telephony.sink_thread import ThreadedSink
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,12 @@ def _command_executor(settings, connection):
         return None
 
 
-def _fastagi_server(settings):
-    """The IVR's FastAGI server runs inside the bridge process (telephony.ivr.fastagi)."""
+def _fastagi_server(settings, calendar: OfficeCalendar):
+    """The IVR's FastAGI server runs inside the bridge process (telephony.ivr.fastagi),
+    with the hotline's out-of-hours scripts (telephony.night_line)."""
     try:
-        return start_fastagi_server(settings)
+        return start_fastagi_server(settings, {**default_scripts(settings),
+                                               **night_line_scripts(settings, calendar)})
     except Exception:  # noqa: BLE001 - calls are followed even when the IVR cannot serve
         log.exception("FastAGI server not started; the IVR will not answer")
         return None
@@ -90,14 +93,14 @@ def office_calendar(settings) -> OfficeCalendar:
 
 def run_bridge(settings, engine) -> None:
     """Run until SIGTERM or SIGINT; stop cleanly (pending records are committed)."""
-    office_calendar(settings)
+    calendar = office_calendar(settings)
     bridge = build_bridge(settings, engine)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     bridge.start()
     executor = _command_executor(settings, bridge.connection)
-    fastagi = _fastagi_server(settings)
+    fastagi = _fastagi_server(settings, calendar)
     log.info("bridge running: AMI %s:%s, database %s, sinks %s", settings.ami_host,
              settings.ami_port, engine.url.render_as_string(hide_password=True),
              [sink.name for sink in bridge.sinks])

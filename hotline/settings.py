@@ -100,6 +100,10 @@ class Settings:
     norm_agents_ready: int = 1
     # The office calendar (opening hours, holidays, 调休), call_queue/office_calendar.py.
     office_calendar_path: Path = REPO_ROOT / "deploy" / "office-calendar.toml"
+    # Out of hours (telephony/night_line.py): how long the duty worker's phone rings
+    # before the caller is offered voicemail, and the longest message.
+    night_duty_ring_s: int = 30
+    voicemail_max_s: int = 120
 
     @property
     def ami_secret(self) -> str:
@@ -382,6 +386,8 @@ def load_settings() -> Settings:
         norm_agents_ready=_int("HOTLINE_NORM_AGENTS_READY", 1, 0, 1000),
         office_calendar_path=Path(_text(
             "HOTLINE_OFFICE_CALENDAR", str(REPO_ROOT / "deploy" / "office-calendar.toml"))),
+        night_duty_ring_s=_int("HOTLINE_NIGHT_DUTY_RING_S", 30, 5, 300),
+        voicemail_max_s=_int("HOTLINE_VOICEMAIL_MAX_S", 120, 10, 600),
     )
 
 

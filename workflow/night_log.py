@@ -77,10 +77,23 @@ def _still_open(entry: NightLogEntry) -> None:
         raise WorkflowError("this entry was already handed over")
 
 
+def write_what_was_heard(entry: NightLogEntry, text: str) -> None:
+    """An entry the line wrote has no summary: the morning shift writes what the
+    voicemail or the duty worker said before it becomes an order."""
+    _still_open(entry)
+    text = text.strip()
+    if len(text) > SUMMARY_MAX_CHARS:
+        raise WorkflowError("the summary is too long")
+    if text:
+        entry.summary = text
+
+
 def turn_into_order(session: Session, entry: NightLogEntry, user: User, kind: str, now: dt.datetime,
                     office_zone: dt.tzinfo) -> WorkOrder:
     """The entry becomes a new order (the night's call and household linked)."""
     _still_open(entry)
+    if not entry.summary.strip():
+        raise WorkflowError("say what happened")
     if kind not in ORDER_KINDS_FROM_LOG:
         raise WorkflowError("choose what kind of order")
     data = service.OrderInput(kind=kind, description=entry.summary, contact_phone=entry.caller_number,

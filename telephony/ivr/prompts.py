@@ -24,6 +24,7 @@ from pathlib import Path
 
 from telephony.errors import TelephonyError
 from telephony.ivr.words import P
+from telephony.line_prompts import LINE_TEXTS
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ FLOW_TEXTS: dict[str, str] = {
     P.SORRY_ERROR: "很抱歉，系统暂时无法查询，正在为您转接人工服务。",
 }
 
-PROMPT_TEXTS: dict[str, str] = {**SAY_NUMBER_TEXTS, **FLOW_TEXTS}
+PROMPT_TEXTS: dict[str, str] = {**SAY_NUMBER_TEXTS, **FLOW_TEXTS, **LINE_TEXTS}
 
 
 class PromptBuildError(TelephonyError):
