@@ -47,3 +47,18 @@ class IvrCallbackCall(Base):
     placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # False: the telephone system refused the originate (nothing rang).
     placed: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PaymentReversal(Base):
+    """A payment saved in error, cancelled by a correcting entry: a second row of
+    models.fees.Payment with the opposite amount (same household, fee kind and day),
+    so every reader of the ledger answers the corrected figure; never a delete."""
+
+    __tablename__ = "payment_reversals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
+    reversal_payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    reversed_by_id: Mapped[int] = mapped_column(ForeignKey("console_users.id"), index=True)
+    reversed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
