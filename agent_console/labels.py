@@ -43,6 +43,8 @@ CATALOGUE: dict[str, dict[str, object]] = {
                 "formal_letter_due": _l("Formal letter due"), "total_paid": _l("Total paid"),
                 "last_payment_on": _l("Last payment"), "credit": _l("Credit (paid ahead)")},
     "boolean": {"true": _l("yes"), "false": _l("no")},
+    "purge_kind": {"recordings": _l("Recordings"), "caller_numbers": _l("Caller numbers"),
+                   "identity_numbers": _l("Tenants' identity numbers"), "audit_log": _l("Audit log")},
     "order_kind": {"repair": _l("Repair"), "complaint": _l("Complaint"),
                    "enquiry": _l("Enquiry"), "fee": _l("Fees"), "praise": _l("Praise"),
                    "other": _l("Other")},

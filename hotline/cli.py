@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "agent_console.cli",
     "workflow.cli",
     "reports.cli",
+    "maintenance.cli",
 )
 
 

@@ -27,3 +27,4 @@ from agent_console.supervisor import ivr_lockouts  # noqa: E402,F401  (routes on
 from agent_console.supervisor import calls  # noqa: E402,F401  (routes on bp)
 from agent_console.supervisor import wallboard  # noqa: E402,F401  (routes on bp)
 from agent_console.supervisor import rota_view  # noqa: E402,F401  (routes on bp)
+from agent_console.supervisor import retention_view  # noqa: E402,F401  (routes on bp)
