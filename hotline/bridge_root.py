@@ -20,6 +20,7 @@ from call_queue.agent_time import AgentSpanRecorder
 from call_queue.office_calendar import OfficeCalendar
 from call_queue.live import LiveStateSink
 from call_queue.supervision import SpyRecorder
+from campaigns.wiring import CampaignParts, build_campaigns
 from hotline.errors import BridgeStartError
 from households.terms import HouseholdTerms
 from screen_pop.households import HouseholdPops
@@ -91,9 +92,30 @@ def office_calendar(settings) -> OfficeCalendar:
                                     ZoneInfo(settings.office_timezone))
 
 
+def campaign_parts(settings, calendar: OfficeCalendar) -> CampaignParts:
+    """The outbound campaign engine and its IVR scripts (campaigns.wiring); one that
+    cannot be built stops start-up with one line."""
+    try:
+        return build_campaigns(settings, calendar.is_rest_day)
+    except Exception as error:
+        raise BridgeStartError(f"bridge not started: the campaign engine cannot be built: "
+                               f"{type(error).__name__}: {error}") from error
+
+
+def _serve_campaigns(fastagi, campaigns: CampaignParts) -> bool:
+    """Campaign calls need the IVR: no FastAGI server, no campaign calls."""
+    if fastagi is None:
+        log.error("campaign engine not started: the FastAGI server is not running")
+        return False
+    fastagi.scripts.update(campaigns.scripts)
+    campaigns.engine.start()
+    return True
+
+
 def run_bridge(settings, engine) -> None:
     """Run until SIGTERM or SIGINT; stop cleanly (pending records are committed)."""
     calendar = office_calendar(settings)
+    campaigns = campaign_parts(settings, calendar)
     bridge = build_bridge(settings, engine)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -101,12 +123,15 @@ def run_bridge(settings, engine) -> None:
     bridge.start()
     executor = _command_executor(settings, bridge.connection)
     fastagi = _fastagi_server(settings, calendar)
+    campaigns_running = _serve_campaigns(fastagi, campaigns)
     log.info("bridge running: AMI %s:%s, database %s, sinks %s", settings.ami_host,
              settings.ami_port, engine.url.render_as_string(hide_password=True),
              [sink.name for sink in bridge.sinks])
     while not stop.wait(1.0):
         pass
     log.info("stopping the bridge")
+    if campaigns_running:
+        campaigns.engine.stop()
     if executor is not None:
         executor.stop()
     if fastagi is not None:

@@ -44,9 +44,11 @@ def _sounds_dir(value: str | None) -> Path:
 @click.option("--force", is_flag=True, help="Remake every file, changed or not.")
 def build_command(sounds_dir: str | None, force: bool) -> None:
     """Make the missing or changed prompts."""
-    from telephony.ivr.prompts import build_prompts
+    from campaigns.prompts import CAMPAIGN_TEXTS
+    from telephony.ivr.prompts import PROMPT_TEXTS, build_prompts
 
-    report = build_prompts(_sounds_dir(sounds_dir), force=force)
+    report = build_prompts(_sounds_dir(sounds_dir), force=force,
+                           texts={**PROMPT_TEXTS, **CAMPAIGN_TEXTS})
     click.echo(f"{report.folder}: {len(report.made)} made, {len(report.kept)} unchanged")
 
 

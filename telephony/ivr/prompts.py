@@ -153,8 +153,11 @@ def missing_prompts(sounds_dir: Path, names=None) -> list[str]:
     return sorted(name for name in names if not prompt_path(sounds_dir, name).is_file())
 
 
-def build_prompts(sounds_dir: Path, force: bool = False) -> BuildReport:
-    """Make every missing or changed prompt under <sounds_dir>/zh/."""
+def build_prompts(sounds_dir: Path, force: bool = False,
+                  texts: dict[str, str] | None = None) -> BuildReport:
+    """Make every missing or changed prompt under <sounds_dir>/zh/ (`texts`: name ->
+    Mandarin text, PROMPT_TEXTS unless given; the CLI adds the campaigns')."""
+    texts = PROMPT_TEXTS if texts is None else texts
     for tool in ("espeak-ng", "sox"):
         if shutil.which(tool) is None:
             raise PromptBuildError(f"{tool} is not installed (Debian packages espeak-ng, sox)")
@@ -162,14 +165,14 @@ def build_prompts(sounds_dir: Path, force: bool = False) -> BuildReport:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _readable_by_asterisk(folder)
-        for name in PROMPT_TEXTS:  # digits/, hotline/: made by an earlier build, maybe private
+        for name in texts:  # digits/, hotline/: made by an earlier build, maybe private
             _readable_by_asterisk(prompt_path(sounds_dir, name).parent)
     except OSError as error:
         raise PromptBuildError(f"cannot create {folder}: {error}") from error
     manifest_path = folder / MANIFEST_NAME
     manifest = _read_manifest(manifest_path)
     made, kept = [], []
-    for name, text in sorted(PROMPT_TEXTS.items()):
+    for name, text in sorted(texts.items()):
         target = prompt_path(sounds_dir, name)
         if not force and target.is_file() and manifest.get(name) == _recipe(text):
             kept.append(name)
