@@ -219,6 +219,27 @@ UI_MESSAGES = {
 }
 
 
+# Outbound campaigns (campaigns/, issue 18).
+CATALOGUE.update({
+    "campaign_kind": {"satisfaction": _l("Satisfaction calls"), "dunning": _l("Dunning reminders")},
+    "campaign_state": {"running": _l("Running"), "paused": _l("Paused"), "stopped": _l("Stopped"),
+                       "finished": _l("Finished")},
+    "campaign_action": {"pause": _l("Pause"), "resume": _l("Resume"), "stop": _l("Stop")},
+    "campaign_progress": {"targets": _l("Households"), "called": _l("Calls made"),
+                          "answered": _l("Answered"), "completed": _l("Completed"),
+                          "retries_pending": _l("Retries pending"), "dialling": _l("Calling now"),
+                          "handed_to_agent": _l("Handed to agents"), "failed": _l("Failed")},
+    "campaign_target_state": {"pending": _l("Waiting"), "dialling": _l("Calling now"),
+                              "completed": _l("Completed"), "handed_to_agent": _l("Handed to agents"),
+                              "do_not_call": _l("Do not call"), "stopped": _l("Stopped")},
+    "campaign_outcome": {"pending": _l("Waiting"), "dialling": _l("Calling now"),
+                         "satisfied": _l("Satisfied"), "reopened": _l("Reopened for an agent"),
+                         "already_followed_up": _l("Already followed up"),
+                         "no_answer": _l("No answer"), "busy": _l("Busy"), "failed": _l("Failed"),
+                         "lost": _l("Cut off (bridge restarted)"), "answered": _l("Hung up early"),
+                         "do_not_call": _l("Do not call"), "stopped": _l("Stopped")},
+})
+
 def label(code, group: str) -> str:
     """The display label of `code` in `group`; unknown codes are logged, shown as '—'."""
     if code is None or code == "":

@@ -27,6 +27,10 @@ SUPERVISOR_ONLY |= {"imports.page", "imports.preview", "imports.run", "imports.j
 SUPERVISOR_ONLY |= {"supervisor.rota_page", "supervisor.add_shift", "supervisor.remove_shift"}
 # The collection rate among the statistics (agent_console.cashier.statistics).
 SUPERVISOR_ONLY |= {"collection.page"}
+# Outbound campaigns (campaigns.views).
+SUPERVISOR_ONLY |= {"campaigns.page", "campaigns.create", "campaigns.control",
+                    "campaigns.export_csv", "campaigns.export_excel"}
+PUBLIC |= {"campaigns.static"}
 # The departments' pages (agent_console.department): department users only.
 DEPARTMENT_ONLY = {"department.worklist", "department.show_order", "department.accept",
                    "department.progress", "department.complete", "department.reject"}
