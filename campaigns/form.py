@@ -9,11 +9,12 @@ from campaigns.errors import CampaignConfigError
 from campaigns.hours import parse_windows
 from campaigns.store import CampaignSpec
 
-FIELDS = ("name", "hours", "concurrency_cap", "hourly_cap", "max_attempts", "retry_spacing_min",
+FIELDS = ("kind", "dunning_stage", "name", "hours", "concurrency_cap", "hourly_cap", "max_attempts", "retry_spacing_min",
           "ring_timeout_s")
 LIMITS = {"concurrency_cap": (1, 50), "hourly_cap": (1, 5000), "max_attempts": (1, 5),
           "retry_spacing_min": (1, 1440), "ring_timeout_s": (5, 120)}
-DEFAULTS = {"name": "", "hours": "09:00-12:00,14:00-20:00", "concurrency_cap": "4",
+KINDS = ("satisfaction", "dunning")
+DEFAULTS = {"kind": "satisfaction", "dunning_stage": "", "name": "", "hours": "09:00-12:00,14:00-20:00", "concurrency_cap": "4",
             "hourly_cap": "120", "max_attempts": "3", "retry_spacing_min": "30",
             "ring_timeout_s": "30"}
 
@@ -23,9 +24,14 @@ class Refused(Exception):
     errors: dict[str, str]
 
 
-def read(typed: dict[str, str], kind: str = "satisfaction") -> CampaignSpec:
-    """The spec, or Refused with {field: code} (name_missing, hours_invalid, number_invalid)."""
+def read(typed: dict[str, str]) -> CampaignSpec:
+    """The spec, or Refused with {field: code} (name_missing, hours_invalid,
+    number_invalid, stage_missing)."""
     errors: dict[str, str] = {}
+    kind = typed.get("kind", "") if typed.get("kind", "") in KINDS else "satisfaction"
+    stage = _number(typed.get("dunning_stage", ""), 1, 4)
+    if kind == "dunning" and stage is None:
+        errors["dunning_stage"] = "stage_missing"
     name = typed.get("name", "").strip()
     if not name or len(name) > 120:
         errors["name"] = "name_missing"
@@ -46,7 +52,8 @@ def read(typed: dict[str, str], kind: str = "satisfaction") -> CampaignSpec:
                         concurrency_cap=numbers["concurrency_cap"],
                         hourly_cap=numbers["hourly_cap"], max_attempts=numbers["max_attempts"],
                         retry_spacing_s=numbers["retry_spacing_min"] * 60,
-                        ring_timeout_s=numbers["ring_timeout_s"])
+                        ring_timeout_s=numbers["ring_timeout_s"],
+                        dunning_stage=stage if kind == "dunning" else None)
 
 
 def _number(text: str, low: int, high: int) -> Optional[int]:

@@ -16,8 +16,11 @@ from asterisk.agi import AGIAppError
 from sqlalchemy.orm import Session
 
 from campaigns import store
+from campaigns.dunning import DunningKind, quarter_of
 from campaigns.prompts import CP, category_prompt
 from campaigns.satisfaction import SatisfactionKind
+from telephony.ivr.data import Balance, money_to_fen
+from telephony.ivr.words import balance_words, money_words
 from models.base import utcnow
 from models.campaigns import Campaign, CampaignTarget
 
@@ -45,6 +48,14 @@ class Line:
     def say_number(self, number: int) -> None:
         self.agi.say_number(int(number), "")
 
+    def say(self, words: list[tuple[str, object]]) -> None:
+        """("play", prompt) and ("say", number) steps (telephony.ivr.words)."""
+        for kind, value in words:
+            if kind == "play":
+                self.play(str(value))
+            else:
+                self.say_number(int(value))
+
     def choose(self, prompt: str, keys: str) -> Optional[str]:
         """Ask up to TRIES times for one of `keys`; None if never given."""
         for _ in range(TRIES):
@@ -61,9 +72,10 @@ class CampaignCallScript:
 
     def __init__(self, session_factory: Callable[[], Session], satisfaction: SatisfactionKind,
                  input_timeout_ms: int = 6000, clock: Callable[[], dt.datetime] = utcnow,
-                 observer=None):
+                 observer=None, dunning: Optional[DunningKind] = None):
         self.session_factory = session_factory
         self.satisfaction = satisfaction
+        self.dunning = dunning
         self.input_timeout_ms = input_timeout_ms
         self.clock = clock
         self.observer = observer
@@ -78,6 +90,8 @@ class CampaignCallScript:
             campaign = session.get(Campaign, target.campaign_id)
             if campaign.kind == "satisfaction":
                 self._satisfaction(session, agi, attempt_id, target)
+            elif campaign.kind == "dunning" and self.dunning is not None:
+                self._dunning(session, agi, attempt_id, target)
 
     def _satisfaction(self, session: Session, agi, attempt_id: int,
                       target: CampaignTarget) -> None:
@@ -102,6 +116,33 @@ class CampaignCallScript:
             return  # not completed: the dial's end decides a retry
         reopened = self.satisfaction.record(session, attempt_id, int(score), solved, self.clock())
         line.play(CP.REOPENED if reopened else CP.THANKS)
+
+    def _dunning(self, session: Session, agi, attempt_id: int, target: CampaignTarget) -> None:
+        """Amount due, oldest unpaid period; 1 the queue with the household, 2 the breakdown."""
+        summary = self.dunning.balance(session, target.household_id)
+        household_id = target.household_id
+        session.rollback()
+        line = Line(agi, self.input_timeout_ms)
+        line.play(CP.DUNNING_INTRO)
+        line.play(CP.DUNNING_DUE)
+        line.say(money_words(money_to_fen(summary.total_due)))
+        if summary.oldest_overdue_due_on is not None:
+            year, quarter = quarter_of(summary.oldest_overdue_due_on)
+            line.say([("play", CP.DUNNING_OLDEST), ("say", year), ("play", CP.YEAR),
+                      ("say", quarter), ("play", CP.QUARTER)])
+        choice = line.choose(CP.DUNNING_MENU, "12")
+        self._notify(attempt_id, line.heard)
+        if choice == "1":
+            self.dunning.record(session, attempt_id, "transferred", self.clock())
+            agi.set_variable("HOTLINE_HOUSEHOLD_ID", str(household_id))
+            agi.set_variable("HOTLINE_CAMPAIGN_NEXT", "cashier")
+            line.play(CP.TO_CASHIER)
+            return
+        if choice == "2":
+            line.say(balance_words(Balance(money_to_fen(summary.total_due),
+                                           summary.months_in_arrears,
+                                           money_to_fen(summary.late_fee))))
+        self.dunning.record(session, attempt_id, "heard", self.clock())
 
     def _notify(self, attempt_id: int, heard: list[str]) -> None:
         if self.observer is not None:
@@ -138,7 +179,8 @@ def _attempt_id(agi) -> int:
 
 
 def campaign_scripts(session_factory, kinds: dict, satisfaction: SatisfactionKind,
-                     input_timeout_ms: int) -> dict:
+                     input_timeout_ms: int, dunning: Optional[DunningKind] = None) -> dict:
     """The scripts the bridge's FastAGI server adds for campaigns."""
-    return {"campaign_call": CampaignCallScript(session_factory, satisfaction, input_timeout_ms),
+    return {"campaign_call": CampaignCallScript(session_factory, satisfaction, input_timeout_ms,
+                                                dunning=dunning),
             "campaign_dial_end": DialEndScript(session_factory, kinds)}

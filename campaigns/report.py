@@ -79,3 +79,19 @@ def as_excel(found: Results, headings: list[str], text, when, title: str) -> byt
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def letters_excel(rows: list, headings: list[str], stage_text, title: str) -> bytes:
+    """campaigns.dunning.LetterRow rows as a workbook for the courier (amounts as numbers)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(headings)
+    for row in rows:
+        sheet.append([row.household_number, row.rooms, row.owner, row.phone,
+                      float(row.total_due), row.oldest_unpaid.isoformat(),
+                      row.months_in_arrears, stage_text(row.stage), row.calls_answered])
+        sheet.cell(sheet.max_row, 5).number_format = "¥#,##0.00"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -16,6 +16,8 @@ from agent_console.extensions import db, roles_required, settings
 from agent_console.labels import label
 from agent_console.supervisor.sockets import SUPERVISOR_ROLES
 from campaigns import form, report, store
+from campaigns.dunning import DunningKind, letter_list
+from households.terms import HouseholdTerms
 from campaigns.errors import CampaignError
 from models.base import utcnow
 from models.campaigns import CAMPAIGN_STATES, Campaign
@@ -30,7 +32,11 @@ FIELD_MESSAGES = {
     "name_missing": _l("Give the campaign a name (at most 120 characters)."),
     "hours_invalid": _l("Write the hours like 09:00-12:00,14:00-20:00."),
     "number_invalid": _l("Not a number in the allowed range."),
+    "stage_missing": _l("Choose the dunning stage to remind."),
 }
+LETTER_HEADINGS = (_l("Household"), _l("Room"), _l("Owner"), _l("Phone"), _l("Total due"),
+                   _l("Oldest unpaid since"), _l("Months in arrears"), _l("Dunning stage"),
+                   _l("Reminder calls answered"))
 HEADINGS = (_l("Phone"), _l("Work order"), _l("State"), _l("Outcome"), _l("Attempts"),
             _l("Score"), _l("Solved"), _l("Last call"))
 
@@ -126,3 +132,15 @@ def export_excel(campaign_id: int):
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet", headers={
                         "Content-Disposition": f"attachment; filename=campaign-{campaign.id}.xlsx"})
+
+
+@bp.get("/letters.xlsx")
+@roles_required(*SUPERVISOR_ROLES)
+def letters_excel():
+    """The courier's list: households 3 months unpaid past their first notice."""
+    rows = letter_list(db(), DunningKind(HouseholdTerms.from_settings(settings())))
+    body = report.letters_excel(rows, [str(h) for h in LETTER_HEADINGS],
+                                lambda code: label(code, "dunning_stage"), str(_("Letters")))
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
+                    "spreadsheetml.sheet", headers={
+                        "Content-Disposition": "attachment; filename=formal-letters.xlsx"})

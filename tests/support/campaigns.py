@@ -241,3 +241,28 @@ class CampaignBridge:
             except Exception:  # noqa: BLE001 - a bridge that will not stop is killed
                 self.process.kill()
                 self.process.wait()
+
+
+class FakeAgi:
+    """The AGI channel as the campaign IVR uses it, keys given in advance; what was
+    played, said and set is kept in order."""
+
+    def __init__(self, attempt_id: int, keys: list[str]):
+        self.env = {"agi_arg_1": str(attempt_id)}
+        self.keys = list(keys)
+        self.heard: list[tuple[str, object]] = []
+        self.variables: dict[str, str] = {}
+
+    def stream_file(self, prompt, escape=""):
+        self.heard.append(("play", prompt))
+
+    def say_number(self, number, escape=""):
+        self.heard.append(("say", number))
+
+    def get_data_timed(self, prompt, timeout_ms, max_digits):
+        self.heard.append(("ask", prompt))
+        key = self.keys.pop(0) if self.keys else ""
+        return key, key == ""
+
+    def set_variable(self, name, value):
+        self.variables[name] = value

@@ -91,3 +91,30 @@ def test_a_refused_campaign_keeps_what_was_typed(console_sessions, supervisor_cl
 
 def test_agents_are_refused(agent_client):
     assert agent_client.get("/supervisor/campaigns").status_code == 403
+
+
+def test_a_dunning_campaign_needs_its_stage_and_the_letter_list_exports(
+        console_sessions, supervisor_client):
+    from tests.support.demo import demo_data
+
+    with console_sessions() as session:
+        demo_data(session, households=30, seed=4)
+        session.commit()
+    in_chinese(supervisor_client)
+    token = csrf_token_from(supervisor_client, "/supervisor/campaigns")
+    typed = {"csrf_token": token, "kind": "dunning", "dunning_stage": "", "name": "一季度催缴",
+             "hours": "09:00-12:00,14:00-20:00", "concurrency_cap": "4", "hourly_cap": "120",
+             "max_attempts": "2", "retry_spacing_min": "60", "ring_timeout_s": "30"}
+    response = supervisor_client.post("/supervisor/campaigns/new", data=typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "请选择要提醒的催缴阶段" in page
+    assert '<option value="dunning" selected>' in page and 'value="一季度催缴"' in page
+    assert supervisor_client.post("/supervisor/campaigns/new",
+                                  data={**typed, "dunning_stage": "2"}).status_code == 303
+    with console_sessions() as session:
+        campaign = session.scalars(select(Campaign)).one()
+        assert (campaign.kind, campaign.dunning_stage) == ("dunning", 2)
+    book = load_workbook(io.BytesIO(supervisor_client.get(
+        "/supervisor/campaigns/letters.xlsx").data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0] == "住户" and len(rows) >= 2 and rows[1][4] > 0

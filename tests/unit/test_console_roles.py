@@ -29,7 +29,7 @@ SUPERVISOR_ONLY |= {"supervisor.rota_page", "supervisor.add_shift", "supervisor.
 SUPERVISOR_ONLY |= {"collection.page"}
 # Outbound campaigns (campaigns.views).
 SUPERVISOR_ONLY |= {"campaigns.page", "campaigns.create", "campaigns.control",
-                    "campaigns.export_csv", "campaigns.export_excel"}
+                    "campaigns.export_csv", "campaigns.export_excel", "campaigns.letters_excel"}
 PUBLIC |= {"campaigns.static"}
 # The departments' pages (agent_console.department): department users only.
 DEPARTMENT_ONLY = {"department.worklist", "department.show_order", "department.accept",
