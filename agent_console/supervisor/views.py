@@ -7,15 +7,18 @@ import logging
 from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from agent_console.extensions import db, redis_client, roles_required, settings
 from agent_console.supervisor import bp
+from agent_console.supervisor.call_list import agent_names
 from agent_console.supervisor.sockets import SUPERVISOR_ROLES
 from call_queue.stats import export as stats_export, report as stats
-from call_queue.errors import CallQueueError
+from call_queue.errors import CallQueueError, StatsError
 from call_queue.live import read_wallboard
-from call_queue.stats.measures import MEASURES
+from call_queue.stats.groups import BREAKDOWNS, grouped
+from call_queue.stats.presets import PRESETS, office_today, preset_range
 from call_queue.stats.queries import Period
 from call_queue.stats.sql import BUCKETS
 from call_queue.supervision import request_spy
@@ -52,30 +55,84 @@ def spy():
 
 
 def _period_from_request() -> Period:
-    """The query's period; by default this month up to today, in the office's days."""
+    """The query's period: a preset (today, last month...) or from/to; by default this
+    month up to today, in the office's days."""
     zone = settings().office_timezone
-    today = dt.datetime.now(ZoneInfo(zone)).date()
-    start = request.args.get("from") or today.replace(day=1).isoformat()
-    end = request.args.get("to") or (today + dt.timedelta(days=1)).isoformat()
+    args = request.args
+    now = dt.datetime.now(dt.timezone.utc)
+    if args.get("preset"):
+        days = preset_range(args["preset"], now, zone)
+        start, end = days.utc_bounds(zone)
+        return stats.make_period(start, end, args.get("by") or days.by, args.get("queue"),
+                                 args.get("agent"), zone)
+    today = office_today(now, zone)
+    start = args.get("from") or today.replace(day=1).isoformat()
+    end = args.get("to") or _day_after(args.get("until")) or (today + dt.timedelta(days=1)).isoformat()
     return stats.make_period(stats.parse_day(start, "from", zone),
-                             stats.parse_day(end, "to", zone), request.args.get("by", "day"),
-                             request.args.get("queue"), request.args.get("agent"), zone)
+                             stats.parse_day(end, "to", zone), args.get("by", "day"),
+                             args.get("queue"), args.get("agent"), zone)
+
+
+def _day_after(until: str | None) -> str | None:
+    """The page's form names its last day (`until`, included); the period ends after it."""
+    if not until:
+        return None
+    try:
+        return (dt.date.fromisoformat(until) + dt.timedelta(days=1)).isoformat()
+    except ValueError:
+        raise StatsError(f"until: {until!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _report():
     return stats.compute_stats(db(), _period_from_request(), settings())
 
 
+def _page(report, error, status=200, errors=None):
+    """The page; the form shows the period's first and end day as the office's dates
+    (the report's bounds are UTC: Shanghai's midnight is the day before in UTC)."""
+    days = {}
+    if report:
+        zone = ZoneInfo(report["time_zone"])
+        days = {name: dt.datetime.fromisoformat(report[name]).astimezone(zone).date().isoformat()
+                for name in ("from", "to")}
+        days["until"] = (dt.date.fromisoformat(days["to"]) - dt.timedelta(days=1)).isoformat()
+    return render_template("supervisor/stats.html", report=report, error=error, days=days,
+                           errors=errors or {},
+                           names=agent_names(db()) if report else {},
+                           groups=grouped(), breakdowns=BREAKDOWNS, presets=PRESETS,
+                           buckets=BUCKETS, args=request.args), status
+
+
+def _form_errors(args) -> dict[str, str]:
+    """The page form's fields that cannot be read, each with its message (in the user's
+    language), so the page says them next to the field and keeps what was typed."""
+    errors, dates = {}, {}
+    for field in ("from", "until"):
+        if args.get(field):
+            try:
+                dates[field] = dt.date.fromisoformat(args[field])
+            except ValueError:
+                errors[field] = gettext("Not a date: use the calendar (year-month-day).")
+    if len(dates) == 2 and dates["until"] < dates["from"]:
+        errors["until"] = gettext("The end date is before the start date.")
+    if args.get("by") and args["by"] not in BUCKETS:
+        errors["by"] = gettext("Choose one of the list.")
+    if args.get("preset") and args["preset"] not in PRESETS:
+        errors["preset"] = gettext("No such period.")
+    return errors
+
+
 @bp.get("/stats")
 @roles_required(*SUPERVISOR_ROLES)
 def stats_page():
+    errors = _form_errors(request.args)
+    if errors:
+        return _page(None, None, 400, errors)
     try:
         report = _report()
     except CallQueueError as error:
-        return render_template("supervisor/stats.html", error=str(error), report=None,
-                               measures=MEASURES, buckets=BUCKETS, args=request.args), 400
-    return render_template("supervisor/stats.html", report=report, measures=MEASURES,
-                           buckets=BUCKETS, args=request.args, error=None)
+        return _page(None, str(error), 400)
+    return _page(report, None)
 
 
 @bp.get("/stats.json")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from call_queue.stats import queries as q
 from call_queue.errors import StatsError
+from call_queue.stats.groups import BREAKDOWNS
 from call_queue.stats.measures import BY_KEY, MEASURES, PER_AGENT_NORMS
 from call_queue.stats.rollup import LEVELS
 from call_queue.stats.sql import BUCKETS, tune_for_reporting
@@ -24,6 +25,7 @@ from call_queue.stats.sql import BUCKETS, tune_for_reporting
 log = logging.getLogger(__name__)
 
 GROUPS = LEVELS
+_REPORT_KEYS = {breakdown.level: breakdown.report_key for breakdown in BREAKDOWNS}
 
 
 def parse_day(text: str, option: str, zone: str = "UTC") -> dt.datetime:
@@ -111,7 +113,7 @@ def compute_stats(session: Session, period: q.Period, settings,
         if group == "total":
             report["total"] = _judged(collected["total"].get(None, {}), "total")
             continue
-        name = {"bucket": "rows", "queue": "by_queue", "agent": "by_agent"}[group]
+        name = "rows" if group == "bucket" else _REPORT_KEYS.get(group, f"by_{group}")
         report[name] = [{group: key, **_judged(values, group)}
                         for key, values in sorted(collected[group].items(),
                                                   key=lambda kv: str(kv[0]))
