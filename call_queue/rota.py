@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.console import User
@@ -70,12 +70,14 @@ def rota_agents(session: Session) -> list[User]:
                                 .order_by(User.display_name, User.username)))
 
 
-def _time(text: str) -> Optional[dt.time]:
+def parse_time(text: str) -> Optional[dt.time]:
     found = _TIME.match(text.strip())
     return dt.time(int(found.group(1)), int(found.group(2))) if found else None
 
 
-def check_shift(session: Session, form: ShiftForm, zone: ZoneInfo) -> ShiftDraft:
+def read_shift(session: Session, form: ShiftForm, zone: ZoneInfo) -> ShiftDraft:
+    """The typed shift as UTC instants, every wrong field refused (ShiftRefused); the
+    rota itself is not looked at (check_shift does that)."""
     errors: dict[str, str] = {}
     user_id = int(form.user_id) if form.user_id.strip().isdigit() else None
     if user_id is None or user_id not in {u.id for u in rota_agents(session)}:
@@ -87,7 +89,7 @@ def check_shift(session: Session, form: ShiftForm, zone: ZoneInfo) -> ShiftDraft
         errors["day"] = "day_invalid"
     if form.kind not in SHIFT_KINDS:
         errors["kind"] = "kind_invalid"
-    start, end = _time(form.start), _time(form.end)
+    start, end = parse_time(form.start), parse_time(form.end)
     if start is None:
         errors["start"] = "time_invalid"
     if end is None:
@@ -102,12 +104,38 @@ def check_shift(session: Session, form: ShiftForm, zone: ZoneInfo) -> ShiftDraft
     if ends_at - starts_at > MAX_SHIFT:
         raise ShiftRefused({"end": "too_long"})
     starts_at, ends_at = starts_at.astimezone(dt.timezone.utc), ends_at.astimezone(dt.timezone.utc)
-    clash = session.scalar(select(RotaShift.id).where(
-        RotaShift.user_id == user_id, RotaShift.starts_at < ends_at,
-        RotaShift.ends_at > starts_at).limit(1))
-    if clash is not None:
-        raise ShiftRefused({"start": "overlap"})
     return ShiftDraft(user_id, day, form.kind, starts_at, ends_at)
+
+
+def lock_agent_rota(session: Session, user_id: int) -> None:
+    """Hold the agent's rota until the transaction ends, so that two supervisors adding
+    a shift for the same agent at the same instant cannot both find no overlap.
+
+    PostgreSQL: the agent's user row FOR UPDATE (the second waits, then reads the
+    first's shift: READ COMMITTED reads afresh per statement). SQLite has no row
+    locks: a write takes its one write lock at once, which the second waits for
+    (busy_timeout) before it reads."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    else:
+        session.execute(update(User).where(User.id == user_id).values(id=User.id))
+
+
+def clashing_shift(session: Session, draft: ShiftDraft) -> Optional[RotaShift]:
+    """A shift of the same agent overlapping the draft (call under lock_agent_rota)."""
+    return session.scalar(select(RotaShift).where(
+        RotaShift.user_id == draft.user_id, RotaShift.starts_at < draft.ends_at,
+        RotaShift.ends_at > draft.starts_at).order_by(RotaShift.starts_at).limit(1))
+
+
+def check_shift(session: Session, form: ShiftForm, zone: ZoneInfo) -> ShiftDraft:
+    """read_shift, then the agent's rota locked and an overlap refused; the lock holds
+    until the caller commits the shift (add_shift) or rolls back."""
+    draft = read_shift(session, form, zone)
+    lock_agent_rota(session, draft.user_id)
+    if clashing_shift(session, draft) is not None:
+        raise ShiftRefused({"start": "overlap"})
+    return draft
 
 
 def add_shift(session: Session, draft: ShiftDraft, by_user_id: Optional[int]) -> RotaShift:

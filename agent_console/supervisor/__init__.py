@@ -27,4 +27,5 @@ from agent_console.supervisor import ivr_lockouts  # noqa: E402,F401  (routes on
 from agent_console.supervisor import calls  # noqa: E402,F401  (routes on bp)
 from agent_console.supervisor import wallboard  # noqa: E402,F401  (routes on bp)
 from agent_console.supervisor import rota_view  # noqa: E402,F401  (routes on bp)
+from agent_console.supervisor import rota_import_view  # noqa: E402,F401  (routes on bp)
 from agent_console.supervisor import retention_view  # noqa: E402,F401  (routes on bp)

@@ -128,7 +128,7 @@ def _page(typed: rota.ShiftForm, errors: dict[str, str], status: int = 200):
         adherence=_adherence_rows(day), norm=f"{ADHERENCE_NORM * 100:.0f} %",
         agents=rota.rota_agents(db()), kinds=SHIFT_KINDS, typed=typed,
         errors={field: str(FIELD_MESSAGES[code]) for field, code in errors.items()},
-        form=EmptyForm()), 400 if (week_error or day_error) and status == 200 else status
+        import_error=request.args.get("import_error") == "file", form=EmptyForm()), 400 if (week_error or day_error) and status == 200 else status
 
 
 @bp.get("/rota")

@@ -24,7 +24,8 @@ SUPERVISOR_ONLY |= {f"reports.{name}{suffix}" for name in
 # Importing the office's spreadsheets (agent_console.imports_view).
 SUPERVISOR_ONLY |= {"imports.page", "imports.preview", "imports.run", "imports.job_status"}
 # The rota and adherence (agent_console.supervisor.rota_view).
-SUPERVISOR_ONLY |= {"supervisor.rota_page", "supervisor.add_shift", "supervisor.remove_shift"}
+SUPERVISOR_ONLY |= {"supervisor.rota_page", "supervisor.add_shift", "supervisor.remove_shift",
+                    "supervisor.rota_import_upload", "supervisor.rota_import_run"}
 # The collection rate among the statistics (agent_console.cashier.statistics).
 SUPERVISOR_ONLY |= {"collection.page"}
 # Outbound campaigns (campaigns.views).
