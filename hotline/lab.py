@@ -25,6 +25,7 @@ from pathlib import Path
 
 import redis
 
+from hotline import softphone
 from hotline.atomic_files import write_text
 from hotline.errors import LabError
 from hotline.lab_config import render_all
@@ -160,8 +161,11 @@ def _unmount(state: LabState) -> None:
 def install_config(settings: Settings) -> None:
     root = settings.lab_root
     for name, text in render_all(settings).items():
-        # manager.conf holds the AMI secrets: only Asterisk (its owner) reads it.
-        write_text(root / "etc/asterisk" / name, text, 0o600 if name == "manager.conf" else 0o644)
+        # manager.conf holds the AMI secrets, pjsip.conf the softphones' passwords:
+        # only Asterisk (their owner) reads them.
+        write_text(root / "etc/asterisk" / name, text,
+                   0o600 if name in ("manager.conf", "pjsip.conf") else 0o644)
+    softphone.install_lab_certificate(settings.state_dir, root)
     hosts = root / "etc/hosts"
     if not hosts.exists():
         # debootstrap writes none: Asterisk then asks DNS for this host's own name
@@ -358,8 +362,29 @@ def reload(settings: Settings) -> list[str]:
                if not (folder / name).exists() or (folder / name).read_text() != text]
     if changed:
         install_config(settings)
+        loaded = _load_softphone_modules(settings)
         asterisk_cli(settings, "core reload")
+        if loaded:
+            _reorder_identifiers(settings)
     return changed
+
+
+def _load_softphone_modules(settings: Settings) -> list[str]:
+    """Load the softphone's modules into a lab started before they were in
+    modules.conf (other helpers' tests share it: no restart)."""
+    missing = softphone.missing_modules(asterisk_cli(settings, "module show"))
+    for name in missing:
+        asterisk_cli(settings, f"module load {name}")
+    return missing
+
+
+def _reorder_identifiers(settings: Settings) -> None:
+    """pjsip.conf's endpoint_identifier_order is applied when an identifier module
+    registers: after the reload has read it, register them again (username first)."""
+    for name in ("res_pjsip_endpoint_identifier_ip.so", "res_pjsip_endpoint_identifier_user.so"):
+        asterisk_cli(settings, f"module unload {name}")
+    for name in ("res_pjsip_endpoint_identifier_user.so", "res_pjsip_endpoint_identifier_ip.so"):
+        asterisk_cli(settings, f"module load {name}")
 
 
 def asterisk_cli(settings: Settings, command: str, timeout_s: float = 10) -> str:

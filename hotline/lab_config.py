@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jinja2
 
+from hotline import softphone
 from hotline.asterisk_site import AgentPhone, AsteriskSite
 from hotline.settings import Settings
 
@@ -66,6 +67,7 @@ def template_values(settings: Settings, site: AsteriskSite) -> dict:
         # signed linear; mono WAV plays in any browser.
         "recording_extension": "raw" if settings.stereo_recording else "wav",
         "recording_options": "D" if settings.stereo_recording else "",
+        **softphone.template_values(settings, site),
     }
 
 

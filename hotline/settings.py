@@ -91,6 +91,14 @@ class Settings:
     ivr_lockout_s: int = 900
     # The console refuses "ready" after an answered call until its wrap-up is saved.
     wrapup_required: bool = True
+    # The WebRTC softphone (hotline/softphone.py): the endpoints' passwords file, the
+    # address of Asterisk's TLS HTTP server (wss), the URL browsers open, and a real
+    # server's certificate and key (empty: the lab's, generated at `lab up`).
+    softphone_accounts_file: Path = Path("var/softphone-accounts.csv")
+    softphone_wss_bind: str = "127.0.0.1:8089"
+    softphone_wss_url: str = "wss://127.0.0.1:8089/ws"
+    asterisk_tls_cert: str = ""
+    asterisk_tls_key: str = ""
     # The wallboard's norms (domain.md, from 004): a caller waiting this long is an
     # alert; service level at least this % within service_level_s; abandonment at most
     # this %; at least this many agents ready. call_queue/norms.py applies them.
@@ -380,6 +388,12 @@ def load_settings() -> Settings:
         ivr_verify_max_failures=_int("HOTLINE_IVR_VERIFY_MAX_FAILURES", 3, 1, 20),
         ivr_lockout_s=_int("HOTLINE_IVR_LOCKOUT_S", 900, 10, 86400),
         wrapup_required=_bool("HOTLINE_WRAPUP_REQUIRED", True),
+        softphone_accounts_file=Path(_text("HOTLINE_SOFTPHONE_ACCOUNTS_FILE",
+                                           str(state_dir / "softphone-accounts.csv"))),
+        softphone_wss_bind="%s:%d" % _host_port("HOTLINE_SOFTPHONE_WSS_BIND", "127.0.0.1:8089"),
+        softphone_wss_url=_url("HOTLINE_SOFTPHONE_WSS_URL", "wss://127.0.0.1:8089/ws", ("wss",)),
+        asterisk_tls_cert=os.environ.get("HOTLINE_ASTERISK_TLS_CERT", "").strip(),
+        asterisk_tls_key=os.environ.get("HOTLINE_ASTERISK_TLS_KEY", "").strip(),
         norm_longest_wait_s=_int("HOTLINE_NORM_LONGEST_WAIT_S", 20, 1, 3600),
         norm_service_level_pct=_int("HOTLINE_NORM_SERVICE_LEVEL_PCT", 80, 1, 100),
         norm_abandon_pct=_float("HOTLINE_NORM_ABANDON_PCT", 5.0, 0.0, 100.0),

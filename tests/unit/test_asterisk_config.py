@@ -81,7 +81,7 @@ def test_the_lab_render_is_unchanged_by_the_server_option(tmp_path, monkeypatch)
     get_settings.cache_clear()
     lab = render_all(get_settings())
     assert "[lab-phones]" in lab["extensions.conf"] and "hotline-test" in lab["manager.conf"]
-    assert "contact = sip:8001@127.0.0.1:5101" in lab["pjsip.conf"] and "type = auth" not in lab["pjsip.conf"]
+    assert "contact = sip:8001@127.0.0.1:5101" in lab["pjsip.conf"] and "[8001-auth]" not in lab["pjsip.conf"]
 
 
 @pytest.mark.parametrize("options, message", [
