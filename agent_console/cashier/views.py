@@ -15,7 +15,7 @@ from agent_console.cashier import bp
 from agent_console.commands import run_command
 from agent_console.extensions import db, roles_required, settings
 from agent_console.forms import EmptyForm
-from households import payments
+from households import payments, reversals
 from households.errors import FeeRuleError, HouseholdNotFound
 from households.fee_detail import fee_detail
 from households.fees import Quarter
@@ -130,8 +130,19 @@ def mark_done(request_id: int):
     return redirect(url_for("cashier.desk"), 303)
 
 
+def _reversal_message(code: str) -> str:
+    """A refused reversal's reason, in the user's language."""
+    return {
+        "reason_required": lambda: _("Say why this payment is reversed."),
+        "reason_too_long": lambda: _("At most %(n)d characters.", n=reversals.REASON_MAX_CHARS),
+        "already_reversed": lambda: _("This payment is reversed already."),
+        "is_reversal": lambda: _("A correcting entry cannot be reversed."),
+    }.get(code, lambda: _("Not accepted."))()
+
+
 def _payment_page(household_id: int, form: payments.PaymentForm, errors: dict[str, str],
-                  status: int = 200):
+                  status: int = 200, reversal: tuple[int, str, str] | None = None):
+    """The payment page; `reversal` is a refused one (payment id, reason typed, code)."""
     terms = _terms()
     try:
         record = build_screen_pop(db(), household_id, None, terms=terms)
@@ -144,7 +155,10 @@ def _payment_page(household_id: int, form: payments.PaymentForm, errors: dict[st
         "cashier/payment.html", record=record, balance=detail.balance, detail=detail,
         choices=choices, methods=PAYMENT_METHODS, typed=form,
         errors={field: _field_message(code) for field, code in errors.items()},
-        receipt_max=payments.RECEIPT_MAX_CHARS, today=today, form=EmptyForm()), status
+        receipt_max=payments.RECEIPT_MAX_CHARS, today=today, form=EmptyForm(),
+        rows=reversals.payment_rows(db(), household_id), reason_max=reversals.REASON_MAX_CHARS,
+        refused=reversal and {"id": reversal[0], "typed": reversal[1], "code": reversal[2],
+                              "message": _reversal_message(reversal[2])}), status
 
 
 @bp.get("/households/<int:household_id>/payment")
@@ -179,6 +193,32 @@ def enter_payment(household_id: int):
 
     balance = balance_summary(db(), household_id, today, terms.late_fee_daily_rate)
     flash(_("Payment of %(amount)s saved, receipt %(receipt)s. Total due now: %(due)s.",
+            amount=_money(payment.amount), receipt=payment.receipt_number,
+            due=_money(balance.total_due)), "ok")
+    return redirect(url_for("cashier.payment_form", household_id=household_id), 303)
+
+
+@bp.post("/households/<int:household_id>/payments/<int:payment_id>/reverse")
+@roles_required("cashier")
+def reverse_payment(household_id: int, payment_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    reason = request.form.get("reason", "")[:1000]
+    try:
+        payment = reversals.reverse_payment(db(), household_id, payment_id, reason,
+                                            current_user.id)
+    except reversals.ReversalRefused as refused:
+        db().rollback()
+        if refused.code == "not_found":
+            abort(404)
+        return _payment_page(household_id, payments.PaymentForm(), {}, 422,
+                             (payment_id, reason, refused.code))
+    db().commit()
+    from households.fees import balance_summary
+
+    terms = _terms()
+    balance = balance_summary(db(), household_id, terms.today(), terms.late_fee_daily_rate)
+    flash(_("Payment of %(amount)s (receipt %(receipt)s) reversed. Total due now: %(due)s.",
             amount=_money(payment.amount), receipt=payment.receipt_number,
             due=_money(balance.total_due)), "ok")
     return redirect(url_for("cashier.payment_form", household_id=household_id), 303)

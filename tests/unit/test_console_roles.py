@@ -26,6 +26,8 @@ SUPERVISOR_ONLY |= {"imports.page", "imports.preview", "imports.run", "imports.j
 # The rota and adherence (agent_console.supervisor.rota_view).
 SUPERVISOR_ONLY |= {"supervisor.rota_page", "supervisor.add_shift", "supervisor.remove_shift",
                     "supervisor.rota_import_upload", "supervisor.rota_import_run"}
+# The purge log (agent_console.supervisor.retention_view).
+SUPERVISOR_ONLY |= {"supervisor.retention_page"}
 # The collection rate among the statistics (agent_console.cashier.statistics).
 SUPERVISOR_ONLY |= {"collection.page"}
 # Outbound campaigns (campaigns.views).
@@ -37,7 +39,7 @@ DEPARTMENT_ONLY = {"department.worklist", "department.show_order", "department.a
                    "department.progress", "department.complete", "department.reject"}
 # The cashier's desk (agent_console.cashier): cashiers only.
 CASHIER_ONLY = {"cashier.desk", "cashier.call_back", "cashier.mark_done", "cashier.payment_form",
-                "cashier.enter_payment", "cashier.collection"}
+                "cashier.enter_payment", "cashier.collection", "cashier.reverse_payment"}
 
 
 def _guarded_requests(app):
