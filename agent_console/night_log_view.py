@@ -130,11 +130,13 @@ def close(entry_id: int):
     return redirect(url_for("night_log.show"), 303)
 
 
-@bp.get("/<int:entry_id>/<any(recording, voicemail):which>.wav")
+@bp.get("/<int:entry_id>/<which>.wav")
 @login_required
 def sound(entry_id: int, which: str):
     """The night call's recording or its voicemail, from the recordings folder."""
     entry = db().get(NightLogEntry, entry_id)
+    if which not in ("recording", "voicemail"):
+        abort(404)
     relative = getattr(entry, which, "") if entry is not None else ""
     folder = Path(settings().recordings_dir).resolve()
     path = (folder / relative).resolve() if relative else None

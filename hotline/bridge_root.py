@@ -27,6 +27,7 @@ from screen_pop.households import HouseholdPops
 from telephony.bridge import Bridge
 from telephony.commands import CommandExecutor
 from telephony.ivr.fastagi import default_scripts, start_fastagi_server
+from telephony.emergency_line import emergency_scripts
 from telephony.night_line import night_line_scripts
 from telephony.sink_thread import ThreadedSink
 
@@ -80,7 +81,8 @@ def _fastagi_server(settings, calendar: OfficeCalendar):
     with the hotline's out-of-hours scripts (telephony.night_line)."""
     try:
         return start_fastagi_server(settings, {**default_scripts(settings),
-                                               **night_line_scripts(settings, calendar)})
+                                               **night_line_scripts(settings, calendar),
+                                               **emergency_scripts(settings)})
     except Exception:  # noqa: BLE001 - calls are followed even when the IVR cannot serve
         log.exception("FastAGI server not started; the IVR will not answer")
         return None

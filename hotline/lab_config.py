@@ -9,6 +9,7 @@ import jinja2
 
 from hotline import softphone
 from hotline.asterisk_site import AgentPhone, AsteriskSite
+from hotline.line_values import line_template_values
 from hotline.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "asterisk_conf"
@@ -67,6 +68,7 @@ def template_values(settings: Settings, site: AsteriskSite) -> dict:
         # signed linear; mono WAV plays in any browser.
         "recording_extension": "raw" if settings.stereo_recording else "wav",
         "recording_options": "D" if settings.stereo_recording else "",
+        **line_template_values(settings, site.lab),
         **softphone.template_values(settings, site),
     }
 

@@ -112,6 +112,12 @@ class Settings:
     # before the caller is offered voicemail, and the longest message.
     night_duty_ring_s: int = 30
     voicemail_max_s: int = 120
+    # The queue's announcements and cap (hotline/line_values.py): position and wait
+    # every this many s, the reassurance in between, at most this many waiting
+    # (0 = no cap; the seeds' blocked-call norm is 1-3 %).
+    queue_announce_frequency_s: int = 60
+    queue_periodic_announce_s: int = 45
+    queue_maxlen: int = 20
 
     @property
     def ami_secret(self) -> str:
@@ -402,6 +408,9 @@ def load_settings() -> Settings:
             "HOTLINE_OFFICE_CALENDAR", str(REPO_ROOT / "deploy" / "office-calendar.toml"))),
         night_duty_ring_s=_int("HOTLINE_NIGHT_DUTY_RING_S", 30, 5, 300),
         voicemail_max_s=_int("HOTLINE_VOICEMAIL_MAX_S", 120, 10, 600),
+        queue_announce_frequency_s=_int("HOTLINE_QUEUE_ANNOUNCE_FREQUENCY_S", 60, 15, 600),
+        queue_periodic_announce_s=_int("HOTLINE_QUEUE_PERIODIC_ANNOUNCE_S", 45, 15, 600),
+        queue_maxlen=_int("HOTLINE_QUEUE_MAXLEN", 20, 0, 10000),
     )
 
 
