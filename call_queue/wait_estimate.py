@@ -82,3 +82,14 @@ def _int(text: str) -> Optional[int]:
         return int(text)
     except ValueError:
         return None
+
+
+def estimate_summary(entries: list[QueueLogEntry], start, end,
+                     queue: Optional[str] = None) -> dict:
+    """For `hotline stats verify`: the quality of the estimates given to the callers who
+    entered in [start, end) (aware datetimes); the replay runs over the whole log."""
+    since, until = start.timestamp(), end.timestamp()
+    entered = {e.callid: e.time for e in entries if e.verb == "ENTERQUEUE"}
+    promises = [p for p in wait_promises(entries, queue)
+                if since <= entered.get(p.callid, -1) < until]
+    return dataclasses.asdict(estimate_quality(promises))

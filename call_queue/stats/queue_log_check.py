@@ -17,6 +17,7 @@ from typing import Iterable, Optional
 from sqlalchemy import select
 
 from call_queue.blocked import blocked_summary
+from call_queue.wait_estimate import estimate_summary
 from call_queue.stats import queries as stats_queries, report as stats
 from call_queue.errors import QueueLogError
 from models.calls import Call
@@ -147,7 +148,9 @@ def verify(session, settings, queue_log_path: Path, start: Optional[dt.datetime]
             "differences": [dataclasses.asdict(d) for d in compare(queue_log_values,
                                                                    database_values)],
             # Refused by a full queue: in queue_log only (no call reached the queue).
-            "blocked": blocked_summary(entries, start, end, queue)}
+            "blocked": blocked_summary(entries, start, end, queue),
+            # The wait app_queue announced beside what the callers then waited.
+            "wait_estimate": estimate_summary(entries, start, end, queue)}
 
 
 def database_callids(session, period, callids: Optional[set] = None) -> set[str]:

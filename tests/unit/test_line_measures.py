@@ -83,5 +83,7 @@ def test_stats_verify_reports_the_blocked_calls_of_its_period(tmp_path, session_
         result = queue_log_check.verify(session, make_settings(), path, start, end)
     assert result["blocked"] == {"hotline": {"entered": 3, "blocked": 1, "offered": 4,
                                              "blocked_pct": 25.0}}
+    assert result["wait_estimate"] == {"callers": 1, "mean_error_s": 28.0, "mean_bias_s": 28.0,
+                                       "within_pct": 100.0}
     # The blocked call is no queue call: neither side counts it.
     assert result["calls"] == 3 and "1011.4" not in result["missing_in_database"]
