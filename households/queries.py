@@ -6,9 +6,10 @@ and the screen-pop must stay within a few milliseconds at 100,000 households.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, func, literal, null, select, text, union_all
+from sqlalchemy import and_, bindparam, case, func, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
+from models.cashier import PaymentReversal
 from models.fees import Charge, Payment
 from models.households import Household, Person, Phone, Room
 
@@ -38,13 +39,19 @@ HOUSEHOLD_RECORD = (
     .order_by(Room.code, Person.id, Phone.id)
 )
 
+# The last payment day counts a payment that stands: neither reversed nor the
+# correcting entry of one (households.reversals); the total sums them all.
+_STANDS = ~or_(Payment.id.in_(select(PaymentReversal.payment_id)),
+               Payment.id.in_(select(PaymentReversal.reversal_payment_id)))
+
 # Charges and the payment total in one round trip: ("c", start, end, due, amount) rows
 # and one ("p", None, None, last paid day, total paid) row.
 LEDGER = union_all(
     select(literal("c").label("row_kind"), Charge.period_start, Charge.period_end,
            Charge.due_on, Charge.amount)
     .where(Charge.household_id == bindparam("household_id")),
-    select(literal("p").label("row_kind"), null(), null(), func.max(Payment.paid_on),
+    select(literal("p").label("row_kind"), null(), null(),
+           func.max(case((_STANDS, Payment.paid_on), else_=null())),
            func.coalesce(func.sum(Payment.amount), 0))
     .where(Payment.household_id == bindparam("household_id"),
            Payment.paid_on <= bindparam("as_of")),

@@ -74,6 +74,10 @@ def test_a_reversal_restores_the_balance_pop_and_ivr_at_once(session_factory, le
         session.commit()
     assert _figures(session_factory, ledger.a, ivr) == before
     with session_factory() as session:
+        terms = household_terms()
+        # The last payment is again July's: the reversed one and its correction do not count.
+        assert balance_summary(session, ledger.a, terms.today(), terms.late_fee_daily_rate
+                               ).last_payment_on == dt.date(2026, 7, 5)
         original = session.get(Payment, wrong)
         assert original.amount == Decimal("1500.00")  # kept, never edited or deleted
         link = session.scalar(select(PaymentReversal))
