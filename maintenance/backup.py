@@ -103,7 +103,9 @@ def _pg_dump(target: Target, dump_file: Path) -> Snapshot:
             snapshot = _snapshot_of(connection)
             with create_private(dump_file) as file:
                 # The exporting transaction stays open until pg_dump has its snapshot.
-                run_tool([pg_dump, "--format=custom", f"--snapshot={snapshot_id}",
+                # Level 1: a ninth of the default's time (1.6 s against 13.9 s for a
+                # year of agent spans) for a file a quarter bigger (bench/backup.py).
+                run_tool([pg_dump, "--format=custom", "--compress=1", f"--snapshot={snapshot_id}",
                           "--no-owner", "--no-privileges"], target.url, stdout=file)
             connection.rollback()
     finally:
