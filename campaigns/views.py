@@ -24,9 +24,9 @@ from models.campaigns import CAMPAIGN_STATES, Campaign
 
 log = logging.getLogger(__name__)
 
+# Its script and style sheet are the supervisors' static files (campaigns.js, .css).
 bp = Blueprint("campaigns", __name__, url_prefix="/supervisor/campaigns",
-               template_folder="templates", static_folder="static",
-               static_url_path="/static/campaigns")
+               template_folder="templates")
 
 FIELD_MESSAGES = {
     "name_missing": _l("Give the campaign a name (at most 120 characters)."),

@@ -33,7 +33,6 @@ SUPERVISOR_ONLY |= {"collection.page"}
 # Outbound campaigns (campaigns.views).
 SUPERVISOR_ONLY |= {"campaigns.page", "campaigns.create", "campaigns.control",
                     "campaigns.export_csv", "campaigns.export_excel", "campaigns.letters_excel"}
-PUBLIC |= {"campaigns.static"}
 # The departments' pages (agent_console.department): department users only.
 DEPARTMENT_ONLY = {"department.worklist", "department.show_order", "department.accept",
                    "department.progress", "department.complete", "department.reject"}
