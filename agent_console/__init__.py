@@ -50,6 +50,7 @@ BLUEPRINTS = [
     "agent_console.imports_view:bp",
     "agent_console.cashier:bp",
     "agent_console.cashier.statistics:bp",
+    "agent_console.softphone:bp",
     "campaigns.views:bp",
 ]
 

@@ -61,10 +61,12 @@ def build_assets_command() -> None:
 
 def _build_assets(state_dir) -> None:
     from agent_console.assets import AssetBuildError, build_alert_sound, build_ring_sound
+    from agent_console.softphone_bundle import build_jssip_bundle
 
     try:
         path = build_ring_sound(state_dir)
         alert = build_alert_sound(state_dir)
+        click.echo(f"softphone bundle written to {build_jssip_bundle(state_dir)}")
     except AssetBuildError as error:
         raise HotlineError(str(error)) from None
     click.echo(f"ring sound written to {path}")

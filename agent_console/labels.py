@@ -95,7 +95,9 @@ CATALOGUE: dict[str, dict[str, object]] = {
                     "unknown": _l("unknown")},
     # Lower case in English on purpose: the pause reason follows the state ("paused lunch").
     "pause_reason": {"lunch": _l("lunch"), "training": _l("training"),
-                     "meeting": _l("meeting"), "after_call_work": _l("after-call work")},
+                     "meeting": _l("meeting"), "after_call_work": _l("after-call work"),
+                     "softphone_offline": _l("softphone offline"),
+                     "no_microphone": _l("no microphone")},
     "spy_mode": {"listen": _l("Listen"), "whisper": _l("Whisper"), "barge": _l("Barge in")},
     "follow_up_result": {"pending": _l("Pending"), "reached": _l("Reached"),
                          "unreachable": _l("Unreachable"), "refused": _l("Refused")},
