@@ -30,7 +30,9 @@ BRIDGE_ACTIONS = {
 }
 # The dialplan contexts asterisk_conf/extensions.conf defines for the call flow.
 CONTEXTS = ("from-trunk", "hotline-queue", "ivr-fee-balance", "hotline-hold",
-            "hotline-transfer", "agents")
+            "hotline-transfer", "agents",
+            # What a resident meets on the line (issue 16): greeting, hours, night duty.
+            "hotline-greeting", "office-hours", "night-line", "night-line-log")
 
 
 @dataclasses.dataclass(frozen=True)
