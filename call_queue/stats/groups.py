@@ -39,6 +39,8 @@ OTHER = Group("other", "Other")
 BREAKDOWNS: tuple[Breakdown, ...] = (
     Breakdown("queue", "by_queue", "Per queue", "queue"),
     Breakdown("agent", "by_agent", "Per agent"),
+    # Several Asterisk hosts behind Kamailio (issue 19): the call measures per host.
+    Breakdown("host", "by_host", "Per Asterisk host"),
 )
 
 

@@ -13,8 +13,9 @@ from typing import Callable
 from sqlalchemy import String, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-LEVELS = ("bucket", "total", "queue", "agent")
-# The levels a source row can be keyed by (total has none); "host": the calls' Asterisk host.
+LEVELS = ("bucket", "total", "queue", "agent", "host")
+# The levels a source row can be keyed by (total has none); "host": the calls' Asterisk
+# host (only the calls know it: the other sources give no rows at that level).
 KEYED = ("bucket", "queue", "agent", "host")
 
 

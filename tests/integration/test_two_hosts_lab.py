@@ -5,23 +5,29 @@ configuration from `hotline asterisk-config render`), Debian's Kamailio on
 
 SIPp residents (on 127.0.0.20) call through Kamailio and give up in the queue:
 the calls alternate between the hosts, each host's queue_log has its own, and
-each is stored once, with Uniqueids that cannot collide (b's carry "b-"). Then
+each is stored once, with Uniqueids that cannot collide (b's carry "b-"), on its
+host; the statistics' per-host breakdown and `stats verify --host` agree with each
+host's own queue_log. Then
 host b stops: Kamailio marks it down within seconds and the next calls all
 reach the lab. Every address is in 127.0.0.0/8.
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 import models
-from models.calls import Call
+from call_queue.stats import queue_log_check, report as stats
+from models.calls import DEFAULT_HOST, Call
 from models.session import make_engine
 from telephony.bridge import Bridge
+from telephony.queue_log import read_queue_log
 from tests import labtools
 from tests.labtools import wait_until
 from tests.support.asterisk_host import start_rendered_host
@@ -39,7 +45,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "two-hosts"
 @pytest.fixture(scope="module")
 def hosts(lab, tmp_path_factory):
     folder = tmp_path_factory.mktemp("two-hosts")
-    host_b, _ = start_rendered_host(lab, folder / "b", "b", HOST_B, PROXY, SECRET)
+    # Without the office-hours AGI: it answers the caller before the queue (200 OK
+    # where the SIPp residents wait for ring-back), and the test may run at night.
+    host_b, _ = start_rendered_host(lab, folder / "b", "b", HOST_B, PROXY, SECRET,
+                                    queue_every_call=True)
     proxy = start_proxy(f"{PROXY}:5060", ["127.0.0.1:5060", f"{HOST_B}:5060"], folder / "kamailio")
     try:
         wait_until(lambda: list(proxy.host_flags().values()) == ["AP", "AP"], 15,
@@ -60,10 +69,11 @@ def bridges(lab, hosts, tmp_path):
     secret_file = tmp_path / "b-ami-secret"
     secret_file.write_text(SECRET)
     per_host = {
-        "lab": dataclasses.replace(lab.settings, database_url=url, state_dir=tmp_path / "lab"),
+        DEFAULT_HOST: dataclasses.replace(lab.settings, database_url=url,
+                                          state_dir=tmp_path / "lab", asterisk_host=DEFAULT_HOST),
         "b": dataclasses.replace(lab.settings, database_url=url, state_dir=tmp_path / "b",
                                  ami_host=HOST_B, ami_secret_file=secret_file,
-                                 queue_log_path=host_b.queue_log)}
+                                 queue_log_path=host_b.queue_log, asterisk_host="b")}
     running = []
     for settings in per_host.values():
         sink = RecordingSink()
@@ -109,11 +119,40 @@ def _stored(engine, numbers: list[str]) -> list[str]:
         return list(connection.scalars(select(Call.callid).where(Call.caller_number.in_(numbers))))
 
 
+def _closed_hosts(engine, numbers: list[str]) -> dict[str, str]:
+    """{callid: host} of these callers' calls once each is closed (its outcome known)."""
+    with engine.connect() as connection:
+        return dict(connection.execute(select(Call.callid, Call.host).where(
+            Call.caller_number.in_(numbers), Call.outcome.is_not(None))).all())
+
+
+def _assert_breakdown_matches_each_queue_log(engine, settings, logs: dict, started) -> None:
+    """The statistics per host equal each host's queue_log, measure by measure."""
+    Session = sessionmaker(engine)
+    with Session() as session:
+        period = stats.make_period(started, dt.datetime.now(dt.timezone.utc)
+                                   + dt.timedelta(minutes=1), "day")
+        report = stats.compute_stats(session, period, settings)
+        by_host = {row["host"]: stats.flat_values(row) for row in report["by_host"]}
+        assert set(by_host) == set(logs), report["by_host"]
+        for host, (queue_log, callids) in logs.items():
+            checked = queue_log_check.verify(session, settings, queue_log, host=host,
+                                             callids=set(callids))
+            assert checked["differences"] == [] and checked["calls"] == len(callids), checked
+            assert checked["missing_in_database"] == checked["missing_in_queue_log"] == []
+            whole = queue_log_check.recompute(queue_log_check.calls_in(
+                read_queue_log(queue_log), callids=set(callids)), settings)
+            for measure in queue_log_check.QUEUE_MEASURES:
+                assert by_host[host][measure] == pytest.approx(whole[measure], rel=1e-12), \
+                    (host, measure)
+
+
 def test_calls_alternate_between_hosts_and_fail_over(lab, hosts, bridges, members):
     _, host_b, proxy = hosts
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lab_log = lab.settings.queue_log_path
     since = _size(lab_log)
+    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5)
     first = [f"1390010{index:04d}" for index in range(4)]
     callers = _callers(ARTIFACTS / "first.csv", first, 5310)
     assert callers.wait(60) == 0, callers.log_path.read_text(errors="replace")[-2000:]
@@ -126,6 +165,13 @@ def test_calls_alternate_between_hosts_and_fail_over(lab, hosts, bridges, member
     assert not any(callid.startswith("b-") for callid in on_lab)
     wait_until(lambda: sorted(_stored(bridges, first)) == sorted(on_lab + on_b), 20,
                "every call of both hosts stored once")
+    hosts = wait_until(lambda: _closed_hosts(bridges, first) if len(
+        _closed_hosts(bridges, first)) == 4 else None, 20, "every call closed")
+    assert hosts == {**{callid: DEFAULT_HOST for callid in on_lab},
+                     **{callid: "b" for callid in on_b}}
+    _assert_breakdown_matches_each_queue_log(
+        bridges, lab.settings, {DEFAULT_HOST: (lab_log, on_lab), "b": (host_b.queue_log, on_b)},
+        started)
 
     stopped_at = time.monotonic()
     host_b.stop()

@@ -128,12 +128,13 @@ def _make_users(url: str, users: dict[str, str]) -> None:
         session.commit()
 
 
-def _start_worker(folder: Path, port: int, env: dict, logs: Path) -> subprocess.Popen:
+def _start_worker(folder: Path, port: int, env: dict, logs: Path,
+                  threads: int = 16) -> subprocess.Popen:
     worker_env = dict(env, HOTLINE_CONSOLE_HOST="127.0.0.1", HOTLINE_CONSOLE_PORT=str(port),
                       HOTLINE_TRUSTED_PROXY_HOPS="1")
     with (logs / f"console-{port}.log").open("wb") as log_file:
         return subprocess.Popen([sys.executable, "-m", "hotline.cli", "console", "--production",
-                                 "--threads", "16"], env=worker_env, cwd=REPO,
+                                 "--threads", str(threads)], env=worker_env, cwd=REPO,
                                 stdout=log_file, stderr=subprocess.STDOUT)
 
 
@@ -183,11 +184,14 @@ def _wait_for_worker(lab: ProductionLab, index: int) -> None:
         raise AssertionError(f"{failure}:\n{_log_tail(log_path)}") from None
 
 
-def start_production_lab(folder: Path, users: dict[str, str], workers: int = 2) -> ProductionLab:
-    """Start everything; the caller stops it with lab.stop()."""
+def start_production_lab(folder: Path, users: dict[str, str], workers: int = 2,
+                         database_url: str | None = None, threads: int = 16) -> ProductionLab:
+    """Start everything; the caller stops it with lab.stop(). The database: a new
+    SQLite file, or `database_url` (bench/scale: PostgreSQL). Each open WebSocket
+    holds one of a worker's `threads` (gunicorn's threaded worker)."""
     logs = folder / "logs"
     logs.mkdir(parents=True)
-    url = f"sqlite:///{folder / 'hotline.sqlite3'}"
+    url = database_url or f"sqlite:///{folder / 'hotline.sqlite3'}"
     models.Base.metadata.create_all(make_engine(url))
     _make_users(url, users)
     redis = RedisServer(folder / "redis")
@@ -203,7 +207,7 @@ def start_production_lab(folder: Path, users: dict[str, str], workers: int = 2) 
                         prefix / "access.log", url, redis, logs)
     try:
         for port in ports:
-            lab.processes.append(_start_worker(folder, port, env, logs))
+            lab.processes.append(_start_worker(folder, port, env, logs, threads))
         for index in range(workers):
             _wait_for_worker(lab, index)
         site = deploy.NginxSite(server_name="127.0.0.1", listen=f"127.0.0.1:{nginx_port}",

@@ -39,7 +39,8 @@ def test_a_new_measure_is_one_entry_and_an_unknown_group_is_still_shown():
 
 def test_breakdowns_name_their_report_rows():
     assert [(b.level, b.report_key) for b in BREAKDOWNS] == [("queue", "by_queue"),
-                                                             ("agent", "by_agent")]
+                                                             ("agent", "by_agent"),
+                                                             ("host", "by_host")]
 
 
 # 2026-03-09 17:30 UTC is 2026-03-10 01:30 in Shanghai, a Tuesday.

@@ -228,3 +228,18 @@ def test_buckets_and_period_are_the_office_days(loaded):
                     "2026-11-03 22:00": 2}
     assert report["time_zone"] == zone
     assert period.start == dt.datetime(2026, 11, 1, 16, tzinfo=UTC)
+
+
+def test_per_asterisk_host(loaded):
+    with loaded.begin() as session:  # c7 and c9 were on host b (migration 0014's backfill)
+        for callid in ("c7", "c9"):
+            session.query(Call).filter_by(callid=callid).one().host = "b"
+    report = report_for(loaded)
+    hosts = {row["host"]: stats.flat_values(row) for row in report["by_host"]}
+    assert set(hosts) == {"main", "b"}
+    assert (hosts["main"]["received"], hosts["main"]["answered"]) == (7, 4)
+    assert (hosts["b"]["received"], hosts["b"]["answered"], hosts["b"]["abandoned"]) == (2, 1, 1)
+    assert hosts["b"]["asa_s"] == 40
+    assert hosts["b"]["occupancy"] is None  # agent time does not know the host
+    total = stats.flat_values(report["total"])
+    assert hosts["main"]["received"] + hosts["b"]["received"] == total["received"]
