@@ -163,3 +163,38 @@ def week_shifts(session: Session, monday: dt.date) -> list[ShiftRow]:
             for s in session.scalars(select(RotaShift).where(
                 RotaShift.day >= monday, RotaShift.day < monday + dt.timedelta(days=7))
                 .order_by(RotaShift.day, RotaShift.starts_at))]
+
+
+@dataclass(frozen=True)
+class NightCover:
+    """A night shift for the wallboard: who, their phone, when, and whether it is on now."""
+    name: str
+    interface: Optional[str]
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    now: bool
+
+
+def night_cover(session: Session, now: dt.datetime) -> list[NightCover]:
+    """The night shifts on now; when none is, those starting in the next 24 hours (the
+    board then says who comes on tonight). Earliest first."""
+    rows = session.execute(
+        select(RotaShift, User).join(User, User.id == RotaShift.user_id)
+        .where(RotaShift.kind == "night", RotaShift.ends_at > now,
+               RotaShift.starts_at < now + dt.timedelta(hours=24))
+        .order_by(RotaShift.starts_at, User.display_name)).all()
+
+    def cover(shift: RotaShift, user: User) -> NightCover:
+        starts, ends = _aware(shift.starts_at), _aware(shift.ends_at)
+        return NightCover(user.display_name or user.username, user.phone_interface,
+                          starts, ends, starts <= now)
+    covers = [cover(shift, user) for shift, user in rows]
+    on_now = [c for c in covers if c.now]
+    if on_now:
+        return on_now
+    first = min((c.starts_at for c in covers), default=None)
+    return [c for c in covers if c.starts_at == first]
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

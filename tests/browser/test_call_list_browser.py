@@ -35,7 +35,7 @@ from models.console import User
 from models.session import make_engine, session_factory
 from tests.integration.fault_tools import Members, control_connection
 from tests.labtools import wait_until
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 from tests.support.live_stack import healthy, start_process, stop_process
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
@@ -180,6 +180,7 @@ def test_supervisor_plays_and_scores_a_spoken_demo_call(lab, stack, spoken_call,
     page.fill("#password", PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("nav.mainnav")
+    open_supervisor_menu(page)
     page.click("nav.mainnav a[href='/supervisor/calls']")
     page.wait_for_selector(f"tr[data-callid='{call.callid}']")
     count = page.locator(f"#qa-norm li[data-interface='{INTERFACE}'] .qa-count")

@@ -20,7 +20,7 @@ from werkzeug.security import generate_password_hash
 from models.console import User
 from models.session import session_factory
 from telephony.ivr.data import DatabaseIvrBackend
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 from tests.support.cashier import UTC, callback_request, cashier_ledger
 from tests.support.console_pages import codes_to_flag, english_ids_translated_in_zh, problems
 from tests.support.console_stack import PASSWORD, start_console_stack
@@ -167,6 +167,7 @@ def test_supervisors_find_the_collection_rate_beside_the_statistics(stack, check
         context = browser.new_context(viewport=DESK, locale="zh-CN", timezone_id=OFFICE)
         page = context.new_page()
         log_in(page, stack.base_url, USERS["supervisor"][0])
+        open_supervisor_menu(page)
         page.click("nav.mainnav >> text=收费率")
         page.wait_for_url(stack.base_url + "/supervisor/collection-rate")
         assert "按楼栋" in page.inner_text("main") and "收费台" not in page.inner_text("main")

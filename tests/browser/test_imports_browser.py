@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 from tests.support.console_stack import USERS, log_in, start_console_stack
 from tests.support.office_sheets import office_cells, office_rooms, write_office_xlsx
 
@@ -62,6 +62,7 @@ def test_supervisor_imports_an_office_sheet(stack, tmp_path):
                                       timezone_id="Asia/Shanghai")
         page = context.new_page()
         log_in(page, stack.base_url, USERS["supervisor"][0])
+        open_supervisor_menu(page)
         page.click("nav.mainnav >> text=导入表格")
         page.wait_for_url(stack.base_url + "/imports")
         assert_clean(page)

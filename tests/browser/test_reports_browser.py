@@ -23,7 +23,7 @@ from bench.support import private_console, stop_processes
 from hotline.settings import load_settings
 from models.console import User
 from models.session import make_engine, session_factory
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 from tests.support.console_pages import codes_to_flag, english_ids_translated_in_zh, problems
 from tests.support.report_data import seed_november
 
@@ -84,6 +84,7 @@ def test_report_pages_at_1366(console, page):
     page.fill("#password", PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_url(base_url + "/console")
+    open_supervisor_menu(page)
     page.click('nav.mainnav >> text="报表"')  # exact: 统计报表 (statistics) contains it
     page.wait_for_selector("#report-period")
     found = []

@@ -16,10 +16,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from call_queue.stats.groups import GROUPS
+from models.console import User
+from models.rota import RotaShift
 from models.session import session_factory
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 from tests.support.console_stack import USERS, log_in, start_console_stack
 from tests.support.rota_sheets import write_rota_sheet
 from tests.support.stats_data import seed_stats_days
@@ -36,8 +39,14 @@ SUPERVISOR = USERS["supervisor"][0]
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     for stack in start_console_stack(tmp_path_factory.mktemp("supervisor"), ARTIFACTS):
+        now = dt.datetime.now(dt.timezone.utc)
         with session_factory(stack.database_url).begin() as session:
-            days = seed_stats_days(session, OFFICE_ZONE, dt.datetime.now(dt.timezone.utc))
+            days = seed_stats_days(session, OFFICE_ZONE, now)
+            alice = session.scalar(select(User).where(User.username == USERS["agent"][0]))
+            start = (now - dt.timedelta(hours=3)).replace(minute=30, second=0, microsecond=0)
+            session.add(RotaShift(user_id=alice.id, kind="night", starts_at=start,
+                                  day=start.astimezone(ZoneInfo(OFFICE_ZONE)).date(),
+                                  ends_at=start + dt.timedelta(hours=15)))
         yield stack, days
 
 
@@ -53,6 +62,8 @@ def page(browser, stack):
                                   timezone_id="UTC", accept_downloads=True)
     page = context.new_page()
     log_in(page, stack[0].base_url, SUPERVISOR)
+    page.click("button[lang=zh-CN]")  # a test before may have left the user in English
+    page.wait_for_selector("html[lang=zh-CN]")
     yield page
     context.close()
 
@@ -166,3 +177,54 @@ def test_rota_from_excel_preview_refusal_and_import(stack, page, tmp_path):
     cell = page.locator(f'#rota-week-table td[data-day="{monday.isoformat()}"]').first
     assert "08:00–16:00" in cell.inner_text()
     shoot(page, "06-rota-imported")
+
+
+def test_live_view_normal_and_full_screen(stack, page):
+    console, _days = stack
+    page.goto(console.base_url + "/supervisor/wallboard")
+    page.wait_for_selector("#agents tbody tr")
+    cover = page.inner_text("#night-cover")
+    assert "当前夜班值班" in cover and "Alice 李" in cover and "分机 8001" in cover
+    rows = {row.get_attribute("data-interface"): row.locator("td").all_inner_texts()
+            for row in page.locator("#agents tbody tr").all()}
+    # Bob paused for lunch for about five minutes; Alice talking, her stored call counted.
+    assert rows["PJSIP/8002"][1] == "暂停 (午餐)" and rows["PJSIP/8002"][2].startswith("5:")
+    assert rows["PJSIP/8001"][1] == "通话中" and int(rows["PJSIP/8001"][3]) >= 1
+    # The intraday chart: today's half hours, the office day 08:00-20:00 at least (wider
+    # when calls came earlier or later), with the service-level norm beside them.
+    chart = page.evaluate("""(() => { const c = Chart.getChart(document.getElementById('intraday-chart'));
+        return {labels: c.data.labels, sets: c.data.datasets.map(d => d.label)}; })()""")
+    assert {"08:00", "12:30", "19:30"} <= set(chart["labels"]) and "服务水平标准" in chart["sets"]
+    shoot(page, "07-live-view")
+    page.click("#wall-toggle")
+    page.wait_for_selector("body.wall")
+    assert page.locator(".topbar").is_hidden()
+    value_px = page.evaluate("""parseFloat(getComputedStyle(
+        document.querySelector('.figure .value')).fontSize)""")
+    assert value_px >= 36, value_px  # readable across the room (the normal board: 30 px)
+    shoot(page, "08-live-view-full-screen")
+
+
+def test_call_list(stack, page):
+    console, days = stack
+    page.goto(console.base_url + f"/supervisor/calls?day={days.yesterday.isoformat()}")
+    page.wait_for_selector("table.calls tbody tr")
+    assert page.locator("table.calls tbody tr").count() >= 12
+    shoot(page, "09-call-list")
+
+
+def test_the_menu_fits_one_row_and_every_link_is_reachable(stack, page):
+    console, _days = stack
+    page.goto(console.base_url + "/supervisor/stats")
+    tops = page.evaluate("""[...document.querySelectorAll('nav.mainnav > a, nav.mainnav > details')]
+        .map(e => Math.round(e.getBoundingClientRect().top))""")
+    assert len(set(tops)) == 1, f"the menu wraps at 1366 px: {tops}"
+    hidden = page.locator("#nav-supervisor .navgroup-links a")
+    assert hidden.count() >= 7 and not hidden.first.is_visible()
+    open_supervisor_menu(page)
+    links = hidden.all_inner_texts()
+    for name in ("监控大屏", "统计报表", "报表", "通话记录", "语音查询锁定", "导入表格"):
+        assert name in links, links
+    shoot(page, "10-menu-open")
+    page.click("#nav-supervisor a[href='/supervisor/calls']")
+    page.wait_for_url("**/supervisor/calls")

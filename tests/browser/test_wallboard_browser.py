@@ -38,7 +38,7 @@ from models.notifications import Notification, NotificationDelivery
 from models.session import make_engine, session_factory
 from models.supervision import SpySession
 from tests.labtools import wait_until
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 from tests.support.live_stack import healthy, start_process, stop_process
 from tests.support.lab_calls import local, set_lab_phone
 from tests.support.redis_server import RedisServer
@@ -152,6 +152,7 @@ def test_supervisor_desk_alert_listen_play_and_score(lab, stack, database, membe
         page.fill("#password", PASSWORD)
         page.click("#login-form button[type=submit]")
         page.wait_for_selector("nav.mainnav")
+        open_supervisor_menu(page)
         page.click("nav.mainnav a[href='/supervisor/wallboard']")
         page.wait_for_selector("#board-status.current")
         # The browser runs in UTC; the board's clock is the office's (Asia/Shanghai).
@@ -226,6 +227,7 @@ def test_supervisor_desk_alert_listen_play_and_score(lab, stack, database, membe
     caller_rms = sox_rms(recording, windows.caller_request.start_s + 0.5,
                          windows.caller_request.end_s - 0.3)
     assert caller_rms > SPEECH_RMS, caller_rms
+    open_supervisor_menu(page)
     page.click("nav.mainnav a[href='/supervisor/calls']")
     page.wait_for_selector(f"tr[data-callid='{call.callid}']")
     count = page.locator(f"#qa-norm li[data-interface='{INTERFACE}'] .qa-count")
@@ -248,6 +250,7 @@ def test_supervisor_desk_alert_listen_play_and_score(lab, stack, database, membe
     page.wait_for_url("**/supervisor/calls**")
     page.wait_for_selector(f"tr[data-callid='{call.callid}'] a.qa-link")
     assert count.text_content() == "1"
+    open_supervisor_menu(page)
     page.click("nav.mainnav a[href='/supervisor/wallboard']")
     page.wait_for_selector(f"#agents tr[data-interface='{INTERFACE}']", state="attached",
                            timeout=10_000)

@@ -27,3 +27,10 @@ def launched_chromium():
             yield browser
         finally:
             browser.close()
+
+
+def open_supervisor_menu(page) -> None:
+    """Open the supervisors' menu of the top bar (base.html), where their links are."""
+    page.wait_for_selector("#nav-supervisor > summary")
+    if page.get_attribute("#nav-supervisor", "open") is None:
+        page.click("#nav-supervisor > summary")

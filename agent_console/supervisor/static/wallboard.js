@@ -150,7 +150,8 @@
       tr.append(who,
         el("td", L("agent_state", agent.state) + (agent.paused_reason ? " (" + reason(agent.paused_reason) + ")" : ""), "state"),
         el("td", duration(agent.time_in_state_s + elapsed()), "time"),
-        el("td", String(agent.calls_today || 0), "calls-today"),
+        // The live count includes the call under way; the stored one survives a rebuild.
+        el("td", String(Math.max(agent.calls_today || 0, (window.HOTLINE_CALLS_TODAY || {})[agent.interface] || 0)), "calls-today"),
         el("td", (agent.caller_name ? agent.caller_name + " " : "") + agent.caller_number, "caller"),
         el("td", String((window.HOTLINE_QA || {})[agent.interface] || 0), "qa"), actions);
       body.append(tr);
@@ -223,6 +224,33 @@
     checkAlerts();
   }
 
+  // ---- the rota's night cover (who is on night duty now, or who comes on tonight)
+  function showNightCover(covers) {
+    const box = document.getElementById("night-cover");
+    if (!box) return;
+    const list = document.getElementById("night-cover-list");
+    list.replaceChildren(...covers.map((cover) => {
+      const item = document.createElement("li");
+      const name = document.createElement("strong");
+      name.textContent = cover.name;
+      item.append(name, cover.phone ? " · " + box.dataset.ext + " " + cover.phone : "",
+        " · " + cover.starts + "–" + cover.ends);
+      return item;
+    }));
+    document.getElementById("night-cover-title").textContent =
+      covers.length && !covers[0].now ? box.dataset.next : box.dataset.now;
+    let empty = document.getElementById("night-cover-empty");
+    if (!covers.length && !empty) {
+      empty = document.createElement("p");
+      empty.id = "night-cover-empty";
+      empty.className = "muted";
+      empty.textContent = box.dataset.empty;
+      box.append(empty);
+    } else if (covers.length && empty) {
+      empty.remove();
+    }
+  }
+
   // ---- the intraday chart
   function drawChart(data) {
     const [from, to] = shownRange(data.slots);
@@ -256,6 +284,8 @@
     fetch(root.dataset.intradayUrl, {headers: {"Accept": "application/json"}})
       .then((response) => response.ok ? response.json() : null)
       .then((data) => {
+        if (data && Array.isArray(data.night_cover)) showNightCover(data.night_cover);
+        if (data && data.calls_today) window.HOTLINE_CALLS_TODAY = data.calls_today;
         if (data && typeof data.lost_open === "number") {
           document.getElementById("lost-open").textContent = String(data.lost_open);
         }
@@ -267,6 +297,11 @@
   // ---- wall display and sound
   function setWall(on) {
     document.body.classList.toggle("wall", on);
+    // The chart's text grows with the wall display, readable from across the room.
+    if (window.Chart) {
+      Chart.defaults.font.size = on ? Math.max(14, Math.round(window.innerWidth / 110)) : 12;
+      if (chart) chart.update();
+    }
     document.getElementById("wall-toggle").textContent = t(on ? "Leave wall display" : "Wall display");
     if (chart) chart.resize();
   }
