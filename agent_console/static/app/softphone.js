@@ -243,9 +243,6 @@
   // ---- the buttons and the session's end --------------------------------
   $("softphone-answer").addEventListener("click", answer);
   $("softphone-mute").addEventListener("click", toggleMute);
-  document.addEventListener("keydown", (event) => {
-    if (event.key === "F4" && phone.session) { event.preventDefault(); answer(); }
-  });
   // Sign-out unregisters first, so the queue stops ringing this browser at once.
   document.querySelectorAll('form[action$="/logout"]').forEach((form) => {
     form.addEventListener("submit", (event) => {
