@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from agent_console.order_refusals import refusal_message
 from agent_console.errors import ConsoleError
 from agent_console.extensions import db, settings
 from agent_console.supervisor.sockets import SUPERVISOR_ROLES
@@ -148,7 +149,7 @@ def link_choices() -> list[Call]:
 @login_required
 def contact_order(household_id: int, channel: str):
     """A work order for a walk-in (来访) or a letter (来信): no call, the card opened by search."""
-    from agent_console import work_order_service as service
+    from workflow import orders as service
     from agent_console.forms import WorkOrderForm
     from agent_console.intake_form import intake_from_form
     from agent_console.work_orders import _office_time
@@ -184,7 +185,7 @@ def contact_order(household_id: int, channel: str):
             db(), current_user, data, intake_from_form(form, _office_time, channel=channel),
             form.token.data, utcnow(), office_zone=ZoneInfo(settings().office_timezone))
     except (ConsoleError, WorkflowError) as error:
-        flash(str(error), "error")
+        flash(refusal_message(error), "error")
         return render_template("contact_order.html", form=form, channel=channel,
                                form_action=action, household_id=household_id), 400
     if created:

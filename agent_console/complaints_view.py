@@ -16,6 +16,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from agent_console.order_refusals import refusal_message
 from agent_console.complaints_export import register_workbook
 from agent_console.extensions import db, settings
 from agent_console.forms import fits, options
@@ -151,7 +152,7 @@ def save_register(order_id: int):
                                         current_user, utcnow())
     except WorkflowError as error:
         db().rollback()
-        flash(str(error), "error")
+        flash(refusal_message(error), "error")
         return redirect(url_for("work_orders.show_order", order_id=order_id)), 303
     flash(_("Complaint register saved."), "ok")
     return redirect(url_for("work_orders.show_order", order_id=order_id))
@@ -179,7 +180,7 @@ def record_step(order_id: int):
     except WorkflowError as error:
         db().rollback()
         log.info("complaint step %s refused on order %s: %s", form.step.data, order_id, error)
-        flash(str(error), "error")
+        flash(refusal_message(error), "error")
         return redirect(url_for("work_orders.show_order", order_id=order_id)), 303
     flash(_("Saved."), "ok")
     return redirect(url_for("work_orders.show_order", order_id=order_id))

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from agent_console import work_order_service as service
+from workflow import orders as service
+from agent_console.order_refusals import refusal_message
 from agent_console.commands import run_command
 from agent_console.errors import ConsoleError
 from agent_console.extensions import db, settings
@@ -99,7 +100,7 @@ def record_result(follow_up_id: int):
             office_zone=ZoneInfo(settings().office_timezone))
     except (ConsoleError, WorkflowError) as error:
         db().rollback()
-        flash(str(error), "error")
+        flash(refusal_message(error), "error")
         return redirect(url_for("followups.list_follow_ups")), 303
     flash(_outcome_message(outcome), "ok")
     return redirect(url_for("followups.list_follow_ups"))
@@ -134,7 +135,7 @@ def retry(follow_up_id: int):
         rules.give_another_round(db(), follow_up, current_user, utcnow())
     except WorkflowError as error:
         db().rollback()
-        flash(str(error), "error")
+        flash(refusal_message(error), "error")
         return redirect(url_for("followups.list_follow_ups")), 303
     flash(_("The order is back on the follow-up list."), "ok")
     return redirect(url_for("followups.list_follow_ups"))

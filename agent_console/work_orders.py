@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from agent_console import work_order_service as service
+from workflow import orders as service
+from agent_console.order_refusals import refusal_message
 from agent_console.agent_views import audit, call_part_or_404, live_store
 from agent_console.errors import ConsoleError
 from agent_console.extensions import db, settings
@@ -133,7 +134,7 @@ def create_order():
             db(), current_user, _order_input(form, part), intake_from_form(form, _office_time),
             form.token.data, utcnow(), office_zone=_office_zone())
     except (ConsoleError, WorkflowError) as error:
-        flash(str(error), "error")
+        flash(refusal_message(error), "error")
         return render_template("work_order_form.html", form=form, part=part), 400
     if created:
         _end_wrapup(callid)
@@ -218,9 +219,9 @@ def change_order_status(order_id: int):
                               department=form.department.data or None,
                               note=form.note.data or "",
                               leak_test_at=_office_time(form.leak_test_at.data))
-    except ConsoleError as error:
+    except (ConsoleError, WorkflowError) as error:
         db().rollback()
-        flash(str(error), "error")
+        flash(refusal_message(error), "error")
         return render_template("work_order.html", order=order, form=form,
                                overdue=service.order_overdue(order, utcnow())), 409
     flash(_("Status changed to %(status)s.", status=form.to_status.data), "ok")

@@ -1,5 +1,5 @@
 """Satisfaction calls (回访): every order that reaches `done` owes a FollowUp
-(agent_console.work_order_service opens it with its window); the campaign calls
+(workflow.orders opens it with its window); the campaign calls
 for each pending one and writes its result through workflow.followups, the same
 rule the agents' manual follow-ups use: a low score or "not solved" reopens the
 order (it is back on the agents' list), a satisfied resident closes the loop.

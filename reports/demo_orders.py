@@ -10,7 +10,7 @@ unreachable at the first try, a few unhappy and the order reopened for rework.
 Orders of the last two days may still be open. A few rooms and one building get
 the same fault again and again (the monthly report's recurring problems).
 
-Rows are written directly (with the deadlines agent_console.deadlines computes),
+Rows are written directly (with the deadlines workflow.deadlines computes),
 not through the console's services, so no notification is raised for the past.
 Deterministic for a seed; the caller commits.
 """
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import deadlines
+from workflow import deadlines
 from models.complaints import Complaint
 from models.console import FollowUp, User, WorkOrder, WorkOrderEvent
 from models.households import Building, Room, Unit

@@ -6,9 +6,8 @@ call, so the agent who answers finds it on the pop; as any emergency order it is
 dispatched to engineering at once and the supervisors are alerted
 (workflow.intake, the same path as an order typed on the desk).
 
-The order goes through workflow.intake, which loads the order service's module
-(agent_console/work_order_service.py, plain SQLAlchemy) into the bridge process:
-a second copy of the intake rules would drift from the desk's.
+The order goes through workflow.intake and workflow.orders (plain SQLAlchemy,
+no Flask), the desk's own rules: a second copy of them would drift.
 """
 from __future__ import annotations
 
@@ -68,7 +67,7 @@ class EmergencyScript:
 
 def pre_create_order(sessions: Callable[[], Session], call: EmergencyCall,
                      local_area_code: str, office_zone: ZoneInfo, now: dt.datetime) -> int:
-    from agent_console.work_order_service import OrderInput
+    from workflow.orders import OrderInput
     from workflow import intake
 
     with sessions() as session:

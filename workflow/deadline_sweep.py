@@ -4,7 +4,7 @@ missed (past and not met, or met late), with a console notification each time.
 
 Run it periodically (`hotline workflow sweep --every 60`, or cron); `now` is
 passed in, so tests drive it with their own clock. Deadlines come from the order
-(agent_console.deadlines computed them at intake) and from the complaint's and
+(workflow.deadlines computed them at intake) and from the complaint's and
 enquiry's own records:
 
 accept         an online message accepted (5 min after it was sent, seed 000)
@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agent_console.deadlines import end_of_local_day
+from workflow.deadlines import end_of_local_day
 from models.complaints import Complaint, DeadlineFlag, EnquiryCallback
 from models.console import WorkOrder
 from notifications.service import Audience, notify

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 # The one status move (dates, the follow-up it opens), without the agents' rule of
 # who may edit an order: departments have their own rule (department_rules.may_act).
-from agent_console.work_order_service import _move as move_order
+from workflow.orders import _move as move_order
 from models.console import User, WorkOrder, WorkOrderEvent
 from models.departments import DepartmentTask
 from notifications.service import Audience, notify

@@ -20,7 +20,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import work_order_service as service
+from workflow import orders as service
 from models.console import FollowUp, User, WorkOrder, WorkOrderEvent
 from notifications.service import Audience, notify
 from workflow.errors import StepRefused

@@ -1,6 +1,6 @@
 """A new order's channel, urgency, warranty and register record, stored with it.
 
-`register` wraps work_order_service.create_order: the intake fields go into the
+`register` wraps workflow.orders.create_order: the intake fields go into the
 same transaction (its `prepare` hook); an emergency is then dispatched at once and
 the supervisor alerted, and a major or important complaint's escalation notice
 goes out (workflow.escalation), each in its own transaction after the order's:
@@ -17,7 +17,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import work_order_service as service
+from workflow import orders as service
 from models.complaints import RESPONDENT_DEPARTMENTS, Complaint, EnquiryCallback
 from models.console import CHANNELS, URGENCIES, User, WorkOrder
 from models.households import Household

@@ -14,7 +14,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console import work_order_service as service
+from workflow import orders as service
 from models.calls import Call
 from models.console import User, WorkOrder
 from models.night_log import REASON_MAX_CHARS, SUMMARY_MAX_CHARS, NightLogEntry

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 import models
-from agent_console import work_order_service as service
+from workflow import orders as service
 from bench.support import private_console, stop_processes
 from hotline.settings import load_settings
 from models.base import utcnow

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from agent_console import work_order_service as service
+from workflow import orders as service
 from campaigns.hours import CallingHours
 from campaigns.dialler import DialReply
 from models.console import User, WorkOrder

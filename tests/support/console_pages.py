@@ -53,7 +53,7 @@ class Seeded:
 def seed_console(sessions, users_by_role: dict, redis_client) -> Seeded:
     """Demo households, orders in several states (one a complaint, one done with its
     follow-up), a handover note, a finished call, and a live board with a talking agent."""
-    from agent_console import work_order_service as service
+    from workflow import orders as service
     from call_queue.live import BOARD_KEY
     from tests.support.demo import demo_data
     from models.base import utcnow

@@ -37,7 +37,7 @@ def dispatched_order(sessions, creator: str, token: str, now: dt.datetime, *,
                      category: str = "plumbing", urgency: str = "normal",
                      address: str = "3-1-502", description: str = "kitchen tap drips") -> int:
     """An order registered by `creator` and dispatched to `department` at `now`."""
-    from agent_console import work_order_service as service
+    from workflow import orders as service
 
     with sessions() as session:
         user = session.scalar(select(User).where(User.username == creator))

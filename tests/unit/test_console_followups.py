@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from agent_console import work_order_service as service
+from workflow import orders as service
 from models.base import utcnow
 from models.console import FollowUp, User, WorkOrder
 from tests.support.console_client import csrf_token_from

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from agent_console import auth, forms
-from agent_console import work_order_service as service
-from agent_console.errors import NotPermitted
+from workflow import orders as service
+from workflow.errors import NotPermitted
 from agent_console.live import AgentLiveStore, channel_of_interface
 from agent_console.ratelimit import USERNAME_BACK_OFF, LoginLimiter
 from models.base import utcnow

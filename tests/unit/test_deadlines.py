@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent_console import deadlines
+from workflow import deadlines
 
 UTC = dt.timezone.utc
 SHANGHAI = ZoneInfo("Asia/Shanghai")

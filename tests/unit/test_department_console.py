@@ -237,7 +237,7 @@ def test_an_order_that_moved_to_another_department_is_read_only_for_the_first(
         app, dept_users, eng_client, console_sessions, clock):
     """Their "finished" list links to it: the page opens (what they did), with no step
     left to take, and a step posted anyway is still refused."""
-    from agent_console import work_order_service as service
+    from workflow import orders as service
 
     order_id = dispatched_order(console_sessions, "alice", "tok-moved", office(3, 8, 55))
     url = f"/department/orders/{order_id}"

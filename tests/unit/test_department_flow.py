@@ -135,7 +135,7 @@ def test_reject_sends_the_order_back_and_tells_the_centre(session_factory, peopl
             assert "the pipe is the city's" in notice.params
         assert notices_for(session, "bob") == [] and notices_for(session, "eng01") == []
         # The centre dispatches again: a new sheet, the old one keeps the reason.
-        from agent_console import work_order_service as service
+        from workflow import orders as service
         service.change_status(session, order, "dispatched", user(session, "alice"),
                               office(3, 9, 20), department="security")
         [item] = flow.worklist(session, user(session, "sec01"), office(3, 9, 21))
@@ -201,7 +201,7 @@ def test_departments_bind_by_role(session_factory, people):
 def test_an_order_the_agent_moved_on_is_not_chased(session_factory, people):
     t0 = office(3, 9)
     order_id = dispatched_order(session_factory, "alice", "tok-legacy", t0)
-    from agent_console import work_order_service as service
+    from workflow import orders as service
     with session_factory() as session:
         service.change_status(session, session.get(WorkOrder, order_id), "in_progress",
                               user(session, "alice"), office(3, 9, 10))

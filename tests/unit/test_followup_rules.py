@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from agent_console import work_order_service as service
+from workflow import orders as service
 from models.console import FollowUp, User, WorkOrderEvent
 from models.notifications import NotificationDelivery
 from workflow import followups as rules

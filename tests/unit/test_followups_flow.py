@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from agent_console import work_order_service as service
+from workflow import orders as service
 from models.console import FollowUp, User, WorkOrder, WorkOrderEvent
 from tests.support.console_client import csrf_token_from
 from tests.support.settings import make_settings

@@ -30,3 +30,20 @@ def test_the_guard_pattern_finds_what_it_is_for():
                  "except ModuleNotFoundError as error:", "getattr(__import__(module), name)"):
         assert GUARD.search(line), line
     assert not GUARD.search("except ValueError:  # ImportError is not this")
+
+
+def test_the_bridge_process_never_loads_the_web_package():
+    """The bridge (hotline.bridge_root) and what its FastAGI scripts load when a call
+    needs them (the emergency order's intake, the campaigns' follow-ups) stay out of
+    agent_console and Flask: the bridge must run on a host without the console."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, hotline.bridge_root, telephony.emergency_line, workflow.intake, "
+             "workflow.orders, workflow.followups, workflow.night_log, campaigns.satisfaction, "
+             "campaigns.dunning, campaigns.engine\n"
+             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('agent_console', 'flask', 'flask_socketio', 'flask_login'))))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert loaded == ""

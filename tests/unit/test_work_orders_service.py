@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from agent_console import work_order_service as service
-from agent_console.errors import IllegalTransition, InvalidOrder
+from workflow import orders as service
+from workflow.errors import IllegalTransition, InvalidOrder
 from models.console import FollowUp, User, WorkOrder, WorkOrderEvent
 
 OFFICE_ZONE = ZoneInfo("Asia/Shanghai")  # the default office_timezone

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from agent_console import work_order_service as service
+from workflow import orders as service
 from hotline.cli import main
 from hotline.settings import get_settings
 from models.complaints import DeadlineFlag

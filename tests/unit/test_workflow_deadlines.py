@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from agent_console import work_order_service as service
+from workflow import orders as service
 from models.complaints import Complaint, DeadlineFlag, EnquiryCallback
 from models.notifications import Notification, NotificationDelivery
 from tests.support.workflow_data import add_user

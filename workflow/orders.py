@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agent_console import deadlines
-from agent_console.errors import IllegalTransition, InvalidOrder, NotPermitted
+from workflow import deadlines
+from workflow.errors import IllegalTransition, InvalidOrder, NotPermitted
 from models.console import (
     COMPLAINT_TIERS, DEPARTMENTS, ORDER_KINDS, FollowUp, User, WorkOrder, WorkOrderEvent,
 )
@@ -58,13 +58,13 @@ class OrderInput:
 
 def _check_input(data: OrderInput) -> None:
     if data.kind not in ORDER_KINDS:
-        raise InvalidOrder(f"unknown kind {data.kind!r}")
+        raise InvalidOrder("kind", f"unknown kind {data.kind!r}")
     if data.kind == "complaint" and data.complaint_tier not in COMPLAINT_TIERS:
-        raise InvalidOrder("a complaint needs a tier: major, important or minor")
+        raise InvalidOrder("tier_needed", "a complaint needs a tier: major, important or minor")
     if data.kind != "complaint" and data.complaint_tier:
-        raise InvalidOrder("only complaints have a tier")
+        raise InvalidOrder("tier_only_complaints", "only complaints have a tier")
     if not data.description.strip():
-        raise InvalidOrder("the description is empty")
+        raise InvalidOrder("description_empty", "the description is empty")
 
 
 def find_by_token(session: Session, token: str) -> Optional[WorkOrder]:
@@ -150,7 +150,8 @@ def _move(
     _check_transition(order, to_status)
     if to_status == "dispatched":
         if department not in DEPARTMENTS:
-            raise InvalidOrder(f"dispatch needs a department ({', '.join(DEPARTMENTS)})")
+            raise InvalidOrder("department_needed",
+                               f"dispatch needs a department ({', '.join(DEPARTMENTS)})")
         order.department = department
         order.dispatched_at = now
         order.call_to_dispatch_s = max(0, int((now - order.call_at).total_seconds()))
@@ -181,9 +182,10 @@ def record_follow_up(
 ) -> FollowUp:
     """Store the follow-up call's result; a reached resident closes the loop."""
     if result not in ("reached", "unreachable", "refused"):
-        raise InvalidOrder(f"unknown follow-up result {result!r}")
+        raise InvalidOrder("result", f"unknown follow-up result {result!r}")
     if result == "reached" and satisfaction not in (1, 2, 3, 4, 5):
-        raise InvalidOrder("satisfaction must be 1 to 5 when the resident was reached")
+        raise InvalidOrder("satisfaction",
+                           "satisfaction must be 1 to 5 when the resident was reached")
     follow_up.result = result
     follow_up.satisfaction = satisfaction if result == "reached" else None
     follow_up.notes = notes
