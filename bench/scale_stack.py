@@ -22,7 +22,8 @@ import socketio
 from bench import load_lab as parts
 from hotline import lab_config
 from hotline.asterisk_site import AgentPhone, AsteriskSite
-from tests.support.asterisk_host import AsteriskHost, start_asterisk_host, without_office_hours
+from tests.support.asterisk_host import (AsteriskHost, start_asterisk_host, without_announcements,
+                                         without_greeting, without_office_hours)
 from tests.support.production_stack import bound_session, bound_tls_socket, log_in
 
 PROXY = "127.0.0.10"
@@ -93,7 +94,7 @@ def start_host(settings, spec: HostSpec, folder: Path) -> tuple[AsteriskHost, ob
             text = text.replace("rtpstart = 20000", f"rtpstart = {spec.rtp[0]}").replace(
                 "rtpend = 30000", f"rtpend = {spec.rtp[1]}")
         if name == "extensions.conf":
-            text = without_office_hours(text)
+            text = without_greeting(without_office_hours(text))
         if name == "queues.conf":
             text = without_announcements(text)
         (conf / name).write_text(text)
@@ -101,16 +102,6 @@ def start_host(settings, spec: HostSpec, folder: Path) -> tuple[AsteriskHost, ob
                                (spec.address, settings.ami_port, settings.ami_user, secret),
                                folder / f"asterisk-{spec.name}.log")
     return host, own
-
-
-def without_announcements(queues: str) -> str:
-    """No position or hold-time announcements: playing one answers the caller's channel
-    (200 OK), which a SIPp resident cannot tell from an agent answering."""
-    for option in ("announce-position", "announce-holdtime"):
-        if f"{option} = yes" not in queues:
-            raise SystemExit(f"bench: no '{option} = yes' in the rendered queues.conf")
-        queues = queues.replace(f"{option} = yes", f"{option} = no")
-    return queues.replace("announce-frequency = 60", "announce-frequency = 0")
 
 
 def bridge_env(base: dict, own, spec: HostSpec, database_url: str, redis_url: str,

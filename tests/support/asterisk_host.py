@@ -121,12 +121,42 @@ def without_office_hours(extensions: str) -> str:
     return "".join(lines)
 
 
+def without_greeting(extensions: str) -> str:
+    """The dialplan without the greeting's emergency-key menu: Read() answers the
+    caller's channel, as the office-hours AGI does."""
+    lines = [line for line in extensions.splitlines(keepends=True)
+             if "Gosub(hotline-greeting,s,1)" not in line]
+    if len(lines) == len(extensions.splitlines()):
+        raise AssertionError("no greeting Gosub in the rendered dialplan")
+    return "".join(lines)
+
+
+def without_announcements(queues: str) -> str:
+    """No position or hold-time announcements: playing one answers the caller's channel
+    (200 OK), which a SIPp resident cannot tell from an agent answering."""
+    for option in ("announce-position", "announce-holdtime"):
+        if f"{option} = yes" not in queues:
+            raise AssertionError(f"no '{option} = yes' in the rendered queues.conf")
+        queues = queues.replace(f"{option} = yes", f"{option} = no")
+    return queues.replace("announce-frequency = 60", "announce-frequency = 0")
+
+
+def queue_straight_away(conf: Path) -> None:
+    """A rendered host whose callers ring straight into the queue, unanswered until an
+    agent answers, whatever the hour: what SIPp residents waiting for ring-back need
+    (the greeting, the office-hours check and the announcements have lab tests of
+    their own on the lab host)."""
+    dialplan, queues = conf / "extensions.conf", conf / "queues.conf"
+    dialplan.write_text(without_greeting(without_office_hours(dialplan.read_text())))
+    queues.write_text(without_announcements(queues.read_text()))
+
+
 def start_rendered_host(lab, folder: Path, name: str, address: str, trunk: str, secret: str,
                         extensions: str = "8001-8003", queue_every_call: bool = False,
                         ) -> tuple[AsteriskHost, dict]:
     """Render the configuration with `hotline asterisk-config render` for a server at
     `address` taking calls from `trunk`, and boot host `name` on it; (host, its env).
-    `queue_every_call`: without the office-hours check (`without_office_hours`)."""
+    `queue_every_call`: callers ring straight into the queue (`queue_straight_away`)."""
     env = host_environment(lab, folder, address, name, secret)
     result = hotline_command(["asterisk-config", "render", "--out", str(folder / "conf"),
                               "--sip-bind", f"{address}:5060", "--trunk", trunk,
@@ -134,8 +164,7 @@ def start_rendered_host(lab, folder: Path, name: str, address: str, trunk: str, 
                               "--extensions", extensions], env)
     assert result.returncode == 0, result.stderr
     if queue_every_call:
-        dialplan = folder / "conf" / "extensions.conf"
-        dialplan.write_text(without_office_hours(dialplan.read_text()))
+        queue_straight_away(folder / "conf")
     host = start_asterisk_host(lab.settings.lab_root, name, folder / "conf",
                                (address, 5038, lab.settings.ami_user, secret),
                                folder / f"asterisk-{name}.log")
