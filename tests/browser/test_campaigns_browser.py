@@ -26,7 +26,7 @@ from hotline.settings import load_settings
 from models.campaigns import Campaign, CampaignTarget
 from models.console import User
 from models.session import make_engine, session_factory
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 from tests.support.campaigns import OPEN_NOW, agent, done_orders
 
 pytestmark = [pytest.mark.browser]
@@ -90,7 +90,8 @@ def test_the_campaigns_page_in_the_browser(console, page):
     page.click("#login-form button[type=submit]")
     page.wait_for_url(base_url + "/console")
     page.goto(base_url + "/supervisor/ivr-lockouts")
-    page.click("text=外呼活动")
+    open_supervisor_menu(page)  # the link is in the 主管 menu
+    page.click("#nav-supervisor >> text=外呼活动")
     card = page.locator(f"#campaign-{campaign_id}")
     card.wait_for()
     assert card.locator('[data-field="completed"]').inner_text() == "7"

@@ -22,7 +22,7 @@ from maintenance.policy import load_policy
 from maintenance.purge import purge
 from models.console import User
 from models.session import make_engine, session_factory
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 from tests.support.maintenance_data import PURGE_NOW, fill_for_purge
 
 pytestmark = [pytest.mark.browser]
@@ -82,7 +82,8 @@ def test_purge_log_in_the_browser(console, page):
     page.click("#login-form button[type=submit]")
     page.wait_for_url(base_url + "/console")
     page.goto(base_url + "/supervisor/ivr-lockouts")
-    page.click("text=个人信息保存期限")
+    open_supervisor_menu(page)  # the link is in the 主管 menu
+    page.click("#nav-supervisor >> text=个人信息保存期限")
     page.wait_for_selector("#purge-log")
     assert page.inner_text("h1") == "个人信息保存期限"
     assert page.locator("#purge-log thead th").all_text_contents() == [

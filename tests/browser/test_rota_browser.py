@@ -25,7 +25,7 @@ from models.console import User
 from models.rota import RotaShift
 from models.session import make_engine, session_factory
 from models.supervision import AgentStateSpan
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 
 pytestmark = [pytest.mark.browser]
 
@@ -96,7 +96,8 @@ def test_rota_and_adherence_in_the_browser(console, page):
     page.click("#login-form button[type=submit]")
     page.wait_for_url(base_url + "/console")
     page.goto(base_url + "/supervisor/ivr-lockouts")
-    page.click("text=排班与出勤率")
+    open_supervisor_menu(page)  # the link is in the 主管 menu
+    page.click("#nav-supervisor >> text=排班与出勤率")
     page.wait_for_selector("#rota-week-table")
 
     page.fill("#adherence-day", yesterday.isoformat())
