@@ -24,7 +24,7 @@ from models.console import User
 from models.households import Household, Room
 from models.session import make_engine, session_factory
 from telephony.ivr.identity import IdentityPolicy, record_failure
-from tests.support.browser import launched_chromium
+from tests.support.browser import launched_chromium, open_supervisor_menu
 
 pytestmark = [pytest.mark.browser]
 
@@ -78,7 +78,8 @@ def test_a_supervisor_sees_the_locked_household_and_an_agent_does_not(console, p
     base_url, number, room = console
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_in(page, base_url, "lock-supervisor")
-    page.click("text=语音查询锁定")
+    open_supervisor_menu(page)  # the link is in the 主管 menu
+    page.click("#nav-supervisor >> text=语音查询锁定")
     page.wait_for_selector("#ivr-lockouts")
     page.screenshot(path=str(ARTIFACTS / "11-ivr-lockouts.png"), full_page=True)
     headers = page.locator("#ivr-lockouts thead th").all_text_contents()
