@@ -17,6 +17,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, send_file, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from agent_console import softphone_quality
 from agent_console.commands import run_command
 from agent_console.errors import AssetBuildError
 from agent_console.softphone_bundle import build_jssip_bundle, bundle_path
@@ -141,3 +142,20 @@ def _log(interface: str, action: str, reason: str, answer: dict) -> None:
                            reason=reason, ok=bool(answer.get("ok")),
                            message=str(answer.get("message", ""))[:255]))
     db().commit()
+
+
+@bp.post("/api/softphone/quality")
+@login_required
+def call_quality():
+    """The page's audio summary of a call its phone took (softphone_quality)."""
+    interface = current_user.phone_interface
+    if softphone_extension(interface) is None:
+        abort(404)
+    try:
+        report = softphone_quality.QualityReport.from_form(request.form)
+    except softphone_quality.BadQualityReport as error:
+        log.info("%s sent a bad quality report: %s", current_user.username, error.field)
+        return jsonify(ok=False, field=error.field,
+                       message=_("The call's audio report was not understood.")), 400
+    softphone_quality.keep(db(), report, current_user.id, interface)
+    return jsonify(ok=True)

@@ -20,6 +20,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from agent_console.errors import InvalidCallFilter
+from agent_console import softphone_quality
+from models.call_quality import CallQuality
 from models.calls import CALL_OUTCOMES, Call
 from models.console import User, WorkOrder
 from models.households import Household, Phone
@@ -53,6 +55,7 @@ class CallRow:
     order_ids: list[int]
     best_score: Optional[int]
     agent_name: str
+    quality: Optional[CallQuality] = None  # the softphone's audio report, if any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,11 +193,13 @@ def _rows(session: Session, calls: list[Call]) -> list[CallRow]:
                                   .where(QaScore.callid.in_(callids))
                                   .group_by(QaScore.callid)).all()) if callids else {}
     names = agent_names(session)
+    quality = softphone_quality.for_calls(session, calls)
     return [CallRow(call=call,
                     household_number=(household_numbers.get(order_households.get(call.callid))
                                       or household_of_number.get(call.caller_number)),
                     order_ids=orders.get(call.callid, []), best_score=scores.get(call.callid),
-                    agent_name=names.get(call.agent_interface or "", call.agent_member or ""))
+                    agent_name=names.get(call.agent_interface or "", call.agent_member or ""),
+                    quality=quality.get(call.callid))
             for call in calls]
 
 

@@ -25,6 +25,7 @@ from bench.support import free_port
 from call_queue.stats import queue_log_check
 from models.calls import Call
 from models.console import AgentStateLog, User
+from models.call_quality import CallQuality
 from models.session import make_engine, session_factory
 from tests import labtools
 from tests.labtools import wait_until
@@ -184,6 +185,15 @@ def test_a_resident_is_answered_from_the_page_with_audio_both_ways(
         result = queue_log_check.verify(session, lab.settings, lab.queue_log_path,
                                         callids={callid})
     assert result["calls"] == 1 and result["differences"] == [], result
+    # The page's audio summary of the call, kept for the supervisor's call list.
+    with session_factory(database)() as session:
+        wait_until(lambda: session.scalar(select(CallQuality).where(
+            CallQuality.callid == callid).execution_options(populate_existing=True)), 10,
+            "the softphone's audio report stored")
+        quality = session.scalar(select(CallQuality).where(CallQuality.callid == callid))
+    assert quality.interface == INTERFACE and quality.samples >= 1
+    assert quality.packets_received > 50 and quality.packets_sent > 50
+    assert quality.jitter_ms_mean is not None and quality.loss_percent < 5
 
 
 def test_a_killed_websocket_pauses_the_agent_and_registration_brings_them_back(
