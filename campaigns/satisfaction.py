@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from campaigns import store
 from models.campaigns import Campaign, CampaignTarget
-from models.console import FollowUp, User, WorkOrder
+from models.console import FollowUp, User, WorkOrder, system_user
 from workflow import followups
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,7 @@ class OrderWords:
 
 def campaign_user(session: Session) -> User:
     """The user the campaign's FollowUps are recorded by (it cannot log in)."""
-    user = session.scalars(select(User).where(User.username == CAMPAIGN_USER)).first()
-    if user is None:
-        user = User(username=CAMPAIGN_USER, password_hash="!", role="agent",
-                    display_name="自动回访", active=False)
-        session.add(user)
-        session.flush()
-    return user
+    return system_user(session, CAMPAIGN_USER, "自动回访")
 
 
 class SatisfactionKind:

@@ -13,6 +13,7 @@ from typing import Optional
 from sqlalchemy import (
     Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint,
 )
+from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -67,6 +68,19 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+def system_user(session, username: str, display_name: str) -> User:
+    """The user that stands for the system in a record's "by whom" (the line's own
+    orders, a campaign's follow-ups, the demo's desk), made on first use. It cannot
+    log in: it is inactive and no password hash matches "!"."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, password_hash="!", role="agent",
+                    display_name=display_name, active=False)
+        session.add(user)
+        session.flush()
+    return user
 
 
 class WorkOrder(Base):

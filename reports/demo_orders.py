@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from workflow import deadlines
 from models.complaints import Complaint
-from models.console import FollowUp, User, WorkOrder, WorkOrderEvent
+from models.console import FollowUp, User, WorkOrder, WorkOrderEvent, system_user
 from models.households import Building, Room, Unit
 
 log = logging.getLogger(__name__)
@@ -68,14 +68,7 @@ def _weighted(rng: random.Random, pairs):
 
 
 def _desk_user(session: Session) -> User:
-    user = session.scalar(select(User).where(User.username == DESK_USER))
-    if user is None:
-        # Cannot log in (no password hash matches "!"); it only stands for the day desk.
-        user = User(username=DESK_USER, password_hash="!", role="agent",
-                    display_name="演示坐席", active=False)
-        session.add(user)
-        session.flush()
-    return user
+    return system_user(session, DESK_USER, "演示坐席")
 
 
 def _rooms(session: Session, community_id: int) -> list[tuple[int, str, int]]:

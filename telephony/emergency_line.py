@@ -17,11 +17,10 @@ import logging
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from households.matching import match_caller
-from models.console import User
+from models.console import User, system_user
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +36,7 @@ class EmergencyCall:
 
 def line_user(session: Session) -> User:
     """The user the line's own orders are created by (it cannot log in)."""
-    user = session.scalars(select(User).where(User.username == LINE_USER)).first()
-    if user is None:
-        user = User(username=LINE_USER, password_hash="!", role="agent",
-                    display_name="热线自动", active=False)
-        session.add(user)
-        session.flush()
-    return user
+    return system_user(session, LINE_USER, "热线自动")
 
 
 def _utcnow() -> dt.datetime:
