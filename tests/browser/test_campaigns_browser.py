@@ -26,7 +26,8 @@ from hotline.settings import load_settings
 from models.campaigns import Campaign, CampaignTarget
 from models.console import User
 from models.session import make_engine, session_factory
-from tests.support.browser import launched_chromium, open_supervisor_menu
+from tests.support.browser import (launched_chromium, open_supervisor_menu,
+                                   shot_without_sideways_scroll)
 from tests.support.campaigns import OPEN_NOW, agent, done_orders
 
 pytestmark = [pytest.mark.browser]
@@ -75,11 +76,7 @@ def page():
 
 
 def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways at 1366×768"
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    shot_without_sideways_scroll(page, ARTIFACTS, name)
 
 
 def test_the_campaigns_page_in_the_browser(console, page):

@@ -22,7 +22,8 @@ from maintenance.policy import load_policy
 from maintenance.purge import purge
 from models.console import User
 from models.session import make_engine, session_factory
-from tests.support.browser import launched_chromium, open_supervisor_menu
+from tests.support.browser import (launched_chromium, open_supervisor_menu,
+                                   shot_without_sideways_scroll)
 from tests.support.maintenance_data import PURGE_NOW, fill_for_purge
 
 pytestmark = [pytest.mark.browser]
@@ -61,11 +62,7 @@ def page():
 
 
 def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways at 1366×768"
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    shot_without_sideways_scroll(page, ARTIFACTS, name)
 
 
 def _counts(page) -> list[list[str]]:

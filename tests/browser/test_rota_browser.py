@@ -25,7 +25,8 @@ from models.console import User
 from models.rota import RotaShift
 from models.session import make_engine, session_factory
 from models.supervision import AgentStateSpan
-from tests.support.browser import launched_chromium, open_supervisor_menu
+from tests.support.browser import (launched_chromium, open_supervisor_menu,
+                                   shot_without_sideways_scroll)
 
 pytestmark = [pytest.mark.browser]
 
@@ -81,11 +82,7 @@ def page():
 
 
 def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways at 1366×768"
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    shot_without_sideways_scroll(page, ARTIFACTS, name)
 
 
 def test_rota_and_adherence_in_the_browser(console, page):

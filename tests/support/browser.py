@@ -34,3 +34,13 @@ def open_supervisor_menu(page) -> None:
     page.wait_for_selector("#nav-supervisor > summary")
     if page.get_attribute("#nav-supervisor", "open") is None:
         page.click("#nav-supervisor > summary")
+
+
+def shot_without_sideways_scroll(page, folder, name: str) -> None:
+    """A full-page screenshot into `folder`, after checking the page does not scroll
+    sideways at its viewport (1366×768 in the tests that use it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{name} scrolls sideways at 1366×768"
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
