@@ -19,6 +19,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from call_queue.stats.groups import GROUPS
+from models.call_quality import CallQuality
+from models.calls import Call
 from models.console import User
 from models.rota import RotaShift
 from models.session import session_factory
@@ -211,6 +213,23 @@ def test_call_list(stack, page):
     page.wait_for_selector("table.calls tbody tr")
     assert page.locator("table.calls tbody tr").count() >= 12
     shoot(page, "09-call-list")
+    # A softphone's audio report beside its call's recording, in the catalogue's words.
+    shown = page.eval_on_selector_all("table.calls tbody tr[data-callid]",
+                                      "rows => rows.map(r => r.dataset.callid)")
+    with session_factory(console.database_url).begin() as session:
+        call = session.scalars(select(Call).where(Call.callid.in_(shown),
+                                                  Call.agent_interface.is_not(None))).first()
+        callid = call.callid
+        reporter = session.scalar(select(User).where(User.username == SUPERVISOR))
+        session.add(CallQuality(callid=callid, user_id=reporter.id,
+                                interface=call.agent_interface, samples=5,
+                                packets_received=995, packets_lost=5, packets_sent=1000,
+                                codec="audio/opus", jitter_ms_mean=1.24, jitter_ms_max=3.0,
+                                rtt_ms_mean=2.6))
+    page.reload()
+    quality = page.locator(f".call-quality[data-callid='{callid}']")
+    assert quality.inner_text() == "抖动 1.2 毫秒 · 丢包 0.5 % · 往返 3 毫秒"
+    shoot(page, "09b-call-list-quality")
 
 
 def test_the_menu_fits_one_row_and_every_link_is_reachable(stack, page):
