@@ -18,3 +18,4 @@ from models import night_log  # noqa: F401,E402
 from models import campaigns  # noqa: F401,E402
 from models import retention  # noqa: F401,E402
 from models import call_quality  # noqa: F401,E402
+from models import line_figures  # noqa: F401,E402
