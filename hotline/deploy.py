@@ -50,6 +50,9 @@ class Services:
     threads: int = 100
     console_host: str = "127.0.0.1"
     env_file: Path = ENV_FILE
+    # The purge timer's hour, in the office's zone (settings.office_timezone).
+    office_timezone: str = "Asia/Shanghai"
+    purge_at: str = "03:30:00"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +92,13 @@ def render_bridge_unit(services: Services) -> str:
 
 def render_sweep_unit(services: Services) -> str:
     return _render("hotline-sweep.service.tmpl", **dataclasses.asdict(services))
+
+
+def render_purge_units(services: Services) -> tuple[str, str]:
+    """The retention purge's oneshot service and the nightly timer that starts it."""
+    values = dataclasses.asdict(services)
+    return (_render("hotline-purge.service.tmpl", **values),
+            _render("hotline-purge.timer.tmpl", **values))
 
 
 def render_console_unit(services: Services) -> str:
@@ -135,12 +145,15 @@ def make_self_signed_certificate(folder: Path, name: str = "hotline.lab",
 
 
 def render(site: NginxSite, services: Services, out_dir: Path) -> list[Path]:
-    """Write the nginx site, both units, an environment file and INSTALL.txt."""
+    """Write the nginx site, the units (the purge's timer too), an environment file and
+    INSTALL.txt."""
     files = {
         out_dir / "nginx" / "hotline.conf": render_nginx_site(site),
         out_dir / "systemd" / "hotline-bridge.service": render_bridge_unit(services),
         out_dir / "systemd" / "hotline-console@.service": render_console_unit(services),
         out_dir / "systemd" / "hotline-sweep.service": render_sweep_unit(services),
+        out_dir / "systemd" / "hotline-purge.service": render_purge_units(services)[0],
+        out_dir / "systemd" / "hotline-purge.timer": render_purge_units(services)[1],
         out_dir / "hotline.env": _render("hotline.env.tmpl", **dataclasses.asdict(services)),
         out_dir / "INSTALL.txt": _render("INSTALL.txt.tmpl", site=site, services=services),
     }

@@ -54,7 +54,8 @@ def render_command(out_dir, server_name, listen, http_listen, workers, first_por
         console_ports=_ports(workers, first_port),
         http_listen=None if http_listen == "none" else http_listen)
     services = deploy.Services(user=user or getpass.getuser(), repo=REPO_ROOT,
-                               venv=Path(sys.prefix), threads=threads)
+                               venv=Path(sys.prefix), threads=threads,
+                               office_timezone=settings.office_timezone)
     for path in deploy.render(site, services, out_dir):
         click.echo(f"wrote {path}")
     click.echo(f"next: {out_dir / 'INSTALL.txt'}")

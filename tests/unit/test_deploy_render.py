@@ -111,9 +111,12 @@ def test_render_writes_every_file(tmp_path, tls):
     names = sorted(path.relative_to(tmp_path / "out").as_posix() for path in written)
     assert names == ["INSTALL.txt", "hotline.env", "nginx/hotline.conf",
                      "systemd/hotline-bridge.service", "systemd/hotline-console@.service",
+                     "systemd/hotline-purge.service", "systemd/hotline-purge.timer",
                      "systemd/hotline-sweep.service"]
-    assert "hotline-console@5001 hotline-console@5002 hotline-console@5003" in \
-        (tmp_path / "out" / "INSTALL.txt").read_text()
+    install = (tmp_path / "out" / "INSTALL.txt").read_text()
+    assert "hotline-console@5001 hotline-console@5002 hotline-console@5003" in install
+    assert "systemd/hotline-purge.timer /etc/systemd/system/" in install
+    assert "systemctl enable --now hotline-purge.timer" in install
 
 
 def test_the_cli_renders_into_a_folder(tmp_path):
@@ -150,3 +153,33 @@ def test_the_hand_run_gunicorn_config_is_the_same(tmp_path):
     config = {name.strip(): value.strip() for name, value in config.items()}
     assert config["worker_class"] == "gthread" and config["workers"] == "1"
     assert config["forwarded_allow_ips"] == "[]"
+
+
+def test_the_purge_timer_and_service_pass_systemd_analyze(tmp_path):
+    services = deploy.Services(user="root", repo=REPO, venv=Path(sys.prefix),
+                               office_timezone="Asia/Shanghai")
+    service_text, timer_text = deploy.render_purge_units(services)
+    service = tmp_path / "hotline-purge.service"
+    service.write_text(service_text)
+    timer = tmp_path / "hotline-purge.timer"
+    timer.write_text(timer_text)
+    result = subprocess.run(["systemd-analyze", "verify", str(timer), str(service)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert f"ExecStart={sys.prefix}/bin/hotline purge\n" in service_text
+    assert "Type=oneshot" in service_text and "[Install]" not in service_text  # the timer starts it
+    assert "Unit=hotline-purge.service" in timer_text and "Persistent=true" in timer_text
+    assert "WantedBy=timers.target" in timer_text
+
+
+def test_the_purge_timer_fires_at_night_in_the_office_zone(tmp_path):
+    """systemd reads the calendar as 03:30 in Shanghai (19:30 UTC), whatever the server's zone."""
+    _service, timer_text = deploy.render_purge_units(deploy.Services(
+        user="root", repo=REPO, venv=Path(sys.prefix), office_timezone="Asia/Shanghai"))
+    [calendar] = [line.split("=", 1)[1] for line in timer_text.splitlines()
+                  if line.startswith("OnCalendar=")]
+    result = subprocess.run(["systemd-analyze", "calendar", calendar], capture_output=True,
+                            text=True, timeout=30, env=dict(os.environ, TZ="UTC"))
+    assert result.returncode == 0, result.stderr
+    assert "19:30:00 UTC" in result.stdout, result.stdout
+
