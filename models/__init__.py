@@ -19,3 +19,4 @@ from models import campaigns  # noqa: F401,E402
 from models import retention  # noqa: F401,E402
 from models import call_quality  # noqa: F401,E402
 from models import line_figures  # noqa: F401,E402
+from models import line_callbacks  # noqa: F401,E402
