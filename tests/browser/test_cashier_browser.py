@@ -10,21 +10,17 @@ test-artifacts/cashier/.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from models.console import User
 from models.session import session_factory
-from telephony.ivr.data import DatabaseIvrBackend
 from tests.support.browser import launched_chromium, open_supervisor_menu
-from tests.support.cashier import UTC, callback_request, cashier_ledger
-from tests.support.console_pages import codes_to_flag, english_ids_translated_in_zh, problems
+from tests.support.cashier import (UTC, add_cashier, callback_request, cashier_ledger,
+                                   ivr_total_due)
 from tests.support.console_stack import PASSWORD, start_console_stack
-from tests.support.demo import household_terms
+from tests.support.page_review import page_review
 
 pytestmark = [pytest.mark.browser]
 
@@ -42,47 +38,18 @@ def stack(tmp_path_factory):
             now = dt.datetime.now(UTC)
             callback_request(session, stack.ledger.a, "13800138001", 5, now, 45000)
             stack.oldest = callback_request(session, stack.ledger.c, "13800138003", 50, now).id
-            session.add(User(username="cash01", role="cashier", phone_interface="PJSIP/8040",
-                             display_name="孙会计", language="zh",
-                             password_hash=generate_password_hash(PASSWORD)))
+            add_cashier(session, "cash01", "PJSIP/8040", "孙会计")
             session.commit()
         yield stack
 
 
 @pytest.fixture(scope="module")
-def checks(stack):
-    from agent_console import create_app
-    from hotline.settings import load_settings
-
-    app = create_app(dataclasses.replace(load_settings(), database_url=stack.database_url,
-                                         redis_url=stack.redis_url), testing=True)
-    return english_ids_translated_in_zh(), codes_to_flag(app, "zh")
+def review(stack):
+    return page_review(stack, ARTIFACTS)
 
 
-def look(page, checks, name: str, locale: str = "zh") -> list[str]:
-    """Screenshot `name`; what is wrong with the page (sideways scroll, codes, English)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    wide = page.evaluate("document.documentElement.scrollWidth"
-                         " - document.documentElement.clientWidth")
-    found = [f"{name}: {wide} px too wide"] if wide > 0 else []
-    if locale != "zh":
-        return found
-    nodes = [line.strip() for line in page.inner_text("body").splitlines() if line.strip()]
-    return found + [f"{name}: {problem}" for problem in problems(nodes, "zh", *checks)]
 
-
-def ivr_total_due(database_url: str, household_id: int) -> str:
-    """What the IVR would say now, as the page shows money."""
-    backend = DatabaseIvrBackend(session_factory(database_url), 5, household_terms())
-    try:
-        fen = backend.balance(household_id).total_due_fen
-    finally:
-        backend.shutdown()
-    return f"¥{fen / 100:,.2f}"
-
-
-def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack, checks):
+def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack, review):
     found = []
     with launched_chromium() as browser:
         context = browser.new_context(viewport=DESK, locale="zh-CN", timezone_id=OFFICE)
@@ -97,7 +64,7 @@ def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack,
         assert rows.first.get_attribute("data-request") == str(stack.oldest)  # waited longest
         assert "10-1-101" in rows.first.inner_text() and "13800138003" in rows.first.inner_text()
         assert "工单" not in page.inner_text("nav.mainnav")  # nothing of the centre's
-        found += look(page, checks, "01-desk")
+        found += review.look(page, "01-desk")
 
         page.fill("#cashier-q", "1-1-101")
         page.click("#cashier-search-form button[type=submit]")
@@ -105,7 +72,7 @@ def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack,
         page.wait_for_selector("#payment-form")
         before = ivr_total_due(stack.database_url, stack.ledger.a)
         assert page.inner_text('#cashier-balance dd[data-key="total_due"]') == before
-        found += look(page, checks, "02-payment-form")
+        found += review.look(page, "02-payment-form")
 
         page.fill("#pay-amount", "150.00")
         page.select_option("#pay-charge", "management:2026-10-01")
@@ -119,7 +86,7 @@ def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack,
         assert page.input_value("#pay-method") == "wechat"
         assert page.input_value("#pay-receipt") == "SUN-R0001"
         assert page.inner_text('#cashier-balance dd[data-key="total_due"]') == before
-        found += look(page, checks, "03-duplicate-receipt-refused")
+        found += review.look(page, "03-duplicate-receipt-refused")
 
         page.fill("#pay-receipt", "SUN-R0100")
         page.click("#pay-save")
@@ -130,7 +97,7 @@ def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack,
         assert "SUN-R0100" in page.inner_text("p.flash.ok") and after in page.inner_text("p.flash.ok")
         assert "SUN-R0100" in page.inner_text("#cashier-payments")
         assert page.input_value("#pay-receipt") == ""  # a fresh form for the next one
-        found += look(page, checks, "04-payment-saved")
+        found += review.look(page, "04-payment-saved")
 
         page.goto(stack.base_url + "/cashier/")
         row = page.locator(f'#callback-requests tr[data-request="{stack.oldest}"]')
@@ -139,7 +106,7 @@ def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack,
         row.locator("button", has_text="保存").click()
         page.wait_for_selector("p.flash.ok")
         assert page.locator(f'#callback-requests tr[data-request="{stack.oldest}"]').count() == 0
-        found += look(page, checks, "05-request-done")
+        found += review.look(page, "05-request-done")
 
         page.click("nav.mainnav >> text=收费率")
         page.fill("#collection-quarter", "2026Q4")
@@ -147,7 +114,7 @@ def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack,
         page.wait_for_selector("#rate-building")
         assert "停车费" in page.inner_text("#rate-kind")
         assert "未达标" in page.inner_text("#rate-community")
-        found += look(page, checks, "06-collection-rate")
+        found += review.look(page, "06-collection-rate")
 
         page.click("button[lang=en]")
         page.goto(f"{stack.base_url}/cashier/households/{stack.ledger.a}/payment")
@@ -155,12 +122,12 @@ def test_a_payment_refused_for_its_receipt_then_saved_updates_the_balance(stack,
         assert "WeChat Pay" in page.inner_text("#cashier-payments") or \
             "Property management fee" in page.inner_text("#payment-form")
         assert "Months in arrears" in page.inner_text("#cashier-balance")
-        found += look(page, checks, "07-payment-form-en", locale="en")
+        found += review.look(page, "07-payment-form-en", locale="en")
         context.close()
     assert not found, "\n".join(found)
 
 
-def test_supervisors_find_the_collection_rate_beside_the_statistics(stack, checks):
+def test_supervisors_find_the_collection_rate_beside_the_statistics(stack, review):
     from tests.support.console_stack import USERS, log_in
 
     with launched_chromium() as browser:
@@ -171,6 +138,6 @@ def test_supervisors_find_the_collection_rate_beside_the_statistics(stack, check
         page.click("nav.mainnav >> text=收费率")
         page.wait_for_url(stack.base_url + "/supervisor/collection-rate")
         assert "按楼栋" in page.inner_text("main") and "收费台" not in page.inner_text("main")
-        found = look(page, checks, "08-supervisor-collection-rate")
+        found = review.look(page, "08-supervisor-collection-rate")
         context.close()
     assert not found, "\n".join(found)

@@ -8,7 +8,6 @@ untranslated English. Screenshots in test-artifacts/department/.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -17,9 +16,9 @@ import pytest
 from models.base import utcnow
 from models.session import session_factory
 from tests.support.browser import launched_chromium
-from tests.support.console_pages import codes_to_flag, english_ids_translated_in_zh, problems
 from tests.support.console_stack import PASSWORD, USERS, log_in, start_console_stack
 from tests.support.department import add_department_user, dispatched_order
+from tests.support.page_review import page_review
 
 pytestmark = [pytest.mark.browser]
 
@@ -44,23 +43,9 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def checks(stack):
-    from agent_console import create_app
-    from hotline.settings import load_settings
+def review(stack):
+    return page_review(stack, ARTIFACTS)
 
-    app = create_app(dataclasses.replace(load_settings(), database_url=stack.database_url,
-                                         redis_url=stack.redis_url), testing=True)
-    return english_ids_translated_in_zh(), codes_to_flag(app, "zh")
-
-
-def look(page, checks, name: str) -> list[str]:
-    """Screenshot `name`; what is wrong with the page (sideways scroll, codes, English)."""
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    wide = page.evaluate("document.documentElement.scrollWidth"
-                         " - document.documentElement.clientWidth")
-    found = [f"{name}: {wide} px too wide"] if wide > 0 else []
-    nodes = [line.strip() for line in page.inner_text("body").splitlines() if line.strip()]
-    return found + [f"{name}: {problem}" for problem in problems(nodes, "zh", *checks)]
 
 
 def dispatched_repair(page, base_url: str, description: str) -> int:
@@ -89,7 +74,7 @@ def department_log_in(page, base_url: str) -> None:
     page.wait_for_url(base_url + "/department")
 
 
-def test_repair_accepted_progressed_completed_on_a_phone_and_sent_back(stack, checks):
+def test_repair_accepted_progressed_completed_on_a_phone_and_sent_back(stack, review):
     found = []
     with launched_chromium() as browser:
         desk = browser.new_context(viewport=DESK, locale="zh-CN", timezone_id=OFFICE)
@@ -107,11 +92,11 @@ def test_repair_accepted_progressed_completed_on_a_phone_and_sent_back(stack, ch
         assert "已超时" in late.inner_text() and "紧急" in late.inner_text()
         assert dept.locator("#worklist article").first.get_attribute("id") == \
             f"sheet-{stack.late_order_id}"  # the overdue first
-        found += look(dept, checks, "worklist-375x812")
+        found += review.look(dept, "worklist-375x812")
         card.locator("a.dept-order").click()
         dept.wait_for_selector("#accept-form")
         assert dept.input_value("#accept-promised_at")  # two hours ahead, prefilled
-        found += look(dept, checks, "order-dispatched-375x812")
+        found += review.look(dept, "order-dispatched-375x812")
         dept.click("#accept-form button[type=submit]")
         dept.wait_for_selector("p.flash.ok")
         assert "已接单" in dept.inner_text("p.flash.ok")
@@ -127,50 +112,50 @@ def test_repair_accepted_progressed_completed_on_a_phone_and_sent_back(stack, ch
         assert "请填写数字小时数" in dept.inner_text("#complete-work_hours-error")
         assert dept.input_value("#complete-materials") == "水龙头阀芯 1 个"
         assert dept.is_checked("#complete-paid-0")
-        found += look(dept, checks, "order-complete-error-375x812")
+        found += review.look(dept, "order-complete-error-375x812")
         dept.fill("#complete-work_hours", "1.5")
         dept.click("#complete-form button[type=submit]")
         dept.wait_for_selector('#order-status[data-status="done"]')
         history = dept.inner_text("#history")
         assert "已到现场,更换阀芯" in history and history.count("赵师傅") == 3
-        found += look(dept, checks, "order-done-375x812")
+        found += review.look(dept, "order-done-375x812")
 
         agent.goto(f"{stack.base_url}/work-orders/{order_id}")
         assert agent.get_attribute("#order-status", "data-status") == "done"
         sheet = agent.inner_text("#department-sheet")
         assert "已完工" in sheet and "1.50" in sheet and "水龙头阀芯 1 个" in sheet \
             and "免费维修" in sheet
-        found += look(agent, checks, "agent-order-done-1366x768")
+        found += review.look(agent, "agent-order-done-1366x768")
 
         second = dispatched_repair(agent, stack.base_url, "卫生间地漏堵塞")
         wide = browser.new_context(viewport=DESK, locale="zh-CN", timezone_id=OFFICE)
         dept_desk = wide.new_page()
         department_log_in(dept_desk, stack.base_url)
-        found += look(dept_desk, checks, "worklist-1366x768")
+        found += review.look(dept_desk, "worklist-1366x768")
         dept_desk.goto(f"{stack.base_url}/department/orders/{second}")
-        found += look(dept_desk, checks, "order-dispatched-1366x768")
+        found += review.look(dept_desk, "order-dispatched-1366x768")
         dept.goto(f"{stack.base_url}/department/orders/{second}")
         dept.click("#reject-form button[type=submit]")
         dept.wait_for_selector("#reject-reason-error")
         assert dept.inner_text("#reject-reason-error") == "必填。"
-        found += look(dept, checks, "order-reject-error-375x812")
+        found += review.look(dept, "order-reject-error-375x812")
         dept.fill("#reject-reason", "属市政管道,非本部门维修范围")
         dept.click("#reject-form button[type=submit]")
         dept.wait_for_selector("p.flash.ok")
         assert "已退回客服中心" in dept.inner_text("p.flash.ok")
 
         dept_desk.goto(f"{stack.base_url}/department/orders/{order_id}")
-        found += look(dept_desk, checks, "order-done-1366x768")
+        found += review.look(dept_desk, "order-done-1366x768")
         assert dept_desk.goto(f"{stack.base_url}/follow-ups").status == 403
 
         agent.goto(stack.base_url + "/notifications")
         notices = agent.inner_text("main")
         assert f"工单 #{second}(3-1-502)被部门退回:属市政管道,非本部门维修范围。" in notices
-        found += look(agent, checks, "agent-notified-1366x768")
+        found += review.look(agent, "agent-notified-1366x768")
         agent.goto(f"{stack.base_url}/work-orders/{second}")
         assert agent.get_attribute("#order-status", "data-status") == "new"
         assert "属市政管道" in agent.inner_text("#department-sheet")
-        found += look(agent, checks, "agent-order-sent-back-1366x768")
+        found += review.look(agent, "agent-order-sent-back-1366x768")
         for context in (desk, phone, wide):
             context.close()
     assert not found, "\n".join(found)

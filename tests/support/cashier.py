@@ -46,3 +46,29 @@ def callback_request(session, household_id: int | None, number: str, minutes_ago
     session.add(request)
     session.flush()
     return request
+
+
+def add_cashier(session, username: str, interface: str, display_name: str) -> None:
+    """A cashier who logs in with the console stack's password, in Chinese."""
+    from werkzeug.security import generate_password_hash
+
+    from models.console import User
+    from tests.support.console_stack import PASSWORD
+
+    session.add(User(username=username, role="cashier", phone_interface=interface,
+                     display_name=display_name, language="zh",
+                     password_hash=generate_password_hash(PASSWORD)))
+
+
+def ivr_total_due(database_url: str, household_id: int) -> str:
+    """What the fee IVR would say the household owes now, as the pages show money."""
+    from models.session import session_factory
+    from telephony.ivr.data import DatabaseIvrBackend
+    from tests.support.demo import household_terms
+
+    backend = DatabaseIvrBackend(session_factory(database_url), 5, household_terms())
+    try:
+        fen = backend.balance(household_id).total_due_fen
+    finally:
+        backend.shutdown()
+    return f"¥{fen / 100:,.2f}"
