@@ -22,6 +22,7 @@ from call_queue.live import LiveStateSink
 from call_queue.supervision import SpyRecorder
 from campaigns.wiring import CampaignParts, build_campaigns
 from hotline.errors import BridgeStartError
+from line_callback.wiring import CallbackParts, build_line_callbacks
 from households.terms import HouseholdTerms
 from screen_pop.households import HouseholdPops
 from telephony.bridge import Bridge
@@ -64,9 +65,11 @@ def build_bridge(settings, engine, builders=SINK_BUILDERS) -> Bridge:
 
 
 def _command_executor(settings, connection):
-    """The executor of console commands (Redis -> AMI)."""
+    """The executor of console commands (Redis -> AMI), named after its Asterisk host:
+    the console sends each command to the bridge of the agent's host
+    (agent_console.command_routes)."""
     try:
-        executor = CommandExecutor(settings.redis_url, connection,
+        executor = CommandExecutor(settings.redis_url, connection, bridge=settings.asterisk_host,
                                    default_queue=settings.queue_name,
                                    command_key=settings.command_key)
         executor.start()
@@ -104,6 +107,25 @@ def campaign_parts(settings, calendar: OfficeCalendar) -> CampaignParts:
                                f"{type(error).__name__}: {error}") from error
 
 
+def callback_parts(settings) -> CallbackParts:
+    """The keep-my-place callbacks' engine, its sink and scripts (line_callback.wiring)."""
+    try:
+        return build_line_callbacks(settings)
+    except Exception as error:
+        raise BridgeStartError(f"bridge not started: the callback engine cannot be built: "
+                               f"{type(error).__name__}: {error}") from error
+
+
+def _serve_callbacks(fastagi, callbacks: CallbackParts) -> bool:
+    """Callbacks are booked and ended by FastAGI: no server, no callbacks placed."""
+    if fastagi is None:
+        log.error("callback engine not started: the FastAGI server is not running")
+        return False
+    fastagi.scripts.update(callbacks.scripts)
+    callbacks.engine.start()
+    return True
+
+
 def _serve_campaigns(fastagi, campaigns: CampaignParts) -> bool:
     """Campaign calls need the IVR: no FastAGI server, no campaign calls."""
     if fastagi is None:
@@ -118,7 +140,9 @@ def run_bridge(settings, engine) -> None:
     """Run until SIGTERM or SIGINT; stop cleanly (pending records are committed)."""
     calendar = office_calendar(settings)
     campaigns = campaign_parts(settings, calendar)
-    bridge = build_bridge(settings, engine)
+    callbacks = callback_parts(settings)
+    bridge = build_bridge(settings, engine,
+                          (*SINK_BUILDERS, ("callback places", lambda _: callbacks.waiting)))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -126,6 +150,7 @@ def run_bridge(settings, engine) -> None:
     executor = _command_executor(settings, bridge.connection)
     fastagi = _fastagi_server(settings, calendar)
     campaigns_running = _serve_campaigns(fastagi, campaigns)
+    callbacks_running = _serve_callbacks(fastagi, callbacks)
     log.info("bridge running: AMI %s:%s, database %s, sinks %s", settings.ami_host,
              settings.ami_port, engine.url.render_as_string(hide_password=True),
              [sink.name for sink in bridge.sinks])
@@ -134,6 +159,8 @@ def run_bridge(settings, engine) -> None:
     log.info("stopping the bridge")
     if campaigns_running:
         campaigns.engine.stop()
+    if callbacks_running:
+        callbacks.engine.stop()
     if executor is not None:
         executor.stop()
     if fastagi is not None:

@@ -9,8 +9,9 @@ from hotline.settings import Settings
 
 # QUEUE_PRIO of an emergency caller: above every other caller (all at 0).
 EMERGENCY_PRIORITY = 10
+# callback_offer_s: the keep-my-place callback (line_callback/) offered after this wait.
 LAB_LINE = {"announce": True, "announce_frequency_s": 20, "periodic_announce_s": 30,
-            "maxlen": 3, "wrapup_s": 0}
+            "maxlen": 3, "wrapup_s": 0, "callback_offer_s": 4}
 
 
 def line_template_values(settings: Settings, lab: bool) -> dict:
@@ -20,4 +21,5 @@ def line_template_values(settings: Settings, lab: bool) -> dict:
     return {**emergency, "line": {"announce": True,
                      "announce_frequency_s": settings.queue_announce_frequency_s,
                      "periodic_announce_s": settings.queue_periodic_announce_s,
-                     "maxlen": settings.queue_maxlen}}
+                     "maxlen": settings.queue_maxlen,
+                     "callback_offer_s": settings.callback_offer_s}}

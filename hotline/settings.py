@@ -118,6 +118,11 @@ class Settings:
     queue_announce_frequency_s: int = 60
     queue_periodic_announce_s: int = 45
     queue_maxlen: int = 20
+    # Keep-my-place callbacks (line_callback/): offered after this wait (0: not offered),
+    # the retries' spacing, how long the resident's phone rings.
+    callback_offer_s: int = 60
+    callback_retry_spacing_s: int = 120
+    callback_ring_s: int = 30
 
     @property
     def ami_secret(self) -> str:
@@ -411,6 +416,9 @@ def load_settings() -> Settings:
         queue_announce_frequency_s=_int("HOTLINE_QUEUE_ANNOUNCE_FREQUENCY_S", 60, 15, 600),
         queue_periodic_announce_s=_int("HOTLINE_QUEUE_PERIODIC_ANNOUNCE_S", 45, 15, 600),
         queue_maxlen=_int("HOTLINE_QUEUE_MAXLEN", 20, 0, 10000),
+        callback_offer_s=_int("HOTLINE_CALLBACK_OFFER_S", 60, 0, 3600),
+        callback_retry_spacing_s=_int("HOTLINE_CALLBACK_RETRY_SPACING_S", 120, 5, 86400),
+        callback_ring_s=_int("HOTLINE_CALLBACK_RING_S", 30, 5, 120),
     )
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, and_, exists, func, or_
+from sqlalchemy import CheckConstraint, ForeignKey, String, and_, exists, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
 from models.calls import Call
+from models.line_callbacks import CallbackRequestAttempt
 
 # In the order of the CHECK constraint of migration 0010. "closed": no call was
 # needed; None while the agent has placed the call and not yet said how it went.
@@ -43,9 +44,12 @@ class CallbackAttempt(Base):
 def lost_call_condition(short_abandon_s: int):
     """The SQL condition of a lost call: the caller hung up after the short-abandon
     threshold, or the queue gave up on them (its timeout, no agent at all). The
-    desktop's list (workflow.abandoned) and the statistics both use this."""
-    return or_(and_(Call.outcome == "abandoned", func.coalesce(Call.wait_s, 0) > short_abandon_s),
-               Call.outcome.in_(("timeout", "exit_empty")))
+    desktop's list (workflow.abandoned) and the statistics both use this. A keep-my-place
+    callback's placeholder is never lost: its request goes on (line_callback/)."""
+    placeholder = Call.callid.in_(select(CallbackRequestAttempt.callid))
+    return and_(or_(and_(Call.outcome == "abandoned",
+                         func.coalesce(Call.wait_s, 0) > short_abandon_s),
+                    Call.outcome.in_(("timeout", "exit_empty"))), ~placeholder)
 
 
 def recovered_condition():

@@ -16,6 +16,10 @@ console reported as failed must not happen seconds later.
 Requests are signed (telephony.command_auth): the bridge runs only those signed
 with the command key it shares with the console, each once and within 30 s;
 anything else is refused, logged and never answered.
+
+While its loop runs, the executor keeps its bridge's key alive
+(telephony.bridge_presence): the console refuses a command for a bridge that is not
+running instead of waiting out the reply's timeout.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from typing import Any, Callable
 import redis
 
 from telephony import call_control
+from telephony.bridge_presence import Heartbeat
 from telephony.command_auth import RequestVerifier, signed
 from telephony.errors import (AmiConnectionError, AmiTimeoutError, CommandError,
                               TelephonyError)
@@ -41,6 +46,8 @@ log = logging.getLogger(__name__)
 REPLY_TTL_S = 60
 REFUSALS_KEPT = 100
 NOT_ANSWERING = "bridge not answering"
+# How long a placeholder may wait in the queue for an agent (Originate's Timeout).
+CALLBACK_WAIT_MS = 3 * 3600 * 1000
 
 _INTERFACE = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+\-/]{1,80}$")
 _CHANNEL = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+\-/;]{1,120}$")
@@ -49,6 +56,7 @@ _QUEUE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 _SPY_OPTIONS = {"listen": "", "whisper": "w", "barge": "B"}
 _ATTEMPT = re.compile(r"^[0-9]{1,18}$")
 _DIGITS_NUMBER = re.compile(r"^\+?[0-9]{3,32}$")
+_CALLID = re.compile(r"^[0-9]{1,12}\.[0-9]{1,12}$")
 
 
 def request_list_key(bridge: str) -> str:
@@ -90,6 +98,14 @@ def _ring_timeout(value: Any) -> int:
     return value
 
 
+def _small_number(maximum: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= maximum:
+            raise CommandError(f"{value!r} must be a whole number from 1 to {maximum}")
+        return value
+    return check
+
+
 def _mode(value: Any) -> str:
     if value not in _SPY_OPTIONS:
         raise CommandError(f"mode {value!r} is not one of {', '.join(_SPY_OPTIONS)}")
@@ -127,6 +143,13 @@ COMMANDS: dict[str, CommandSpec] = {
     "campaign_originate": CommandSpec(
         {"attempt": _pattern(_ATTEMPT, "attempt"),
          "number": _pattern(_DIGITS_NUMBER, "number"), "ring_timeout_s": _ring_timeout}, {}),
+    # A keep-my-place callback's placeholder (line_callback/): the queue half waits at
+    # `position` with the resident's number; the agent who answers it has the resident dialled.
+    "callback_originate": CommandSpec(
+        {"attempt": _pattern(_ATTEMPT, "attempt"), "callid": _pattern(_CALLID, "callid"),
+         "number": _pattern(_DIGITS_NUMBER, "number"), "queue": _queue,
+         "position": _small_number(10000), "original_callid": _pattern(_CALLID, "callid"),
+         "number_of_attempt": _small_number(9), "ring_timeout_s": _ring_timeout}, {}),
     "spy": CommandSpec(
         {"supervisor_interface": _interface, "spyee_channel": _pattern(_CHANNEL, "channel")},
         {"mode": _mode}),
@@ -206,11 +229,16 @@ class CommandExecutor:
         self.redis = client or redis.Redis.from_url(redis_url, socket_timeout=10,
                                                     socket_connect_timeout=3)
         self.verifier = RequestVerifier(command_key, bridge)
+        self.heartbeat = Heartbeat(self.redis, bridge)
         self.refusals: collections.deque[Refusal] = collections.deque(maxlen=REFUSALS_KEPT)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        try:
+            self.heartbeat.beat()  # running as soon as start() returns, not a loop later
+        except redis.RedisError as error:
+            log.warning("bridge %s not marked running yet (%s)", self.bridge, error)
         self._thread = threading.Thread(target=self.run, name="bridge-commands", daemon=True)
         self._thread.start()
 
@@ -218,10 +246,16 @@ class CommandExecutor:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=3)
+        try:
+            self.heartbeat.stop()
+        except redis.RedisError as error:
+            log.warning("bridge %s still marked running until its key lapses (%s)",
+                        self.bridge, error)
 
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
+                self.heartbeat.beat()
                 item = self.redis.blpop([request_list_key(self.bridge)], timeout=1)
             except redis.RedisError as error:
                 log.warning("command queue unreachable (%s); retrying", error)
@@ -347,6 +381,24 @@ class CommandExecutor:
                 "Context": "campaign-ivr", "Exten": attempt, "Priority": 1, "Async": True,
                 "Timeout": (ring_timeout_s + 15) * 1000, "ChannelId": f"campaign-{attempt}",
                 "OtherChannelId": f"campaign-{attempt}-dial"}
+
+    def _callback_originate(self, attempt, callid, number, queue, position, original_callid,
+                            number_of_attempt, ring_timeout_s) -> dict:
+        # The Local channel's ;2 half runs [hotline-callback-queue] (the queue call, its
+        # Uniqueid the placeholder's callid, OtherChannelId); the queue answers it only
+        # when an agent answers, and then the ;1 half goes on to [hotline-callback-dial],
+        # which dials the resident. The Timeout covers the wait in the queue: Asterisk's
+        # own queue timeout ends a longer one.
+        return {"Action": "Originate",
+                "Channel": f"Local/{attempt}*{number}*{position}*{queue}@hotline-callback-queue/n",
+                "Context": "hotline-callback-dial", "Exten": f"{attempt}*{number}*{ring_timeout_s}",
+                "Priority": 1, "Async": True, "Timeout": CALLBACK_WAIT_MS,
+                "CallerID": f"<{number}>", "ChannelId": f"{callid}1",
+                "OtherChannelId": callid,
+                "Variable": [f"HOTLINE_CALLBACK_CALLID={callid}",
+                             f"HOTLINE_CALLBACK_OF={original_callid}",
+                             f"HOTLINE_CALLBACK_TRY={number_of_attempt}",
+                             f"HOTLINE_CALLBACK_QUEUE={queue}"]}
 
     def _spy(self, supervisor_interface, spyee_channel, mode="listen") -> dict:
         # u: the spec is a full channel name, not a prefix (PJSIP/100 would match

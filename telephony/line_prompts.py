@@ -24,6 +24,11 @@ class L:
     QUEUE_FULL = "hotline/queue-full"
     GREETING_EMERGENCY = "hotline/greeting-emergency"
     EMERGENCY_TO_AGENT = "hotline/emergency-to-agent"
+    # The keep-my-place callback (line_callback/): the queue's periodic announcement
+    # once the caller has waited the offer's seconds, then what pressing 1 answers.
+    CALLBACK_OFFER = "hotline/queue-callback-offer"
+    CALLBACK_BOOKED = "hotline/callback-booked"
+    CALLBACK_SORRY = "hotline/callback-sorry"
 
 
 LINE_TEXTS: dict[str, str] = {
@@ -45,4 +50,8 @@ LINE_TEXTS: dict[str, str] = {
     L.QUEUE_FULL: "很抱歉，现在来电较多，线路已满，请稍后再拨。",
     L.GREETING_EMERGENCY: "您好，这里是物业客服热线。如遇漏水、电梯困人或燃气泄漏等紧急情况，请按九。",
     L.EMERGENCY_TO_AGENT: "正在为您优先转接客服人员。",
+    L.CALLBACK_OFFER: "客服人员正在通话中。如果您不想继续等候，请按一，挂机后我们会按您现在的排队顺序给您回电。"
+                      "继续等候请不要挂机。",
+    L.CALLBACK_BOOKED: "已为您登记回电，您的排队顺序保持不变。轮到您时，客服人员会给您回电，请保持电话畅通。再见。",
+    L.CALLBACK_SORRY: "很抱歉，现在无法登记回电，请您继续等候。",
 }

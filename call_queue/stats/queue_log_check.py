@@ -20,6 +20,7 @@ from call_queue.blocked import blocked_summary
 from call_queue.wait_estimate import estimate_summary
 from call_queue.stats import queries as stats_queries, report as stats
 from call_queue.errors import QueueLogError
+from line_callback.figures import database_figures, queue_log_figures
 from models.calls import Call
 from telephony.queue_log import QueueLogCall, read_queue_log, summarize_calls
 
@@ -29,6 +30,7 @@ QUEUE_MEASURES = (
     "answered_rate", "abandon_rate", "service_level", "asterisk_sl", "asterisk_sl2", "asa_s",
     "avg_queue_s", "avg_abandon_s", "avg_ring_s", "avg_talk_s", "transfer_rate",
     "queue_placement_rate",
+    "callbacks_offered", "callbacks_accepted", "callbacks_completed", "callbacks_failed",
 )
 ANSWERED = ("answered", "transferred")
 MAX_LISTED = 20  # calls named in a report of missing ones
@@ -138,6 +140,12 @@ def verify(session, settings, queue_log_path: Path, start: Optional[dt.datetime]
     period = dataclasses.replace(stats.make_period(start, end, "day", queue=queue), host=host)
     database_values = database_totals(session, period, settings, callids)
     queue_log_values = recompute(calls, settings)
+    # The keep-my-place callbacks: queue_log's EXITWITHKEY, CALLBACK and CALLBACKDIAL
+    # lines against the stored requests, compared with the other measures.
+    # Test doubles of the settings may carry only the queue's own fields: no offer.
+    offer_s = getattr(settings, "callback_offer_s", 0)
+    queue_log_values.update(queue_log_figures(entries, calls, offer_s).as_dict())
+    database_values.update(database_figures(session, period, offer_s, callids).as_dict())
     in_database = database_callids(session, period, callids)
     in_queue_log = {call.callid for call in calls}
     return {"from": start.isoformat(), "to": end.isoformat(), "host": host, "calls": len(calls),

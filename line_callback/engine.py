@@ -1,0 +1,117 @@
+"""The bridge's loop that puts placeholders into the queue.
+
+Each second: placeholders that never ended are counted lost (the bridge was down
+when they ended), then every request due is claimed (line_callback.store) and its
+placeholder placed through the command channel at its place in line, computed from
+the callers waiting now: `WaitingCallers`, a sink of the bridge fed the same events
+as the live view and kept by the same projection (call_queue.projection), so the
+place is worked out from what Asterisk said a moment ago, with no Redis in between.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from typing import Callable
+
+from call_queue import projection
+from line_callback import store
+from line_callback.policy import RetryPolicy, Waiting, place_in_line
+from models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+HOLD_OFF_S = 30  # after a command whose fate is unknown (Redis or the bridge silent)
+BATCH = 10
+# A placeholder can wait in the queue, then ring the resident, then a conversation
+# goes on: only one older than this that never ended is taken for lost.
+STALE_AFTER_S = 4 * 3600
+
+
+class WaitingCallers:
+    """The callers waiting in each queue, from the bridge's events (a sink)."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._board = projection.empty_board(0.0, settings.office_timezone)
+        self._lock = threading.Lock()
+
+    def handle(self, event) -> None:
+        with self._lock:
+            projection.apply(self._board, event, self.settings)
+
+    def waiting(self, queue: str) -> list[Waiting]:
+        with self._lock:
+            entries = dict(self._board["queues"].get(queue, {}).get("waiting", {}))
+        return [Waiting(callid, float(entry.get("entered_at") or 0.0))
+                for callid, entry in entries.items()]
+
+    def close(self) -> None:
+        pass
+
+
+class CallbackEngine:
+    def __init__(self, session_factory, dialler, waiting: WaitingCallers, host: str,
+                 policy: RetryPolicy, *, tick_s: float = 1.0,
+                 clock: Callable[[], dt.datetime] = utcnow):
+        self.session_factory = session_factory
+        self.dialler, self.waiting, self.host, self.policy = dialler, waiting, host, policy
+        self.tick_s, self.clock = tick_s, clock
+        self._hold_until: dt.datetime | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="line-callbacks", daemon=True)
+        self._thread.start()
+        log.info("callback engine running (%s attempts, %s s apart)",
+                 self.policy.max_attempts, self.policy.spacing_s)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - a bad tick must not stop the callbacks
+                log.exception("callback tick failed; trying again")
+            self._stop.wait(self.tick_s)
+
+    def tick(self) -> int:
+        """One round: stale placeholders lost, due requests placed; the number placed."""
+        now = self.clock()
+        with self.session_factory() as session:
+            store.lose_stale(session, self.host, now, STALE_AFTER_S, self.policy)
+            if self._hold_until is not None and now < self._hold_until:
+                return 0
+            claims = store.claim_due(session, self.host, now, BATCH)
+            for index, claim in enumerate(claims):
+                if not self._place(session, claim):
+                    for rest in claims[index:]:
+                        store.end_attempt(session, rest.attempt_id, "not_placed",
+                                          "", self.policy, self.clock())
+                    return index
+        return len(claims)
+
+    def _place(self, session, claim: store.Claim) -> bool:
+        """Place one claimed placeholder; False when the command channel is in doubt."""
+        position = place_in_line(claim.joined_at, self.waiting.waiting(claim.queue),
+                                 store.placeholder_joins(session, self.host),
+                                 claim.exit_position)
+        store.set_position(session, claim.attempt_id, position)
+        reply = self.dialler.place(claim, position)
+        if reply.ok:
+            log.info("callback %s: attempt %s placed at place %s (%s)", claim.request_id,
+                     claim.number, position, claim.callid)
+            return True
+        log.warning("callback %s: attempt %s not placed: %s", claim.request_id, claim.number,
+                    reply.message)
+        if not reply.known:
+            self._hold_until = self.clock() + dt.timedelta(seconds=HOLD_OFF_S)
+            return False
+        store.end_attempt(session, claim.attempt_id, "not_placed", "", self.policy,
+                          self.clock())
+        return True
