@@ -28,7 +28,7 @@ import redis
 from hotline import softphone
 from hotline.atomic_files import write_text
 from hotline.errors import LabError
-from hotline.lab_config import render_all
+from hotline.lab_config import listed_modules, render_all
 from hotline.settings import Settings
 from telephony import hold_music
 from telephony.ami.probe import AmiProbeError, wait_fully_booted
@@ -330,6 +330,11 @@ def down(settings: Settings) -> bool:
     return True
 
 
+def cdr_path(settings: Settings) -> Path:
+    """Where the lab's Asterisk writes its call detail records (cdr.conf: cdr_csv)."""
+    return settings.lab_root / "var/log/asterisk/cdr-csv/Master.csv"
+
+
 def endpoints(settings: Settings) -> dict:
     return {
         "ami": f"{settings.ami_host}:{settings.ami_port}",
@@ -337,6 +342,7 @@ def endpoints(settings: Settings) -> dict:
         "redis": settings.redis_url_redacted,
         "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}",
         "queue_log": str(settings.queue_log_path),
+        "cdr": str(cdr_path(settings)),
         "recordings": str(settings.recordings_dir),
     }
 
@@ -358,21 +364,23 @@ def reload(settings: Settings) -> list[str]:
     if not is_up(settings):
         raise LabError("the lab is not up: 'hotline lab up' first")
     folder = settings.lab_root / "etc/asterisk"
-    changed = [name for name, text in render_all(settings).items()
+    rendered = render_all(settings)
+    changed = [name for name, text in rendered.items()
                if not (folder / name).exists() or (folder / name).read_text() != text]
     if changed:
         install_config(settings)
-        loaded = _load_softphone_modules(settings)
+        loaded = _load_missing_modules(settings, listed_modules(rendered["modules.conf"]))
         asterisk_cli(settings, "core reload")
-        if loaded:
+        if set(loaded) & set(softphone.MODULES):
             _reorder_identifiers(settings)
     return changed
 
 
-def _load_softphone_modules(settings: Settings) -> list[str]:
-    """Load the softphone's modules into a lab started before they were in
-    modules.conf (other helpers' tests share it: no restart)."""
-    missing = softphone.missing_modules(asterisk_cli(settings, "module show"))
+def _load_missing_modules(settings: Settings, listed: list[str]) -> list[str]:
+    """Load the modules modules.conf lists into a lab started before they were
+    listed (the softphone's, cdr_csv...): other helpers' tests share it, no restart."""
+    shown = asterisk_cli(settings, "module show")
+    missing = [name for name in listed if name not in shown]
     for name in missing:
         asterisk_cli(settings, f"module load {name}")
     return missing

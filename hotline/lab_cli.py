@@ -6,7 +6,7 @@ from hotline.settings import get_settings
 
 
 def _print_endpoints(info: dict) -> None:
-    for key in ("ami", "sip", "redis", "fastagi", "queue_log", "recordings"):
+    for key in ("ami", "sip", "redis", "fastagi", "queue_log", "cdr", "recordings"):
         click.echo(f"  {key:<10} {info[key]}")
 
 

@@ -87,3 +87,13 @@ def render_all(settings: Settings, site: AsteriskSite | None = None) -> dict[str
         target_name = template_path.name[: -len(".tmpl")]
         rendered[target_name] = environment.get_template(template_path.name).render(values)
     return rendered
+
+
+def listed_modules(modules_conf: str) -> list[str]:
+    """The modules a rendered modules.conf loads, in its order ('load = X.so')."""
+    names = []
+    for line in modules_conf.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "load" and value.strip():
+            names.append(value.strip())
+    return names

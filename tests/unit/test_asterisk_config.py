@@ -57,6 +57,9 @@ def test_a_server_gets_registering_phones_and_its_own_ami_bind(tmp_path):
     assert "permit = 127.0.0.1/255.255.255.255\n" in manager and "hotline-test" not in manager
     extensions = (tmp_path / "conf/extensions.conf").read_text()
     assert "[lab-" not in extensions and "Dial(PJSIP/${FILTER(0-9*#+,${EXTEN})}@carrier,60)" in extensions
+    # A call centre's server keeps its call detail records too (cdr_csv).
+    assert "enable = yes" in (tmp_path / "conf/cdr.conf").read_text()
+    assert "load = cdr_csv.so" in (tmp_path / "conf/modules.conf").read_text()
 
 
 def test_secrets_are_written_for_the_owner_only(tmp_path):

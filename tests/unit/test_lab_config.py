@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.lab_config import render_all
+from hotline.lab_config import listed_modules, render_all
 from hotline.settings import get_settings, load_settings
 
 
@@ -91,3 +91,20 @@ def test_a_separate_test_only_ami_user_with_its_own_secret(rendered, tmp_path):
     assert f"secret = {secret}" in tester and secret != "s3cret-for-test"
     assert "write = system,call,agent,user,reporting,command,originate" in tester
     assert "permit = 127.0.0.1/255.255.255.255" in tester
+
+
+def test_call_detail_records_go_to_one_csv_with_the_campaign_columns(rendered):
+    # The campaigns' lab test reads them (telephony.cdr): every attempt, the
+    # unanswered and busy ones too, named by uniqueid and userfield, in UTC.
+    assert {"cdr_csv.so", "func_cdr.so"} <= set(listed_modules(rendered["modules.conf"]))
+    general = _section(rendered["cdr.conf"], "general")
+    assert "enable = yes" in general and "unanswered = yes" in general
+    csv_options = _section(rendered["cdr.conf"], "csv")
+    for option in ("usegmtime", "loguniqueid", "loguserfield", "newcdrcolumns"):
+        assert f"{option} = yes" in csv_options
+
+
+def test_listed_modules_are_the_load_lines_in_order():
+    text = "[modules]\nautoload = no\n; load = chan_dahdi.so\nload = a.so\nnoload = b.so\n" \
+           "load=c.so\nload =\n"
+    assert listed_modules(text) == ["a.so", "c.so"]
