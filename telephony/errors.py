@@ -32,3 +32,7 @@ class SpoolError(TelephonyError):
 
 class FastAgiLimitError(TelephonyError):
     """A FastAGI peer broke a limit: a line too long, too many environment lines."""
+
+
+class CdrLineError(TelephonyError, ValueError):
+    """A line of Asterisk's CDR file (cdr_csv) is not a record of the expected shape."""
