@@ -119,6 +119,9 @@ CATALOGUE: dict[str, dict[str, object]] = {
     "identified_by": {"caller_number": _l("by caller number"), "keypad": _l("by keypad"),
                       "ivr": _l("at the IVR"), "transfer": _l("sent with the transferred call")},
     "queue": {"hotline": _l("Service hotline")},
+    # Asterisk hosts by systemname (settings.asterisk_host); a site's own names show as
+    # they are, like its queues' (the wallboard's per-host table).
+    "asterisk_host": {"main": _l("Main telephone server")},
     "fee_kind": {"management": _l("Property management fee"),
                  "special_service": _l("Special service fee"), "parking": _l("Parking fee"),
                  "renovation": _l("Renovation fee"), "utilities": _l("Water and electricity"),
@@ -187,6 +190,11 @@ ASTERISK_MESSAGES = {
     "Unable to remove interface: Not there": _l("You are not logged in to the queue."),
     "Interface not found": _l("Your phone is not in the queue: log in to the queue first."),
     "Originate successfully queued": _l("Calling: your phone rings first."),
+    # The console's own refusals (agent_console.command_routes): nothing was sent.
+    "bridge not running": _l("The telephone system this phone is on is not connected to the "
+                             "console right now: nothing was sent. Tell the administrator."),
+    "supervisor phone on another host": _l("Your phone is on another telephone server than "
+                                           "this call: listening in is not possible from it."),
 }
 GENERIC_MESSAGES = {"ok": _l("Done."), "failed": _l("The telephone system refused the request."),
                     "unreachable": _l("The telephone system did not answer. Try again.")}
@@ -251,7 +259,8 @@ def label(code, group: str) -> str:
     text = CATALOGUE.get(group, {}).get(str(code))
     if text is None:
         log.warning("no label for %r in %s", code, group)
-        return "—" if group != "queue" else str(code)
+        # A site names its own queues and hosts (systemnames): those show as they are.
+        return "—" if group not in ("queue", "asterisk_host") else str(code)
     return str(text)
 
 

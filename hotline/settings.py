@@ -62,6 +62,9 @@ class Settings:
     # The Asterisk host this bridge follows (its systemname): stored with every call,
     # since Uniqueids are only unique per host (models.calls.DEFAULT_HOST).
     asterisk_host: str = "main"
+    # With several hosts, which one each agent's phone is on (telephony.host_plan),
+    # e.g. "b=8026-8050": the console sends that agent's commands to that host's bridge.
+    agent_hosts: str = ""
     late_fee_daily_rate: float = 0.0003
     office_timezone: str = "Asia/Shanghai"
     # Importer caps (households/sheet_files.py): a file past them is refused
@@ -285,6 +288,18 @@ def _config_name(name: str, default: str) -> str:
     return value
 
 
+def _agent_hosts(name: str) -> str:
+    """HOST=FIRST-LAST ranges of extensions, comma-separated; empty: one host."""
+    from telephony.host_plan import HostPlan, HostPlanError
+
+    value = os.environ.get(name, "").strip()
+    try:
+        HostPlan.parse(value, "main")
+    except HostPlanError as error:
+        raise SettingsError(name, str(error)) from None
+    return value
+
+
 def _area_code(name: str, default: str) -> str:
     value = _digits(name, default)
     if not (value.startswith("0") and 3 <= len(value) <= 4):
@@ -351,6 +366,7 @@ def load_settings() -> Settings:
         queue_log_path=Path(_text(
             "HOTLINE_QUEUE_LOG", str(lab_root / "var/log/asterisk/queue_log"))),
         asterisk_host=_config_name("HOTLINE_ASTERISK_HOST", "main"),
+        agent_hosts=_agent_hosts("HOTLINE_AGENT_HOSTS"),
         stereo_recording=_bool("HOTLINE_STEREO_RECORDING", False),
         ring_cadence_s=_float("HOTLINE_RING_CADENCE_S", 5.0, 0.5, 60.0),
         service_level_s=_int("HOTLINE_SERVICE_LEVEL_S", 20, 1, 3600),

@@ -10,6 +10,8 @@ from flask import Response, jsonify, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
+from agent_console.command_routes import SPY_ACROSS_HOSTS, refusal
+from agent_console.commands import RoutedCommands, route_of
 from agent_console.extensions import db, redis_client, roles_required, settings
 from agent_console.supervisor import bp
 from agent_console.supervisor.call_list import agent_names
@@ -26,12 +28,6 @@ from call_queue.supervision import request_spy
 log = logging.getLogger(__name__)
 
 
-def _command_client():
-    from telephony.commands import CommandClient
-
-    return CommandClient(settings().redis_url, command_key=settings().command_key)
-
-
 @bp.post("/spy")
 @roles_required(*SUPERVISOR_ROLES)
 def spy():
@@ -42,8 +38,18 @@ def spy():
     agent = agents.get(interface)
     if agent is None:
         return jsonify({"ok": False, "message": f"{interface} is not on the board"}), 404
+    # ChanSpy runs on the spied call's Asterisk and rings the supervisor's phone from
+    # there: both must be on the host of the agent's bridge.
+    spied = route_of(settings(), interface)
+    if not spied.running:
+        return jsonify(refusal(spied)), 409
+    supervisor = route_of(settings(), current_user.phone_interface or "")
+    if current_user.phone_interface and supervisor.host != spied.host:
+        log.info("%s may not spy on %s: phone on host %s, the call on %s",
+                 current_user.username, interface, supervisor.host, spied.host)
+        return jsonify({"ok": False, "message": SPY_ACROSS_HOSTS, "host": spied.host}), 409
     try:
-        answer = request_spy(db(), _command_client(),
+        answer = request_spy(db(), RoutedCommands(settings(), interface),
                              supervisor_interface=current_user.phone_interface or "",
                              spyee_channel=agent["channel"], mode=mode,
                              supervisor_user_id=current_user.id, callid=agent["callid"])

@@ -40,7 +40,7 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
     Breakdown("queue", "by_queue", "Per queue", "queue"),
     Breakdown("agent", "by_agent", "Per agent"),
     # Several Asterisk hosts behind Kamailio (issue 19): the call measures per host.
-    Breakdown("host", "by_host", "Per Asterisk host"),
+    Breakdown("host", "by_host", "Per Asterisk host", "asterisk_host"),
 )
 
 

@@ -22,11 +22,13 @@ class RecordingAmi:
 
 
 @contextmanager
-def bridge_commands(settings, message: str = "Success") -> Iterator[RecordingAmi]:
-    """A real CommandExecutor on the settings' Redis (signed with their command key),
-    its AMI a RecordingAmi answering `message`; stopped when the block ends."""
+def bridge_commands(settings, message: str = "Success",
+                    bridge: str = "main") -> Iterator[RecordingAmi]:
+    """A real CommandExecutor of `bridge` (one Asterisk host's) on the settings' Redis
+    (signed with their command key), its AMI a RecordingAmi answering `message`;
+    stopped when the block ends."""
     recorder = RecordingAmi(message)
-    executor = CommandExecutor(settings.redis_url, recorder, bridge="main",
+    executor = CommandExecutor(settings.redis_url, recorder, bridge=bridge,
                                default_queue="hotline", command_key=settings.command_key)
     executor.start()
     try:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from agent_console.live import AgentLiveStore
 from models.console import AccessAuditEntry, AgentStateLog, HandoverAcknowledgement, WorkOrder
+from telephony.bridge_presence import alive_key
 from tests.support.console_client import PASSWORD, csrf_token_from, log_in
 
 CALLID = "1763900000.555"
@@ -207,10 +208,11 @@ def test_state_buttons_show_the_bridges_answer(agent_client, console_sessions, m
     assert (logged.action, logged.reason, logged.ok) == ("pause", "lunch", True)
 
 
-def test_state_command_failure_is_shown_not_raised(agent_client, monkeypatch):
+def test_state_command_failure_is_shown_not_raised(agent_client, monkeypatch, console_redis):
     def timing_out(self, name, timeout=5, **arguments):
         raise TimeoutError("no answer from the bridge in 5 s")
 
+    console_redis.set(alive_key("main"), "1", ex=30)  # the bridge is running, then times out
     monkeypatch.setattr("agent_console.commands.CommandClient", type("C", (), {
         "__init__": lambda self, url, **keys: None, "call": timing_out}))
     token = csrf_token_from(agent_client, "/console")
