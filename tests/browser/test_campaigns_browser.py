@@ -15,37 +15,28 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-import models
-from bench.support import private_console, stop_processes
 from campaigns import store
 from campaigns.push import ProgressPublisher
 from campaigns.satisfaction import SatisfactionKind
-from hotline.settings import load_settings
 from models.campaigns import Campaign, CampaignTarget
-from models.console import User
-from models.session import make_engine, session_factory
-from tests.support.browser import (launched_chromium, open_supervisor_menu,
-                                   shot_without_sideways_scroll)
+from models.session import session_factory
+from tests.support.browser import open_supervisor_menu, shot_without_sideways_scroll
 from tests.support.campaigns import OPEN_NOW, agent, done_orders
+from tests.support.console_stack import log_in
+from tests.support.seeded_console import add_user, seeded_console
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "campaigns"
-PASSWORD = "campaigns browser test password"
 OUTCOMES = ["satisfied"] * 5 + ["reopened"] * 2 + ["no_answer"] * 2 + ["busy"]
 
 
 @pytest.fixture
 def console(tmp_path, private_redis_server):
-    base = dataclasses.replace(load_settings(), state_dir=tmp_path)
-    database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(database_url))
-    with session_factory(database_url)() as session:
-        session.add(User(username="cam-sup", role="supervisor", display_name="赵主管",
-                         language="zh", password_hash=generate_password_hash(PASSWORD)))
+    def fill(session):
+        add_user(session, "cam-sup", "supervisor", "赵主管")
         done_orders(session, agent(session), [f"139000010{n:02d}" for n in range(12)], OPEN_NOW)
         campaign = store.create_campaign(session, store.CampaignSpec(
             kind="satisfaction", name="十二月维修回访"), OPEN_NOW)
@@ -58,21 +49,10 @@ def console(tmp_path, private_redis_server):
         for target, outcome in zip(targets[7:10], OUTCOMES[7:]):
             target.state, target.outcome, target.score, target.attempts = \
                 "handed_to_agent", outcome, None, 3
-        session.commit()
-        campaign_id = campaign.id
-    console_process = None
-    try:
-        _, base_url, console_process = private_console(
-            base, database_url, redis_url=private_redis_server.url, folder=tmp_path)
-        yield base_url, database_url, campaign_id, private_redis_server.url
-    finally:
-        stop_processes(console_process)
+        return campaign.id
 
-
-@pytest.fixture
-def page():
-    with launched_chromium() as browser:
-        yield browser.new_page(viewport={"width": 1366, "height": 768})
+    with seeded_console(tmp_path, private_redis_server.url, fill) as console:
+        yield console.base_url, console.database_url, console.filled, console.redis_url
 
 
 def _shot(page, name: str) -> None:
@@ -81,11 +61,7 @@ def _shot(page, name: str) -> None:
 
 def test_the_campaigns_page_in_the_browser(console, page):
     base_url, database_url, campaign_id, redis_url = console
-    page.goto(base_url + "/login")
-    page.fill("#username", "cam-sup")
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(base_url + "/console")
+    log_in(page, base_url, "cam-sup")
     page.goto(base_url + "/supervisor/ivr-lockouts")
     open_supervisor_menu(page)  # the link is in the 主管 menu
     page.click("#nav-supervisor >> text=外呼活动")

@@ -10,7 +10,6 @@ Screenshots go to test-artifacts/complaints/.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 from pathlib import Path
@@ -19,34 +18,25 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-import models
-from workflow import orders as service
-from bench.support import private_console, stop_processes
-from hotline.settings import load_settings
 from models.base import utcnow
 from models.complaints import Complaint
-from models.console import User
-from models.session import make_engine, session_factory
-from tests.support.browser import launched_chromium
+from tests.support.console_stack import log_in
+from tests.support.seeded_console import add_user, seeded_console
 from workflow import complaint_steps
+from workflow import orders as service
 from workflow.intake import ComplaintFields, Intake, register
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "complaints"
-PASSWORD = "browser test password"
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def _seed(session) -> int:
-    users = {}
-    for username, role in (("reg-supervisor", "supervisor"), ("reg-agent", "agent")):
-        users[role] = User(username=username, role=role, display_name=username, language="zh",
-                           password_hash=generate_password_hash(PASSWORD))
-        session.add(users[role])
+    users = {role: add_user(session, username, role, username)
+             for username, role in (("reg-supervisor", "supervisor"), ("reg-agent", "agent"))}
     session.commit()
     now = utcnow()
     major, _ = register(session, users["agent"], service.OrderInput(
@@ -75,32 +65,8 @@ def _seed(session) -> int:
 
 @pytest.fixture
 def console(tmp_path, private_redis_server):
-    database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(database_url))
-    with session_factory(database_url)() as session:
-        major_id = _seed(session)
-    console_process = None
-    try:
-        base = dataclasses.replace(load_settings(), state_dir=tmp_path)
-        _, base_url, console_process = private_console(
-            base, database_url, private_redis_server.url, tmp_path)
-        yield base_url, major_id
-    finally:
-        stop_processes(console_process)
-
-
-@pytest.fixture
-def page():
-    with launched_chromium() as browser:
-        yield browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(base_url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(base_url + "/console")
+    with seeded_console(tmp_path, private_redis_server.url, _seed) as console:
+        yield console.base_url, console.filled
 
 
 def test_the_register_page_prints_exports_and_edits(console, page):

@@ -9,39 +9,29 @@ Screenshots go to test-artifacts/browser/.
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-import models
-from bench.support import private_console, stop_processes
-from tests.support.demo import demo_data
-from hotline.settings import load_settings
-from models.console import User
 from models.households import Household, Room
-from models.session import make_engine, session_factory
 from telephony.ivr.identity import IdentityPolicy, record_failure
-from tests.support.browser import launched_chromium, open_supervisor_menu
+from tests.support.browser import open_supervisor_menu
+from tests.support.console_stack import log_in
+from tests.support.demo import demo_data
+from tests.support.seeded_console import add_user, seeded_console
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-PASSWORD = "browser test password"
 
 
 @pytest.fixture
 def console(tmp_path, private_redis_server):
-    redis_url = private_redis_server.url
-    database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(database_url))
-    with session_factory(database_url)() as session:
+    def fill(session):
         for username, role in (("lock-supervisor", "supervisor"), ("lock-agent", "agent")):
-            session.add(User(username=username, role=role, display_name=username,
-                             language="zh", password_hash=generate_password_hash(PASSWORD)))
+            add_user(session, username, role, username)
         demo_data(session, households=5, seed=3)
         session.flush()
         household_id, room = session.execute(
@@ -49,29 +39,10 @@ def console(tmp_path, private_redis_server):
             .order_by(Room.code)).first()
         for _ in range(3):
             record_failure(session, household_id, IdentityPolicy(max_failures=3))
-        number = session.get(Household, household_id).number
-        session.commit()
-    console_process = None
-    try:
-        base = dataclasses.replace(load_settings(), state_dir=tmp_path)
-        _, base_url, console_process = private_console(base, database_url, redis_url, tmp_path)
-        yield base_url, number, room
-    finally:
-        stop_processes(console_process)
+        return session.get(Household, household_id).number, room
 
-
-@pytest.fixture
-def page():
-    with launched_chromium() as browser:
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(base_url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(base_url + "/console")
+    with seeded_console(tmp_path, private_redis_server.url, fill) as console:
+        yield (console.base_url, *console.filled)
 
 
 def test_a_supervisor_sees_the_locked_household_and_an_agent_does_not(console, page):

@@ -12,72 +12,46 @@ Screenshots go to test-artifacts/browser/.
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-import models
 from agent_console.live import AgentLiveStore
-from bench.support import private_console, stop_processes
-from hotline.settings import load_settings
-from models.console import User, WorkOrder
-from models.session import make_engine, session_factory
-from tests.support.browser import launched_chromium
+from models.console import WorkOrder
+from models.session import session_factory
+from tests.support.console_stack import log_in
+from tests.support.seeded_console import add_user, seeded_console
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-PASSWORD = "browser test password"
 INTERFACE = "PJSIP/8001"
 CALLID = "1763900000.901"
 
 
 @pytest.fixture
 def console(tmp_path, private_redis_server):
-    redis_url = private_redis_server.url
-    database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(database_url))
-    with session_factory(database_url)() as session:
-        session.add(User(username="form-agent", role="agent", phone_interface=INTERFACE,
-                         display_name="Form Agent", language="en",
-                         password_hash=generate_password_hash(PASSWORD)))
-        session.commit()
-    console_process = None
-    try:
-        base = dataclasses.replace(load_settings(), state_dir=tmp_path)
-        settings, base_url, console_process = private_console(base, database_url, redis_url,
-                                                              tmp_path)
+    def fill(session):
+        add_user(session, "form-agent", "agent", "Form Agent", phone=INTERFACE, language="en")
+
+    with seeded_console(tmp_path, private_redis_server.url, fill) as console:
         import redis
 
-        AgentLiveStore(redis.Redis.from_url(redis_url)).put(INTERFACE, call=dict(
+        AgentLiveStore(redis.Redis.from_url(console.redis_url)).put(INTERFACE, call=dict(
             callid=CALLID, interface=INTERFACE, agent_channel=f"{INTERFACE}-00000001",
             caller_number="13800138000", ringing_at=time.time() - 40,
             answered_at=time.time() - 30, pop={"unknown": True, "candidates": []}))
-        yield base_url, database_url
-    finally:
-        stop_processes(console_process)
-
-
-@pytest.fixture
-def page():
-    with launched_chromium() as browser:
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        yield console.base_url, console.database_url
 
 
 def test_over_long_address_is_shown_next_to_the_field_and_nothing_typed_is_lost(console, page):
     base_url, database_url = console
     limit = WorkOrder.address.property.columns[0].type.length
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.goto(base_url + "/login")
-    page.fill("#username", "form-agent")
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(base_url + "/console")
+    log_in(page, base_url, "form-agent")
 
     page.goto(f"{base_url}/work-orders/new?callid={CALLID}")
     assert page.get_attribute("#address", "maxlength") == str(limit)

@@ -8,57 +8,42 @@ Run under the lab lock: `flock /tmp/hotline/lab.lock .venv/bin/pytest tests/brow
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 import models
-from bench.support import private_console, stop_processes
-from hotline.settings import load_settings
 from maintenance.policy import load_policy
 from maintenance.purge import purge
-from models.console import User
-from models.session import make_engine, session_factory
-from tests.support.browser import (launched_chromium, open_supervisor_menu,
-                                   shot_without_sideways_scroll)
+from models.session import make_engine
+from tests.support.browser import open_supervisor_menu, shot_without_sideways_scroll
+from tests.support.console_stack import log_in
+from tests.support.seeded_console import add_user, seeded_console
 from tests.support.maintenance_data import PURGE_NOW, fill_for_purge
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "retention"
-PASSWORD = "retention browser test password"
 
 
 @pytest.fixture
 def console(tmp_path, private_redis_server):
-    base = dataclasses.replace(load_settings(), state_dir=tmp_path)
-    database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(database_url))
-    filled = fill_for_purge(database_url, tmp_path / "monitor")
-    with session_factory(database_url)() as session:
-        session.add(User(username="ret-sup", role="supervisor", display_name="赵主管",
-                         language="zh", password_hash=generate_password_hash(PASSWORD)))
+    def fill(session):
+        add_user(session, "ret-sup", "supervisor", "赵主管")
         session.commit()
         purge(session, load_policy(), filled.recordings_dir, PURGE_NOW, "hotline")
         purge(session, load_policy(), filled.recordings_dir,
               PURGE_NOW + dt.timedelta(days=1), "hotline")
-    console_process = None
-    try:
-        _, base_url, console_process = private_console(
-            base, database_url, redis_url=private_redis_server.url, folder=tmp_path)
-        yield base_url
-    finally:
-        stop_processes(console_process)
 
-
-@pytest.fixture
-def page():
-    with launched_chromium() as browser:
-        yield browser.new_page(viewport={"width": 1366, "height": 768})
+    # The purge tests' rows are written by URL, before the console's session fills
+    # in the supervisor and the two purge runs.
+    database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
+    models.Base.metadata.create_all(make_engine(database_url))
+    filled = fill_for_purge(database_url, tmp_path / "monitor")
+    with seeded_console(tmp_path, private_redis_server.url, fill) as console:
+        yield console.base_url
 
 
 def _shot(page, name: str) -> None:
@@ -73,11 +58,7 @@ def _counts(page) -> list[list[str]]:
 
 def test_purge_log_in_the_browser(console, page):
     base_url = console
-    page.goto(base_url + "/login")
-    page.fill("#username", "ret-sup")
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(base_url + "/console")
+    log_in(page, base_url, "ret-sup")
     page.goto(base_url + "/supervisor/ivr-lockouts")
     open_supervisor_menu(page)  # the link is in the 主管 menu
     page.click("#nav-supervisor >> text=个人信息保存期限")

@@ -9,54 +9,42 @@ Run under the lab lock (Chromium is heavy on the shared machine):
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-import models
-from bench.support import private_console, stop_processes
 from hotline.settings import load_settings
-from models.console import User
 from models.rota import RotaShift
-from models.session import make_engine, session_factory
+from models.session import session_factory
 from models.supervision import AgentStateSpan
-from tests.support.browser import (launched_chromium, open_supervisor_menu,
-                                   shot_without_sideways_scroll)
+from tests.support.browser import open_supervisor_menu, shot_without_sideways_scroll
+from tests.support.console_stack import log_in
+from tests.support.seeded_console import add_user, seeded_console
 
 pytestmark = [pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "rota"
-PASSWORD = "rota browser test password"
 
 
 @pytest.fixture
 def console(tmp_path, private_redis_server):
-    base = dataclasses.replace(load_settings(), state_dir=tmp_path)
-    zone = ZoneInfo(base.office_timezone)
+    zone = ZoneInfo(load_settings().office_timezone)
     yesterday = dt.datetime.now(zone).date() - dt.timedelta(days=1)
 
     def at(hour, minute=0):
         return dt.datetime.combine(yesterday, dt.time(hour, minute), zone)
-    database_url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(database_url))
-    with session_factory(database_url)() as session:
-        people = {}
-        for username, role, phone, name in (("rota-sup", "supervisor", None, "赵主管"),
-                                            ("rota-a1", "agent", "PJSIP/8001", "王芳"),
-                                            ("rota-a2", "agent", "PJSIP/8002", "李强")):
-            people[username] = User(username=username, role=role, phone_interface=phone,
-                                    display_name=name, language="zh",
-                                    password_hash=generate_password_hash(PASSWORD))
-        session.add_all(people.values())
+
+    def fill(session):
+        add_user(session, "rota-sup", "supervisor", "赵主管")
+        agents = [add_user(session, "rota-a1", "agent", "王芳", phone="PJSIP/8001"),
+                  add_user(session, "rota-a2", "agent", "李强", phone="PJSIP/8002")]
         session.flush()
-        for username in ("rota-a1", "rota-a2"):
-            session.add(RotaShift(user_id=people[username].id, day=yesterday, kind="day",
+        for agent in agents:
+            session.add(RotaShift(user_id=agent.id, day=yesterday, kind="day",
                                   starts_at=at(8), ends_at=at(16)))
         # 王芳: ready 7 h 30 min of 8 h (a 30-min pause) = 93.8 %; 李强: 6 h = 75.0 %.
         session.add_all([
@@ -64,21 +52,10 @@ def console(tmp_path, private_redis_server):
             AgentStateSpan(interface="PJSIP/8001", state="paused", started_at=at(12), ended_at=at(12, 30)),
             AgentStateSpan(interface="PJSIP/8001", state="talking", started_at=at(12, 30), ended_at=at(16, 5)),
             AgentStateSpan(interface="PJSIP/8002", state="idle", started_at=at(10), ended_at=at(16))])
-        session.commit()
-        agent_id = people["rota-a1"].id
-    console_process = None
-    try:
-        _, base_url, console_process = private_console(base, database_url, redis_url=private_redis_server.url,
-                                                       folder=tmp_path)
-        yield base_url, database_url, yesterday, agent_id
-    finally:
-        stop_processes(console_process)
+        return agents[0].id
 
-
-@pytest.fixture
-def page():
-    with launched_chromium() as browser:
-        yield browser.new_page(viewport={"width": 1366, "height": 768})
+    with seeded_console(tmp_path, private_redis_server.url, fill) as console:
+        yield console.base_url, console.database_url, yesterday, console.filled
 
 
 def _shot(page, name: str) -> None:
@@ -87,11 +64,7 @@ def _shot(page, name: str) -> None:
 
 def test_rota_and_adherence_in_the_browser(console, page):
     base_url, database_url, yesterday, agent_id = console
-    page.goto(base_url + "/login")
-    page.fill("#username", "rota-sup")
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(base_url + "/console")
+    log_in(page, base_url, "rota-sup")
     page.goto(base_url + "/supervisor/ivr-lockouts")
     open_supervisor_menu(page)  # the link is in the 主管 menu
     page.click("#nav-supervisor >> text=排班与出勤率")
