@@ -159,3 +159,35 @@ def test_ringing_sounds_flashes_the_title_and_notifies_a_hidden_tab(stack, brows
     assert page.evaluate("window.HOTLINE.ringing") is True
     page.screenshot(path=str(ARTIFACTS / "desk-ringing-1366x768.png"))
     context.close()
+
+
+# How far the bar's items sit from its middle line (one row: a few px) and its height.
+BAR_ROW = """(() => { const bar = document.querySelector('header.topbar').getBoundingClientRect();
+  const middle = bar.top + bar.height / 2;
+  const off = [...document.querySelector('header.topbar').children]
+    .filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect())
+    .map(r => Math.abs(r.top + r.height / 2 - middle));
+  return {height: Math.round(bar.height), off_middle: Math.round(Math.max(...off))}; })()"""
+
+
+@pytest.mark.parametrize("role", ("agent", "supervisor", "admin"))
+def test_the_top_bar_is_one_row_at_1366_in_both_languages(stack, browser, role):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, stack.base_url, USERS[role][0])
+    found = {}
+    try:
+        for language, button in (("zh", "English"), ("en", "中文")):
+            page.goto(stack.base_url + "/console")
+            found[language] = page.evaluate(BAR_ROW)
+            page.screenshot(path=str(ARTIFACTS / f"top-bar-{role}-{language}.png"))
+            page.click(f"header.topbar .langs button:text-is('{button}')")
+            page.wait_for_load_state("networkidle")
+        # Who is logged in and the log-out are one click away, under the name.
+        page.click("#who")
+        assert page.locator("#user-menu .who-detail").is_visible()
+        assert page.locator("#user-menu button[type=submit]").inner_text() == "退出"
+    finally:
+        context.close()
+    for language, bar in found.items():
+        assert bar["off_middle"] <= 6 and bar["height"] < 52, f"{role}, {language}: {bar}"
