@@ -54,10 +54,11 @@ GUNICORN_OPTIONS = {
 def build_app(settings: Settings) -> Flask:
     """The console app with its background norm checks, as every server runs it."""
     from agent_console import create_app, socketio
-    from agent_console.supervisor import norm_alerts
+    from agent_console.supervisor import host_watch, norm_alerts
 
     app = create_app(settings)
     norm_alerts.start(app, socketio)  # the wallboard's norms, checked for notifications
+    host_watch.start(app, socketio)  # a host's bridge stopped or back: the wallboard at once
     return app
 
 

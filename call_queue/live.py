@@ -34,7 +34,8 @@ from socketio import RedisManager
 
 from call_queue import board_view, projection
 from call_queue.host_boards import (
-    HOSTS_KEY, PeerBoards, board_key, known_hosts, merged_or_single, read_boards)
+    HOSTS_KEY, PeerBoards, board_key, known_hosts, merged_or_single, read_boards,
+    running_hosts)
 from call_queue.guarded_writes import GuardedWrites
 from call_queue.norms import Norms, evaluate
 from call_queue.live_schema import (
@@ -379,7 +380,9 @@ def read_board(redis_client: redis_lib.Redis, now: float) -> projection.Board:
                                                          known_hosts(redis_client)).items()
               if _is_projection(board)}
     board = projection.empty_board(now)
-    shown = merged_or_single({host: dict(board, **one) for host, one in stored.items()}, now)
+    up = running_hosts(redis_client, stored) if len(stored) > 1 else None
+    shown = merged_or_single({host: dict(board, **one) for host, one in stored.items()}, now,
+                             up=up)
     if shown is None:
         board["note"] = "no live state yet: is the bridge running?"
         return board

@@ -118,6 +118,35 @@
     }
   }
 
+  // ---- one line per Asterisk host (call_queue/host_boards.py), only with several
+  function renderHosts() {
+    const hosts = board.hosts || [];
+    const section = document.getElementById("hosts-section");
+    section.hidden = hosts.length < 2;
+    const body = document.querySelector("#hosts tbody");
+    body.replaceChildren();
+    if (section.hidden) return;
+    for (const host of hosts) {
+      const tr = el("tr", undefined, host.up ? "host-up" : "host-down");
+      tr.dataset.host = host.host;
+      const name = (catalogue.asterisk_host || {})[host.host] || host.host;
+      const status = !host.up ? t("host down") : host.current ? t("host up") : t("host not current");
+      tr.append(el("td", name, "host-name"), el("td", status, "host-status"));
+      if (!host.up) {
+        // Its last figures are not true any more: none are shown (dashes), never stale ones.
+        for (let i = 0; i < 8; i++) tr.append(el("td", "—", "num"));
+      } else {
+        const wait = host.callers_waiting ? host.longest_wait_s + elapsed() : 0;
+        tr.append(el("td", String(host.callers_waiting), "num"),
+          el("td", duration(wait), "num level-" + (host.callers_waiting ? waitLevel(wait) : "plain")),
+          el("td", String(host.agents_free), "num"), el("td", String(host.agents_busy), "num"),
+          el("td", String(host.agents_away), "num"), el("td", String(host.answered), "num"),
+          el("td", String(host.abandoned), "num"), el("td", pct(host.service_level), "num"));
+      }
+      body.append(tr);
+    }
+  }
+
   // ---- agents
   function spy(agent, mode) {
     fetch(root.dataset.spyUrl, {method: "POST", headers: {"Content-Type": "application/json",
@@ -219,6 +248,7 @@
     status.className = board.current ? "current" : "stale";
     document.getElementById("wb-clock").textContent = officeTime.format(new Date());
     renderQueues();
+    renderHosts();
     renderCallers();
     renderAgents();
     checkAlerts();
