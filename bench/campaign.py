@@ -116,7 +116,7 @@ def lab_bench(orders: int, cap: int, ring: int) -> None:
         while True:
             with factory() as session:
                 campaign = session.get(Campaign, campaign_id)
-                up = store.active_count(session, campaign_id)
+                up = store.active_count(session, campaign_id, utcnow())
                 if campaign.state == "finished":
                     break
             peak = max(peak, up)

@@ -100,7 +100,7 @@ class CampaignEngine:
             return 0
         if not self.hours.open_at(campaign.hours, now) or self._holding(now):
             return 0
-        room = min(campaign.concurrency_cap - store.active_count(session, campaign.id),
+        room = min(campaign.concurrency_cap - store.active_count(session, campaign.id, now),
                    campaign.hourly_cap - store.placed_since(session, campaign.id, now - HOUR))
         if room <= 0:
             return 0

@@ -26,6 +26,9 @@ FINAL_STATES = ("completed", "handed_to_agent", "do_not_call", "stopped")
 CONTROL = {"pause": ("running",), "resume": ("paused",), "stop": ("running", "paused")}
 NEXT_STATE = {"pause": "paused", "resume": "running", "stop": "stopped"}
 # DIALSTATUS -> the attempt's outcome when the IVR did not complete it.
+# The longest a completed call's closing words (thanks, reopened, to the cashier)
+# keep its line: past it, a call whose end the bridge never heard is not waited for.
+CLOSING_S = 60
 DIAL_OUTCOMES = {"ANSWER": "answered", "NOANSWER": "no_answer", "BUSY": "busy",
                  "CANCEL": "no_answer"}
 
@@ -120,9 +123,19 @@ def control(session: Session, campaign_id: int, action: str, now: dt.datetime) -
     return campaign
 
 
-def active_count(session: Session, campaign_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(CampaignTarget).where(
+def active_count(session: Session, campaign_id: int, now: dt.datetime) -> int:
+    """Calls of the campaign up now: attempts in progress, and attempts the IVR
+    completed whose call is still up (its closing prompt plays until the hangup
+    handler reports the dial's end; one never reported stops counting after
+    CLOSING_S). Counting only the first let a cap of 20 put 34 calls up at once."""
+    dialling = session.scalar(select(func.count()).select_from(CampaignTarget).where(
         CampaignTarget.campaign_id == campaign_id, CampaignTarget.state == "dialling"))
+    closing = session.scalar(select(func.count()).select_from(CampaignAttempt).join(
+        CampaignTarget).where(
+        CampaignTarget.campaign_id == campaign_id, CampaignAttempt.outcome == "completed",
+        CampaignAttempt.dial_status == "",
+        CampaignAttempt.ended_at >= now - dt.timedelta(seconds=CLOSING_S)))
+    return dialling + closing
 
 
 def placed_since(session: Session, campaign_id: int, since: dt.datetime) -> int:

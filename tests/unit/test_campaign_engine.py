@@ -72,6 +72,36 @@ def test_the_concurrency_cap_and_one_claim_per_target(world):
     assert len({claim.target_id for claim in dialler.placed}) == 5
 
 
+def answer_and_score(factory, kind, claim, clock, score=5):
+    with factory() as session:
+        assert store.mark_answered(session, claim.attempt_id, clock()) is not None
+        kind.record(session, claim.attempt_id, score, True, clock())
+
+
+def test_a_completed_call_keeps_its_place_under_the_cap_until_it_hangs_up(world):
+    # The IVR completes the attempt, then the closing words play: the line is still up.
+    dialler, clock = RecordingDialler(), Clock(OPEN_NOW)
+    engine, kind = make_engine(world, dialler, clock)
+    new_campaign(world, concurrency_cap=2)
+    assert engine.tick() == 2
+    answer_and_score(world, kind, dialler.placed[0], clock)
+    assert engine.tick() == 0
+    end(world, dialler.placed[0], "ANSWER", clock)
+    assert engine.tick() == 1
+    # One whose hangup the bridge never hears (killed meanwhile) is not waited for.
+    answer_and_score(world, kind, dialler.placed[2], clock)
+    clock.advance(store.CLOSING_S - 1)
+    assert engine.tick() == 0
+    clock.advance(2)
+    assert engine.tick() == 1
+    with world() as session:
+        assert store.active_count(session, new_campaign_id(session), clock()) == 2
+
+
+def new_campaign_id(session) -> int:
+    return session.scalars(select(Campaign.id)).one()
+
+
 def test_the_hourly_cap(world):
     dialler, clock = RecordingDialler(), Clock(OPEN_NOW)
     engine, _ = make_engine(world, dialler, clock)
