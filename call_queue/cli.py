@@ -3,6 +3,7 @@
   hotline stats --from 2026-11-01 --to 2026-12-01 --by day [--queue Q] [--agent A]
                 [--json] [--excel FILE]
   hotline stats verify --queue-log PATH [--from ...] [--to ...] [--queue Q] [--host H]
+  hotline stats import-line [--queue-log PATH] [--host H] [--every S]
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from call_queue import line_import
 from call_queue.stats import export as stats_export, queue_log_check, report as stats
 from call_queue.errors import QueueLogError
 from call_queue.stats.sql import BUCKETS
@@ -73,6 +75,31 @@ def verify_command(queue_log, start, end, queue, host) -> None:
     if result["differences"]:
         raise QueueLogError(f"{len(result['differences'])} measures differ from queue_log")
     click.echo(f"queue_log and database agree on {result['calls']} calls", err=True)
+
+
+@stats_group.command("import-line")
+@click.option("--queue-log", "queue_log", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Asterisk's queue_log (default: HOTLINE_QUEUE_LOG).")
+@click.option("--host", default=None,
+              help="The Asterisk host it belongs to (default: HOTLINE_ASTERISK_HOST).")
+@click.option("--every", "every_s", type=click.FloatRange(min=1), default=None,
+              help="Keep following the file, reading what was added every this many seconds.")
+def import_line_command(queue_log, host, every_s) -> None:
+    """Blocked calls and the announced waits, from queue_log into the statistics.
+
+    Once (without --every) or as a follower beside the bridge, on the host where
+    Asterisk writes queue_log (one per host)."""
+    settings = get_settings()
+    follower = line_import.LineFollower(queue_log or settings.queue_log_path,
+                                        host or settings.asterisk_host)
+    sessions = session_factory(settings.database_url)
+    if every_s is None:
+        result = follower.import_new(sessions)
+        click.echo(f"{result.lines} queue_log lines: {result.blocked} blocked calls, "
+                   f"{result.estimates} wait estimates (already stored ones kept)")
+        return
+    line_import.follow(follower, sessions, every_s)
 
 
 commands = [stats_group]

@@ -26,6 +26,7 @@ class WaitPromise:
     estimated_s: int  # what the queue's estimate was when the caller entered
     waited_s: int  # until answered
     answered: bool
+    entered_at: Optional[float] = None  # queue_log time of the caller's ENTERQUEUE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,30 +42,47 @@ def replay_holdtime(holdtime: int, wait_s: int) -> int:
     return ((holdtime << 2) - holdtime + wait_s) >> 2
 
 
+class HoldtimeReplay:
+    """app_queue's estimate replayed line by line: `feed` each queue_log entry in log
+    order; an answered caller's CONNECT gives their WaitPromise. A follower keeps one
+    across reads of a growing file (call_queue.line_import)."""
+
+    def __init__(self, initial: Optional[dict[str, int]] = None,
+                 queue: Optional[str] = None):
+        self.holdtime: dict[str, int] = dict(initial or {})
+        self.queue = queue
+        self._at_entry: dict[str, tuple[str, int, float]] = {}
+
+    def feed(self, entry: QueueLogEntry) -> Optional[WaitPromise]:
+        if entry.verb == "QUEUESTART":  # Asterisk restarted: its estimates start at 0
+            self.holdtime.clear()
+            self._at_entry.clear()
+            return None
+        if self.queue is not None and entry.queue != self.queue:
+            return None
+        if entry.verb == "ENTERQUEUE":
+            self._at_entry[entry.callid] = (entry.queue, self.holdtime.get(entry.queue, 0),
+                                            entry.time)
+        elif entry.verb == "CONNECT":
+            wait = _int(entry.field(0))
+            if wait is None:
+                return None
+            self.holdtime[entry.queue] = replay_holdtime(self.holdtime.get(entry.queue, 0), wait)
+            queued = self._at_entry.pop(entry.callid, None)
+            if queued is not None:
+                return WaitPromise(entry.callid, queued[0], queued[1], wait, True, queued[2])
+        elif entry.verb in ("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"):
+            self._at_entry.pop(entry.callid, None)  # never answered: no promise to judge
+        return None
+
+
 def wait_promises(entries: Iterable[QueueLogEntry], queue: Optional[str] = None,
                   initial: Optional[dict[str, int]] = None) -> list[WaitPromise]:
     """Each answered caller's estimate on entry and actual wait, in log order
     (`initial`: each queue's estimate before the first entry, 0 unless given)."""
-    holdtime: dict[str, int] = dict(initial or {})
-    estimate_at_entry: dict[str, tuple[str, int]] = {}
-    promises: list[WaitPromise] = []
-    for entry in entries:
-        if entry.verb == "QUEUESTART":
-            holdtime.clear()
-            continue
-        if queue is not None and entry.queue != queue:
-            continue
-        if entry.verb == "ENTERQUEUE":
-            estimate_at_entry[entry.callid] = (entry.queue, holdtime.get(entry.queue, 0))
-        elif entry.verb == "CONNECT":
-            wait = _int(entry.field(0))
-            if wait is None:
-                continue
-            holdtime[entry.queue] = replay_holdtime(holdtime.get(entry.queue, 0), wait)
-            queued = estimate_at_entry.pop(entry.callid, None)
-            if queued is not None:
-                promises.append(WaitPromise(entry.callid, queued[0], queued[1], wait, True))
-    return promises
+    replay = HoldtimeReplay(initial, queue)
+    promises = (replay.feed(entry) for entry in entries)
+    return [promise for promise in promises if promise is not None]
 
 
 def estimate_quality(promises: Iterable[WaitPromise]) -> EstimateQuality:

@@ -47,6 +47,8 @@ def to_excel(report: dict) -> bytes:
         _sheet(workbook, "per queue", "queue", report["by_queue"])
     if report.get("by_agent"):
         _sheet(workbook, "per agent", "agent", report["by_agent"])
+    if report.get("by_host"):
+        _sheet(workbook, "per host", "host", report["by_host"])
     definitions = workbook.create_sheet("definitions")
     definitions.append(["measure", "norm", "definition"])
     for measure in MEASURES:

@@ -15,7 +15,7 @@ from typing import Optional
 from sqlalchemy import Float, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from call_queue.stats import sql as sq
+from call_queue.stats import line_queries, sql as sq
 from call_queue.stats.rollup import LEVELS, rollup
 from models.callbacks import lost_call_condition, recovered_condition
 from models.calls import Call, RingAttempt
@@ -272,4 +272,9 @@ SOURCES = (
     lambda session, period, settings, levels: follow_up_measures(session, period, levels),
     lambda session, period, settings, levels: qa_measures(session, period, levels),
     lambda session, period, settings, levels: ivr_measures(session, period, levels),
+    # queue_log's own figures (call_queue.line_import copies them into the database).
+    lambda session, period, settings, levels: line_queries.blocked_measures(session, period,
+                                                                            levels),
+    lambda session, period, settings, levels: line_queries.estimate_measures(session, period,
+                                                                             levels),
 )

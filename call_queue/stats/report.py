@@ -49,12 +49,20 @@ def make_period(start: dt.datetime, end: dt.datetime, by: str, queue=None, agent
     return q.Period(start, end, by, queue or None, agent or None, zone)
 
 
-def _derive(values: dict) -> dict:
-    """Measures that combine two sources (calls and agent time)."""
+def _derive(values: dict, per_agent: bool) -> dict:
+    """Measures that combine two sources (calls and agent time; calls and queue_log's
+    blocked calls). A row with no blocked call or no estimate has none: 0, except an
+    agent's row (or an agent's report), where a refused caller or the queue's estimate
+    is nobody's."""
     logged_in_s = values.get("logged_in_s")
     answered = values.get("answered")
     values["calls_per_agent_hour"] = (
         answered / (logged_in_s / 3600) if logged_in_s and answered is not None else None)
+    if not per_agent:
+        blocked = values.setdefault("blocked", 0)
+        values.setdefault("estimate_told", 0)
+        offered = (values.get("received") or 0) + blocked
+        values["blocked_rate"] = blocked / offered if offered else None
     return values
 
 
@@ -67,7 +75,8 @@ def _collect(session: Session, period: q.Period, settings, levels: tuple[str, ..
             for row in rows:
                 key = row.pop("key")
                 merged[level].setdefault(key, {}).update(clean_values(row))
-    return {level: {key: _derive(values) for key, values in by_key.items()}
+    return {level: {key: _derive(values, level == "agent" or bool(period.agent))
+                    for key, values in by_key.items()}
             for level, by_key in merged.items()}
 
 
