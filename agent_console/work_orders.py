@@ -18,10 +18,12 @@ from agent_console.errors import ConsoleError
 from agent_console.extensions import db, settings
 from agent_console.forms import StatusForm, WorkOrderForm
 from agent_console.intake_form import intake_from_form
+from agent_console.labels import label
 from agent_console.live import room_for
 from models.base import utcnow
 from households.terms import HouseholdTerms
 from models.console import WorkOrder
+from models.households import Household
 from workflow import intake
 from workflow.errors import WorkflowError
 
@@ -197,7 +199,17 @@ def show_order(order_id: int):
         if call is not None and call.recording_path:
             order.recording = call.recording_path
             db().commit()
-    return render_template("work_order.html", order=order, form=StatusForm(),
+    return _order_page(order, StatusForm())
+
+
+def _order_page(order: WorkOrder, form: StatusForm) -> str:
+    """The order with its household named (not its row id) and, in the status form,
+    only the steps its workflow allows from where it stands."""
+    allowed = service.next_statuses(order)
+    form.to_status.choices = [choice for choice in form.to_status.choices
+                              if choice.value in allowed]
+    household = db().get(Household, order.household_id) if order.household_id else None
+    return render_template("work_order.html", order=order, form=form, household=household,
                            overdue=service.order_overdue(order, utcnow()))
 
 
@@ -212,8 +224,7 @@ def change_order_status(order_id: int):
         log.warning("%s refused a change of work order %s", current_user.username, order.id)
         flash(_("Only the agent who registered this work order or a supervisor may change it."),
               "error")
-        return render_template("work_order.html", order=order, form=form,
-                               overdue=service.order_overdue(order, utcnow())), 403
+        return _order_page(order, form), 403
     try:
         service.change_status(db(), order, form.to_status.data, current_user, utcnow(),
                               department=form.department.data or None,
@@ -222,7 +233,7 @@ def change_order_status(order_id: int):
     except (ConsoleError, WorkflowError) as error:
         db().rollback()
         flash(refusal_message(error), "error")
-        return render_template("work_order.html", order=order, form=form,
-                               overdue=service.order_overdue(order, utcnow())), 409
-    flash(_("Status changed to %(status)s.", status=form.to_status.data), "ok")
+        return _order_page(order, form), 409
+    flash(_("Status changed to %(status)s.", status=label(form.to_status.data, "order_status")),
+          "ok")
     return redirect(url_for("work_orders.show_order", order_id=order.id))

@@ -117,15 +117,23 @@ def create_order(
     return order, True
 
 
-def _check_transition(order: WorkOrder, to_status: str) -> None:
-    if to_status not in TRANSITIONS.get(order.status, set()):
-        raise IllegalTransition(order.status, to_status)
+def next_statuses(order: WorkOrder) -> set[str]:
+    """Where the order may go from where it stands: the workflow's steps less the ones
+    its kind forbids (a repair is dispatched, never closed unseen; an order that is
+    followed up is not closed before its follow-up)."""
+    allowed = set(TRANSITIONS.get(order.status, set()))
     needs_follow_up = order.kind in deadlines.KINDS_FOLLOWED_UP
-    if order.status == "new" and to_status == "closed" and order.kind in deadlines.KINDS_DISPATCHED:
-        raise IllegalTransition(order.status, to_status)
-    if order.status == "done" and to_status == "closed" and needs_follow_up:
-        raise IllegalTransition(order.status, to_status)
-    if to_status == "followed_up" and not needs_follow_up:
+    if order.status == "new" and order.kind in deadlines.KINDS_DISPATCHED:
+        allowed.discard("closed")
+    if order.status == "done" and needs_follow_up:
+        allowed.discard("closed")
+    if not needs_follow_up:
+        allowed.discard("followed_up")
+    return allowed
+
+
+def _check_transition(order: WorkOrder, to_status: str) -> None:
+    if to_status not in next_statuses(order):
         raise IllegalTransition(order.status, to_status)
 
 

@@ -191,3 +191,31 @@ def test_the_top_bar_is_one_row_at_1366_in_both_languages(stack, browser, role):
         context.close()
     for language, bar in found.items():
         assert bar["off_middle"] <= 6 and bar["height"] < 52, f"{role}, {language}: {bar}"
+
+
+@pytest.mark.parametrize("role", ROLES_SEEN)
+def test_every_page_in_english_has_no_codes_and_no_sideways_scroll(stack, browser, role):
+    app = _app(stack)
+    codes = codes_to_flag(app, "en")
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-GB",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    log_in(page, stack.base_url, USERS[role][0])
+    page.click("header.topbar .langs button[lang=en]")
+    page.wait_for_selector("html[lang=en]")
+    found = []
+    try:
+        for _endpoint, url in page_urls(app, stack.seeded):
+            response = page.goto(stack.base_url + url)
+            if response is None or "text/html" not in response.headers.get("content-type", ""):
+                continue
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(ARTIFACTS / ("en-" + _name(role, url, (1366, 768)))))
+            if _overflow(page) > 0:
+                found.append(f"{url}: {_overflow(page)} px too wide")
+            nodes = [line.strip() for line in page.inner_text("body").splitlines() if line.strip()]
+            found += [f"{url}: {problem}" for problem in problems(nodes, "en", set(), codes)]
+    finally:
+        page.click("header.topbar .langs button[lang=zh-CN]")  # the stack's users read Chinese
+        context.close()
+    assert not found, "\n".join(found)

@@ -189,6 +189,43 @@ def test_status_change_form_and_illegal_step(agent_client, console_redis, consol
         assert order.status == "dispatched" and order.call_to_dispatch_s >= 29
 
 
+def test_the_order_page_names_the_household_and_offers_only_the_next_steps(
+        agent_client, console_redis, console_sessions):
+    from models.households import Household
+    from tests.support.demo import demo_data
+
+    with console_sessions() as session:
+        demo_data(session, 2)
+        session.commit()
+        household = session.get(Household, 2)
+        number, room = household.number, household.rooms[0].code
+    put_call(console_redis)
+    form = dict(order_form(agent_client), household_id="2")
+    location = agent_client.post("/work-orders/new", data=form).location
+    html = agent_client.get(location).get_data(as_text=True)
+    household_cell = re.search(r'<dd id="order-household">(.*?)</dd>', html).group(1)
+    assert number in household_cell and room in household_cell and ">2<" not in household_cell
+    assert _status_steps(html) == ["dispatched"]  # a repair is dispatched, never closed unseen
+    token = csrf_token_from(agent_client, location)
+    moved = agent_client.post(location + "/status", data={
+        "csrf_token": token, "to_status": "dispatched", "department": "engineering", "note": ""})
+    assert moved.status_code == 302
+    page = agent_client.get(location).get_data(as_text=True)
+    # The flash names the status by its label, not its code.
+    assert "Status changed to Dispatched." in page and "to dispatched." not in page
+    assert _status_steps(page) == ["in_progress"]
+    with console_sessions() as session:
+        session.scalars(select(WorkOrder)).one().status = "closed"
+        session.commit()
+    page = agent_client.get(location).get_data(as_text=True)
+    assert 'id="status-form"' not in page and 'id="status-final"' in page
+
+
+def _status_steps(html: str) -> list[str]:
+    form = html.split('id="to_status"')[1].split("</select>")[0]
+    return re.findall(r'<option[^>]*value="(\w+)"', form)
+
+
 def test_state_buttons_show_the_bridges_answer(agent_client, console_sessions, monkeypatch):
     calls = []
 
