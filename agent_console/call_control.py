@@ -28,6 +28,7 @@ from households.errors import HouseholdNotFound
 from households.numbers import format_number
 from households.screen_pop import build_screen_pop
 from households.terms import HouseholdTerms
+from hotline.softphone import interface_for, softphone_extension
 from models.calls import Call
 from models.console import AccessAuditEntry, User
 from telephony.call_control import DIGITS, EXTEN
@@ -132,7 +133,7 @@ def _store_context(callid: str, interface: str, exten: str, action: str) -> str 
         context = transfer_context.TransferContext(
             callid=callid, from_user=current_user.username, from_interface=interface,
             target=exten,
-            target_interface=f"PJSIP/{exten}" if _AGENT_PHONE.match(exten) else "",
+            target_interface=receiving_interface(AgentLiveStore(redis_client()), exten),
             kind="blind" if action == "blind_transfer" else "attended",
             household_id=int(raw_household) if raw_household.isdigit() else None,
             note=(request.form.get("note") or "").strip(), work_order_ids=tuple(orders))
@@ -140,6 +141,22 @@ def _store_context(callid: str, interface: str, exten: str, action: str) -> str 
         return "bad_note"
     transfer_context.save(redis_client(), context)
     return None
+
+
+def receiving_interface(live: AgentLiveStore, exten: str) -> str:
+    """The phone a transfer to an agent's extension 80NN rings, "" for another number.
+
+    An agent who works on the console's softphone is logged in to the queue on
+    PJSIP/webrtc-80NN: the transfer rings that (the dialplan's hotline-transfer
+    picks the same interface from the queue's members), and the pop goes to the
+    browser signed in on it. Anyone else (a desk phone, a supervisor outside
+    the queue) is rung on the desk phone PJSIP/80NN, as before.
+    """
+    if not _AGENT_PHONE.match(exten):
+        return ""
+    softphone = interface_for(exten)
+    return softphone if (live.get(softphone).get("state") or {}).get("present") else \
+        f"PJSIP/{exten}"
 
 
 def _announce_transfer(callid: str) -> None:
@@ -195,7 +212,9 @@ def transfer_targets():
                          .order_by(User.role.desc(), User.username)).all()
     targets = []
     for user in users:
-        exten = (user.phone_interface or "").removeprefix("PJSIP/")
+        # A softphone agent (PJSIP/webrtc-80NN) is transferred to by the same 80NN.
+        exten = softphone_extension(user.phone_interface) or \
+            (user.phone_interface or "").removeprefix("PJSIP/")
         if user.id == current_user.id or not _AGENT_PHONE.match(exten):
             continue
         if user.role == "agent" and not live.get(user.phone_interface).get("state"):

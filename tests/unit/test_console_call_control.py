@@ -11,7 +11,7 @@ import pytest
 
 from agent_console.live import AgentLiveStore
 from call_queue import transfer_context
-from tests.support.console_client import csrf_token_from
+from tests.support.console_client import csrf_token_from, log_in
 from tests.support.recording_ami import bridge_commands
 
 CALLID = "1796000000.101"
@@ -128,3 +128,45 @@ def test_transfer_targets_are_queue_agents_and_supervisors_not_oneself(
     targets = agent_client.get("/api/transfer-targets").json["targets"]
     assert [(t["exten"], t["role"]) for t in targets] == [("8099", "supervisor"),
                                                          ("8002", "agent")]
+
+
+def test_a_transfer_to_a_softphone_agent_pops_in_their_browser_not_at_the_desk_phone(
+        app, agent_client, make_user, console_redis, ami, monkeypatch):
+    """Carol works on the console's softphone: logged in to the queue on
+    PJSIP/webrtc-8003, her pop is addressed there (the dialplan rings that too);
+    a desk phone's user of the same number reads nothing."""
+    carol = make_user("carol", "agent", "PJSIP/webrtc-8003")
+    desk = make_user("dora", "agent", "PJSIP/8003")
+    AgentLiveStore(console_redis).put(carol.phone_interface, state={"present": True})
+    emitted = []
+    socketio = app.extensions["socketio"]
+    monkeypatch.setattr(socketio, "emit", lambda *args, **kwargs: emitted.append((args, kwargs)))
+    seed_call(console_redis, "PJSIP/8001", ALICE_CHANNEL)
+    answer = control(agent_client, "blind_transfer", exten="8003", note="交给陈静")
+    assert answer.json["ok"], answer.json
+    assert ami.sent[-1]["Exten"] == "8003"  # the number queue_log and the call keep
+    assert transfer_context.load(console_redis, CALLID).target_interface == "PJSIP/webrtc-8003"
+    assert [kwargs["to"] for args, kwargs in emitted if args[0] == "transfer_pop"] == [
+        "agent:PJSIP/webrtc-8003"]
+    carol_client, desk_client = app.test_client(), app.test_client()
+    assert log_in(carol_client, carol.username).status_code == 302
+    assert log_in(desk_client, desk.username).status_code == 302
+    assert carol_client.get(f"/api/transfers/{CALLID}").json["note"] == "交给陈静"
+    assert desk_client.get(f"/api/transfers/{CALLID}").status_code == 404
+
+
+def test_a_softphone_agent_who_logged_out_is_transferred_to_at_the_desk_phone(
+        agent_client, make_user, console_redis, ami):
+    make_user("carol", "agent", "PJSIP/webrtc-8003")
+    AgentLiveStore(console_redis).put("PJSIP/webrtc-8003", state={"present": False})
+    seed_call(console_redis, "PJSIP/8001", ALICE_CHANNEL)
+    assert control(agent_client, "blind_transfer", exten="8003").json["ok"]
+    assert transfer_context.load(console_redis, CALLID).target_interface == "PJSIP/8003"
+
+
+def test_a_softphone_agent_is_a_transfer_target_by_their_number(
+        agent_client, make_user, console_redis):
+    make_user("carol", "agent", "PJSIP/webrtc-8003")
+    AgentLiveStore(console_redis).put("PJSIP/webrtc-8003", state={"present": True})
+    targets = agent_client.get("/api/transfer-targets").json["targets"]
+    assert [(t["exten"], t["role"]) for t in targets] == [("8003", "agent")]
