@@ -178,6 +178,12 @@ def on_queue_caller_abandon(m: Message, at: float):
 
 def on_agent_complete(m: Message, at: float):
     ids = _queue_call(m)
+    if ids is None and m.get("Queue") and m.get("Interface"):
+        # app_queue raises AgentComplete when it gets to the hangup, from the
+        # channels' snapshots; under load both channels are gone by then and it
+        # comes with no caller fields (no Uniqueid), only the queue and member.
+        # The state machine finds the call that member answered (callid "").
+        ids = ("", m["Queue"])
     if ids is None:
         return NO_EVENTS
     reason = (m.get("Reason") or "").lower()

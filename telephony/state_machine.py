@@ -259,6 +259,11 @@ class CallStateMachine:
         return [dataclasses.replace(event, outcome=call.exit_outcome)]
 
     def _on_ended(self, event: ev.CallEnded) -> list[ev.CallEvent]:
+        if not event.callid:  # an AgentComplete without the caller's fields
+            callid = self._answered_by(event.queue, event.interface)
+            if callid is None:
+                return []
+            event = dataclasses.replace(event, callid=callid)
         call = self._call(event.callid)
         if call is None or call.completed_at is not None:
             return []
@@ -271,6 +276,14 @@ class CallStateMachine:
         if event.transfer_target:
             call.transfer_target = event.transfer_target
         return [dataclasses.replace(event, transfer_target=call.transfer_target)]
+
+    def _answered_by(self, queue: str, interface: str) -> Optional[str]:
+        """The newest call of `queue` that member `interface` answered and that has
+        not completed (a member takes one queue call at a time: ringinuse=no)."""
+        found = [call for call in self.calls.values()
+                 if call.answered_at is not None and call.completed_at is None
+                 and call.agent_interface == interface and call.queue in ("", queue)]
+        return max(found, key=lambda call: call.answered_at).callid if found else None
 
     def _on_hung_up(self, event: ev.ChannelHungUp) -> list[ev.CallEvent]:
         self._channel_exten.pop(event.uniqueid, None)
