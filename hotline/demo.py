@@ -9,7 +9,9 @@ rate. Ctrl-C stops everything it started; the lab stays up (`hotline lab down`).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import logging
+import os
 import secrets
 import shutil
 import signal
@@ -18,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from hotline.demo_line import DemoLine, demo_line, switch_off, switch_on
 from hotline.demo_speech import build_speech
 from hotline.errors import HotlineError
 from hotline.lab import asterisk_cli
@@ -27,8 +30,10 @@ log = logging.getLogger(__name__)
 
 SIPP_DIR = Path(__file__).resolve().parent / "sipp"
 # Both sides speak (hotline/demo_speech.py): SIPp streams the phrases after the answer.
-AGENT_PHONE_SCENARIO = SIPP_DIR / "demo_agent_phone_speech.xml"
-CALLER_SCENARIO = SIPP_DIR / "demo_caller_speech.xml"
+# The line answers the caller itself (the greeting), so the resident cannot tell when an
+# agent takes the call: the agent ends it (hotline/demo_line.py).
+AGENT_PHONE_SCENARIO = SIPP_DIR / "demo_agent_phone_line.xml"
+CALLER_SCENARIO = SIPP_DIR / "demo_caller_line.xml"
 DEMO_AGENTS = [("agent01", "8001", "王芳"), ("agent02", "8002", "李娜"),
                ("agent03", "8003", "张伟"), ("agent04", "8004", "刘洋")]
 DEMO_SUPERVISOR = ("supervisor", "8050", "陈主管")
@@ -46,12 +51,15 @@ class DemoProcesses:
         self.log_dir = log_dir
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, argv: list[str], cwd: Path | None = None) -> subprocess.Popen:
+    def start(self, name: str, argv: list[str], cwd: Path | None = None,
+              env: dict[str, str] | None = None) -> subprocess.Popen:
+        """`env`: variables set over the runner's environment for this child."""
         log_file = open(self.log_dir / f"{name}.log", "ab")
         # Their own session: Ctrl-C reaches only the demo runner, which then stops
         # the callers, logs the agents out through the bridge, and stops the rest.
         child = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True, cwd=cwd)
+                                 stdin=subprocess.DEVNULL, start_new_session=True, cwd=cwd,
+                                 env=dict(os.environ, **env) if env else None)
         self.children.append((name, child))
         return child
 
@@ -204,10 +212,15 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def run(settings: Settings, households: int, calls_per_minute: int) -> None:
+def run(settings: Settings, households: int, calls_per_minute: int, hours: str = "day") -> None:
+    """`hours`: day (the day line whatever the time), night (the night line) or
+    calendar (as the office calendar says now): hotline/demo_line.py."""
     stop_on_sigterm()
     log_dir = settings.state_dir / "demo"
     log_dir.mkdir(parents=True, exist_ok=True)
+    line = demo_line(settings, hours, log_dir)
+    # The runner's own steps (agents in and out of the queue) on the line's queue too.
+    settings = dataclasses.replace(settings, queue_name=line.queue)
     if count_households(settings) == 0:
         print(f"making {households} demo households...")
         _run_hotline("demo-data", "--households", str(households))
@@ -215,29 +228,35 @@ def run(settings: Settings, households: int, calls_per_minute: int) -> None:
     speech = build_speech(settings.state_dir)
     processes = DemoProcesses(log_dir)
     try:
-        processes.start("bridge", _hotline("bridge"))
-        processes.start("console", _hotline("console", "--production"))  # gunicorn
+        processes.start("bridge", _hotline("bridge"), env=line.child_env())
+        processes.start("console", _hotline("console", "--production"),  # gunicorn
+                        env=line.child_env())
         # Deadlines, escalations and late departments told once a minute, as the
         # hotline-sweep unit does in production.
-        processes.start("sweep", _hotline("workflow", "sweep", "--every", "60"))
+        processes.start("sweep", _hotline("workflow", "sweep", "--every", "60"),
+                        env=line.child_env())
+        # Blocked calls and the announced waits into the statistics (issue 16).
+        processes.start("line-import", _hotline("stats", "import-line", "--every", "10"))
         start_agent_phones(processes, speech.folder)
         time.sleep(2)
         processes.check_alive()
+        switch_on(settings, line)
         log_agents_in(settings)
         callers_csv = log_dir / "callers.csv"
         write_callers_csv(settings, callers_csv)
         start_callers(processes, settings, callers_csv, calls_per_minute, speech.folder)
-        _announce(settings, credentials, log_dir)
+        _announce(settings, credentials, log_dir, line)
         while True:
             time.sleep(1)
             processes.check_alive()
     except KeyboardInterrupt:
         print("\nstopping the demo (the lab stays up: 'hotline lab down' stops it)")
     finally:
-        shut_down(processes, settings)
+        shut_down(processes, settings, line)
 
 
-def shut_down(processes: DemoProcesses, settings: Settings) -> None:
+def shut_down(processes: DemoProcesses, settings: Settings,
+              line: DemoLine | None = None) -> None:
     """Stop what the demo started, whatever state it is in, and leave the lab's
     queue as the demo found it: its agents logged out, its calls hung up.
 
@@ -249,6 +268,8 @@ def shut_down(processes: DemoProcesses, settings: Settings) -> None:
         _step("log the agents out of the queue", _log_agents_out, processes, settings)
         _step("hang up the demo's calls", hang_up_demo_calls, settings)
     finally:
+        if line is not None:
+            _step("switch the lab's line off", switch_off, settings, line)
         _stop_uninterrupted(processes)
 
 
@@ -297,8 +318,17 @@ def _stop_callers_first(processes: DemoProcesses) -> None:
             child.terminate()
 
 
-def _announce(settings: Settings, credentials: dict[str, str], log_dir: Path) -> None:
+_HOURS_TOLD = {"day": "the day line (greeting, position and wait, reassurance), whatever "
+                      "the time",
+               "night": "the night line (duty phone from the rota, or voicemail)",
+               "calendar": "the office calendar's hours: the day line when open, the night "
+                           "line when closed"}
+
+
+def _announce(settings: Settings, credentials: dict[str, str], log_dir: Path,
+              line: DemoLine) -> None:
     print(f"\nHotline console: http://{settings.console_host}:{settings.console_port}")
     for login, password in credentials.items():
         print(f"  {login:<11} {password}")
     print(f"Demo residents call {settings.hotline_number} (SIPp); logs in {log_dir}. Ctrl-C stops.")
+    print(f"The line plays {_HOURS_TOLD[line.hours]}; callers wait in queue {line.queue}.")

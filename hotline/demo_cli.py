@@ -15,9 +15,19 @@ def demo_group() -> None:
               help="Demo households made on first run.")
 @click.option("--calls-per-minute", default=6, show_default=True,
               help="Residents' calls placed by SIPp each minute.")
-def run_command(households: int, calls_per_minute: int) -> None:
-    """Run everything until Ctrl-C (console at http://127.0.0.1:5000)."""
-    demo.run(get_settings(), households, calls_per_minute)
+@click.option("--night", is_flag=True,
+              help="Play the night line (duty phone or voicemail) instead of the day line.")
+@click.option("--by-calendar", is_flag=True,
+              help="Day or night line as the office calendar says now (as in production).")
+def run_command(households: int, calls_per_minute: int, night: bool, by_calendar: bool) -> None:
+    """Run everything until Ctrl-C (console at http://127.0.0.1:5000).
+
+    The line greets, announces the position and the wait, reassures, and refuses
+    callers when the queue is full; by default the day line whatever the time."""
+    if night and by_calendar:
+        raise click.UsageError("--night and --by-calendar exclude each other")
+    hours = "night" if night else "calendar" if by_calendar else "day"
+    demo.run(get_settings(), households, calls_per_minute, hours)
 
 
 @demo_group.command("speech")

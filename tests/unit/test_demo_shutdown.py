@@ -26,6 +26,8 @@ class _Started(list):
     """(name, Popen) of each child started; .cli: the lab CLI commands run."""
 
     cli: list[str]
+    line: list[tuple]  # ("on" | "off", DemoLine) in the order the lab's line was switched
+    envs: dict
 
 
 def _dies_after(seconds: float) -> str:
@@ -36,11 +38,17 @@ def _dies_after(seconds: float) -> str:
 def started(monkeypatch, tmp_path):
     """demo.run with stand-in children; yields the list of what it started."""
     children = _Started()
+    children.line, children.envs = [], {}
+    monkeypatch.setattr(demo, "switch_on",
+                        lambda settings, line: children.line.append(("on", line)))
+    monkeypatch.setattr(demo, "switch_off",
+                        lambda settings, line: children.line.append(("off", line)))
     real_start = demo.DemoProcesses.start
 
-    def start(self, name, argv, cwd=None):
-        child = real_start(self, name, argv, cwd)
+    def start(self, name, argv, cwd=None, env=None):
+        child = real_start(self, name, argv, cwd, env)
         children.append((name, child))
+        children.envs[name] = env
         return child
 
     monkeypatch.setattr(demo.DemoProcesses, "start", start)
@@ -72,7 +80,8 @@ def started(monkeypatch, tmp_path):
 
 
 def _run(monkeypatch, tmp_path, bridge_code: str) -> None:
-    programs = {"bridge": bridge_code, "console": SLEEPER, "workflow": SLEEPER}
+    programs = {"bridge": bridge_code, "console": SLEEPER, "workflow": SLEEPER,
+                "stats": SLEEPER}
     monkeypatch.setattr(demo, "_hotline",
                         lambda *args: [sys.executable, "-c", programs[args[0]]])
     demo.run(make_settings(state_dir=tmp_path / "state"), households=1, calls_per_minute=1)
@@ -84,13 +93,16 @@ def test_a_bridge_that_cannot_start_stops_every_child(started, monkeypatch, tmp_
     with pytest.raises(HotlineError, match="bridge exited with status 3"):
         _run(monkeypatch, tmp_path, _dies_after(0))
     names = [name for name, _ in started]
-    assert names == ["bridge", "console", "sweep", "phone-8001", "phone-8002", "phone-8003",
-                     "phone-8004"]
-    assert [child.poll() is not None for _, child in started] == [True] * 7
+    assert names == ["bridge", "console", "sweep", "line-import", "phone-8001", "phone-8002",
+                     "phone-8003", "phone-8004"]
+    assert [child.poll() is not None for _, child in started] == [True] * 8
     assert log_outs == []  # no bridge to log out through: not waited for
-    assert started.cli == [f"queue remove member PJSIP/{n} from hotline"
+    # The agents were in the line's queue (the twin that greets and announces).
+    assert started.cli == [f"queue remove member PJSIP/{n} from hotline-line"
                            for n in ("8001", "8002", "8003", "8004")] + \
         ["core show channels concise"]
+    # Never switched on (the bridge died first), switched off all the same.
+    assert [what for what, _ in started.line] == ["off"]
 
 
 def test_a_phone_dying_mid_demo_with_a_failing_log_out_stops_every_child(
@@ -113,7 +125,8 @@ def test_a_phone_dying_mid_demo_with_a_failing_log_out_stops_every_child(
         _run(monkeypatch, tmp_path, SLEEPER)
     assert len(calls) == 1  # the log-out was tried, raised, and the children still stopped
     assert [name for name, _ in started][-1] == "callers"  # the demo was up
-    assert [child.poll() is not None for _, child in started] == [True] * 8
+    assert [child.poll() is not None for _, child in started] == [True] * 9
+    assert [what for what, _ in started.line] == ["on", "off"]  # on while it ran, then off
     assert time.monotonic() - began < 15
 
 
