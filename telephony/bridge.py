@@ -280,7 +280,10 @@ class Bridge:
             logged = self.queue_log.call(callid)
             if logged is not None and logged.outcome not in (None, "answered", "abandoned"):
                 self.machine.refine_exit(callid, logged.outcome)
-                self.writer.submit([CallRecord(callid=callid, outcome=logged.outcome)],
+                # A key exit (the keep-my-place callback's 1) raises no QueueCallerAbandon:
+                # its wait is queue_log's alone.
+                self.writer.submit([CallRecord(callid=callid, outcome=logged.outcome,
+                                               wait_s=logged.wait_s)],
                                    time.perf_counter())
         elif outcome in ("answered", "transferred"):
             # Asterisk logs COMPLETECALLER/COMPLETEAGENT but does not always raise

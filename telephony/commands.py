@@ -393,7 +393,10 @@ class CommandExecutor:
                 "Channel": f"Local/{attempt}*{number}*{position}*{queue}@hotline-callback-queue/n",
                 "Context": "hotline-callback-dial", "Exten": f"{attempt}*{number}*{ring_timeout_s}",
                 "Priority": 1, "Async": True, "Timeout": CALLBACK_WAIT_MS,
-                "CallerID": f"<{number}>", "ChannelId": f"{callid}1",
+                "CallerID": f"<{number}>",
+                # Not the callid with a tail: Asterisk takes an id for in use when an
+                # existing one starts with it, and ;1 is made first.
+                "ChannelId": f"callback-{attempt}",
                 "OtherChannelId": callid,
                 "Variable": [f"HOTLINE_CALLBACK_CALLID={callid}",
                              f"HOTLINE_CALLBACK_OF={original_callid}",
