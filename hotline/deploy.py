@@ -94,6 +94,10 @@ def render_sweep_unit(services: Services) -> str:
     return _render("hotline-sweep.service.tmpl", **dataclasses.asdict(services))
 
 
+def render_line_import_unit(services: Services) -> str:
+    return _render("hotline-line-import.service.tmpl", **dataclasses.asdict(services))
+
+
 def render_purge_units(services: Services) -> tuple[str, str]:
     """The retention purge's oneshot service and the nightly timer that starts it."""
     values = dataclasses.asdict(services)
@@ -152,6 +156,7 @@ def render(site: NginxSite, services: Services, out_dir: Path) -> list[Path]:
         out_dir / "systemd" / "hotline-bridge.service": render_bridge_unit(services),
         out_dir / "systemd" / "hotline-console@.service": render_console_unit(services),
         out_dir / "systemd" / "hotline-sweep.service": render_sweep_unit(services),
+        out_dir / "systemd" / "hotline-line-import.service": render_line_import_unit(services),
         out_dir / "systemd" / "hotline-purge.service": render_purge_units(services)[0],
         out_dir / "systemd" / "hotline-purge.timer": render_purge_units(services)[1],
         out_dir / "hotline.env": _render("hotline.env.tmpl", **dataclasses.asdict(services)),

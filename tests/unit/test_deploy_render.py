@@ -95,13 +95,17 @@ def test_the_units_pass_systemd_analyze(tmp_path):
     instance.symlink_to(template.name)
     sweep = tmp_path / "hotline-sweep.service"
     sweep.write_text(deploy.render_sweep_unit(services))
-    result = subprocess.run(["systemd-analyze", "verify", str(bridge), str(instance), str(sweep)],
+    line_import = tmp_path / "hotline-line-import.service"
+    line_import.write_text(deploy.render_line_import_unit(services))
+    result = subprocess.run(["systemd-analyze", "verify", str(bridge), str(instance), str(sweep),
+                             str(line_import)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "HOTLINE_CONSOLE_PORT=%i" in console and "HOTLINE_TRUSTED_PROXY_HOPS=1" in console
     assert f"{sys.prefix}/bin/hotline console --production --threads 50" in console
     assert "StandardError=journal" in console
     assert f"{sys.prefix}/bin/hotline workflow sweep --every 60" in sweep.read_text()
+    assert f"{sys.prefix}/bin/hotline stats import-line --every 30" in line_import.read_text()
 
 
 def test_render_writes_every_file(tmp_path, tls):
@@ -111,12 +115,14 @@ def test_render_writes_every_file(tmp_path, tls):
     names = sorted(path.relative_to(tmp_path / "out").as_posix() for path in written)
     assert names == ["INSTALL.txt", "hotline.env", "nginx/hotline.conf",
                      "systemd/hotline-bridge.service", "systemd/hotline-console@.service",
+                     "systemd/hotline-line-import.service",
                      "systemd/hotline-purge.service", "systemd/hotline-purge.timer",
                      "systemd/hotline-sweep.service"]
     install = (tmp_path / "out" / "INSTALL.txt").read_text()
     assert "hotline-console@5001 hotline-console@5002 hotline-console@5003" in install
     assert "systemd/hotline-purge.timer /etc/systemd/system/" in install
     assert "systemctl enable --now hotline-purge.timer" in install
+    assert "hotline-sweep hotline-line-import hotline-console@5001" in install
 
 
 def test_the_cli_renders_into_a_folder(tmp_path):
