@@ -118,7 +118,10 @@ CATALOGUE: dict[str, dict[str, object]] = {
                     "hung_up": _l("Hung up"), "error": _l("Error")},
     "identified_by": {"caller_number": _l("by caller number"), "keypad": _l("by keypad"),
                       "ivr": _l("at the IVR"), "transfer": _l("sent with the transferred call")},
-    "queue": {"hotline": _l("Service hotline")},
+    # hotline-line: the lab's twin queue that greets and announces, where the demo's
+    # callers wait (hotline/demo_line.py).
+    "queue": {"hotline": _l("Service hotline"),
+              "hotline-line": _l("Service hotline (with announcements)")},
     # Asterisk hosts by systemname (settings.asterisk_host); a site's own names show as
     # they are, like its queues' (the wallboard's per-host table).
     "asterisk_host": {"main": _l("Main telephone server")},
