@@ -23,6 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 import models
+from agent_console.command_routes import BRIDGE_NOT_RUNNING
+from agent_console.commands import run_command
 from call_queue.stats import queue_log_check, report as stats
 from models.calls import DEFAULT_HOST, Call
 from models.session import make_engine
@@ -30,7 +32,7 @@ from telephony.bridge import Bridge
 from telephony.queue_log import read_queue_log
 from tests import labtools
 from tests.labtools import wait_until
-from tests.support.asterisk_host import start_rendered_host
+from tests.support.asterisk_host import host_commands, start_rendered_host
 from tests.support.kamailio_proxy import start_proxy
 from tests.support.lab_calls import RecordingSink
 
@@ -39,6 +41,7 @@ pytestmark = pytest.mark.lab
 PROXY = "127.0.0.10"
 HOST_B = "127.0.0.2"
 SECRET = "two hosts test AMI secret"
+AGENT_B = "PJSIP/8026"  # a phone of host b's range (its configuration: 8026-8028)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "two-hosts"
 
 
@@ -48,7 +51,7 @@ def hosts(lab, tmp_path_factory):
     # Without the office-hours AGI: it answers the caller before the queue (200 OK
     # where the SIPp residents wait for ring-back), and the test may run at night.
     host_b, _ = start_rendered_host(lab, folder / "b", "b", HOST_B, PROXY, SECRET,
-                                    queue_every_call=True)
+                                    extensions="8026-8028", queue_every_call=True)
     proxy = start_proxy(f"{PROXY}:5060", ["127.0.0.1:5060", f"{HOST_B}:5060"], folder / "kamailio")
     try:
         wait_until(lambda: list(proxy.host_flags().values()) == ["AP", "AP"], 15,
@@ -74,16 +77,22 @@ def bridges(lab, hosts, tmp_path):
         "b": dataclasses.replace(lab.settings, database_url=url, state_dir=tmp_path / "b",
                                  ami_host=HOST_B, ami_secret_file=secret_file,
                                  queue_log_path=host_b.queue_log, asterisk_host="b")}
-    running = []
-    for settings in per_host.values():
+    running = {}
+    for host, settings in per_host.items():
         sink = RecordingSink()
         bridge = Bridge(settings, engine, sinks=[sink])
         bridge.start()
         labtools.wait_until(lambda: sink.count("bridge_resynced"), 10, "the bridge's first resync")
-        running.append(bridge)
-    yield engine
-    for bridge in running:
-        bridge.stop()
+        running[host] = RunningBridge(bridge, sink)
+    yield engine, running
+    for one in running.values():
+        one.bridge.stop()
+
+
+@dataclasses.dataclass
+class RunningBridge:
+    bridge: Bridge
+    sink: RecordingSink
 
 
 def _callers(csv: Path, numbers: list[str], port: int) -> labtools.Sipp:
@@ -142,15 +151,64 @@ def _assert_breakdown_matches_each_queue_log(engine, settings, logs: dict, start
             assert checked["missing_in_database"] == checked["missing_in_queue_log"] == []
             whole = queue_log_check.recompute(queue_log_check.calls_in(
                 read_queue_log(queue_log), callids=set(callids)), settings)
-            for measure in queue_log_check.QUEUE_MEASURES:
+            # The callbacks' figures come from queue_log's CALLBACK lines against the stored
+            # requests (verify() above compared them), not from the calls recomputed here.
+            per_call = [m for m in queue_log_check.QUEUE_MEASURES if m in whole]
+            assert {m for m in queue_log_check.QUEUE_MEASURES if m not in whole} == {
+                "callbacks_offered", "callbacks_accepted", "callbacks_completed",
+                "callbacks_failed"}
+            for measure in per_call:
                 expected = whole[measure]  # None: undefined for these calls (no answer yet)
                 assert by_host[host][measure] == (
                     expected if expected is None else pytest.approx(expected, rel=1e-12)), \
                     (host, measure, by_host[host][measure], expected)
 
 
+def _member_events(sink: RecordingSink, interface: str, since: float) -> list:
+    return [event for at, event in sink.events if at >= since
+            and event.name in ("member_paused", "member_status_changed")
+            and getattr(event, "interface", "") == interface]
+
+
+def test_a_console_pause_goes_to_the_agents_host_bridge_only(lab, hosts, bridges,
+                                                             private_redis_server):
+    """An agent of host b (PJSIP/8026, HOTLINE_AGENT_HOSTS b=8026-8050) logs in and
+    pauses from the console: the commands go to b's bridge, which runs them on b's
+    Asterisk; the lab's bridge gets none and its Asterisk reports nothing about the
+    agent. With b's bridge stopped, the console refuses at once."""
+    _, running = bridges
+    console = dataclasses.replace(lab.settings, redis_url=private_redis_server.url,
+                                  agent_hosts="b=8026-8050")
+    key = lab.settings.command_key
+    since = time.monotonic()
+    with host_commands(running[DEFAULT_HOST].bridge, console.redis_url, DEFAULT_HOST,
+                       lab.queue, key) as on_lab:
+        with host_commands(running["b"].bridge, console.redis_url, "b", lab.queue,
+                           key) as on_b:
+            added = run_command(console, "queue_add", interface=AGENT_B, queue=lab.queue,
+                                member_name="坐席 8026")
+            paused = run_command(console, "queue_pause", interface=AGENT_B, paused=True,
+                                 reason="lunch", queue=None)
+            seen = wait_until(lambda: [event for event in _member_events(
+                running["b"].sink, AGENT_B, since) if event.name == "member_paused"], 10,
+                "host b's bridge sees the agent paused")
+            removed = run_command(console, "queue_remove", interface=AGENT_B, queue=lab.queue)
+        assert added["ok"] and paused["ok"] and removed["ok"], (added, paused, removed)
+        assert [fields["Action"] for fields in on_b.sent] == ["QueueAdd", "QueuePause",
+                                                              "QueueRemove"]
+        assert seen[0].paused is True and seen[0].reason == "lunch"
+        time.sleep(1.0)  # any event of the lab about the agent would have come by now
+        assert on_lab.sent == [] and _member_events(running[DEFAULT_HOST].sink, AGENT_B,
+                                                    since) == []
+        started = time.monotonic()
+        refused = run_command(console, "queue_pause", interface=AGENT_B, paused=True)
+        assert refused == {"ok": False, "message": BRIDGE_NOT_RUNNING, "host": "b"}
+        assert time.monotonic() - started < 0.5 and on_lab.sent == []
+
+
 def test_calls_alternate_between_hosts_and_fail_over(lab, hosts, bridges, members):
     _, host_b, proxy = hosts
+    bridges, _ = bridges
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lab_log = lab.settings.queue_log_path
     since = _size(lab_log)

@@ -7,6 +7,7 @@ The lab must be up (its root built, /dev and /proc bound into it).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -169,3 +170,32 @@ def start_rendered_host(lab, folder: Path, name: str, address: str, trunk: str, 
                                (address, 5038, lab.settings.ami_user, secret),
                                folder / f"asterisk-{name}.log")
     return host, env
+
+
+class WatchedConnection:
+    """A bridge's AMI connection that keeps the actions sent through it: which host's
+    bridge ran a console command."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.sent: list[dict] = []
+
+    def send_action(self, fields: dict, timeout: float = 5.0):
+        self.sent.append(dict(fields))
+        return self.connection.send_action(fields, timeout=timeout)
+
+
+@contextlib.contextmanager
+def host_commands(bridge, redis_url: str, host: str, queue: str, command_key: bytes):
+    """One host's command executor, as `hotline bridge` runs it (named after the host, on
+    the bridge's own AMI connection): yields the WatchedConnection; stopped afterwards."""
+    from telephony.commands import CommandExecutor
+
+    watched = WatchedConnection(bridge.connection)
+    executor = CommandExecutor(redis_url, watched, bridge=host, default_queue=queue,
+                               command_key=command_key)
+    executor.start()
+    try:
+        yield watched
+    finally:
+        executor.stop()
