@@ -28,6 +28,11 @@ from call_queue.supervision import request_spy
 log = logging.getLogger(__name__)
 
 
+def _command_client(agent: str) -> RoutedCommands:
+    """Commands about `agent`, sent to its host's bridge (agent_console.command_routes)."""
+    return RoutedCommands(settings(), agent)
+
+
 @bp.post("/spy")
 @roles_required(*SUPERVISOR_ROLES)
 def spy():
@@ -49,7 +54,7 @@ def spy():
                  current_user.username, interface, supervisor.host, spied.host)
         return jsonify({"ok": False, "message": SPY_ACROSS_HOSTS, "host": spied.host}), 409
     try:
-        answer = request_spy(db(), RoutedCommands(settings(), interface),
+        answer = request_spy(db(), _command_client(interface),
                              supervisor_interface=current_user.phone_interface or "",
                              spyee_channel=agent["channel"], mode=mode,
                              supervisor_user_id=current_user.id, callid=agent["callid"])

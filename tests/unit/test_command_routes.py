@@ -153,6 +153,38 @@ def test_a_supervisor_may_not_spy_across_hosts(console_settings, console_redis, 
     assert on_b.sent == []
 
 
+def test_a_spy_on_a_host_whose_bridge_is_down_is_refused_at_once(console_settings, console_redis,
+                                                                 make_user):
+    from agent_console import create_app
+    from tests.support.console_client import log_in
+
+    settings = make_settings(**{**_fields(console_settings), "agent_hosts": PLAN})
+    app = create_app(settings, testing=True)
+    make_user("sam3", "supervisor", "PJSIP/8040")  # on host b, like the call
+    console_redis.sadd(HOSTS_KEY, "b")
+    console_redis.set(board_key("b"), json.dumps({
+        "current": True, "note": "", "day": "2026-12-04", "queues": {}, "spies": {},
+        "updated_at": time.time(), "agents": {"PJSIP/8026": {
+            "present": True, "state": "talking", "state_since": time.time(),
+            "availability": "ready", "name": "Bo", "queues": ["hotline"], "paused_reason": "",
+            "calls_today": 1, "ringing": None, "call": {
+                "callid": "b-1.1", "agent_channel": "PJSIP/8026-00000001",
+                "caller_number": "13800138000", "caller_name": ""}}}}))
+    client = app.test_client()
+    assert log_in(client, "sam3").status_code == 302
+    started = time.monotonic()
+    answer = client.post("/supervisor/spy", json={"interface": "PJSIP/8026", "mode": "listen"},
+                         headers={"X-CSRFToken": csrf_token_from(client, "/supervisor/wallboard")})
+    assert answer.status_code == 409
+    assert answer.get_json() == {"ok": False, "message": BRIDGE_NOT_RUNNING, "host": "b"}
+    assert time.monotonic() - started < 1.0
+    with bridge_commands(settings, bridge="b") as on_b:  # b's bridge up: the same host, sent
+        answer = client.post("/supervisor/spy", json={"interface": "PJSIP/8026", "mode": "listen"},
+                             headers={"X-CSRFToken": csrf_token_from(client, "/supervisor/wallboard")})
+    assert answer.status_code == 200, answer.get_json()
+    assert [(sent["Action"], sent["Channel"]) for sent in on_b.sent] == [("Originate", "PJSIP/8040")]
+
+
 def _fields(settings) -> dict:
     return {"database_url": settings.database_url, "redis_url": settings.redis_url,
             "state_dir": settings.state_dir, "secret_key_file": settings.secret_key_file}

@@ -16,6 +16,7 @@ from call_queue.supervision import SpyRecorder
 from models.calls import Call
 from models.supervision import AuditLog, QaScore, SpySession
 from telephony import events as ev
+from telephony.bridge_presence import alive_key
 
 AUDIO = bytes(range(256)) * 40
 
@@ -133,7 +134,8 @@ def test_barge_request_goes_to_the_bridge_and_is_stored(supervisor_client, conso
                                                          monkeypatch):
     talking_agent(console_settings, console_redis)
     commands = FakeCommands()
-    monkeypatch.setattr(views, "_command_client", lambda: commands)
+    console_redis.set(alive_key("main"), "1", ex=30)  # the main host's bridge is running
+    monkeypatch.setattr(views, "_command_client", lambda agent: commands)
     token = csrf(supervisor_client, "/supervisor/wallboard")
     answer = supervisor_client.post("/supervisor/spy", json={"interface": "PJSIP/8001",
                                                              "mode": "barge"},
@@ -155,7 +157,8 @@ def test_barge_request_goes_to_the_bridge_and_is_stored(supervisor_client, conso
 def test_spy_refusals(supervisor_client, agent_client, console_settings, console_redis,
                       monkeypatch):
     talking_agent(console_settings, console_redis)
-    monkeypatch.setattr(views, "_command_client", lambda: FakeCommands(ok=False))
+    console_redis.set(alive_key("main"), "1", ex=30)
+    monkeypatch.setattr(views, "_command_client", lambda agent: FakeCommands(ok=False))
     token = csrf(supervisor_client, "/supervisor/wallboard")
     headers = {"X-CSRFToken": token}
     refused = supervisor_client.post("/supervisor/spy", headers=headers,
