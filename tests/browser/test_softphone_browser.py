@@ -110,6 +110,13 @@ def caller_context(control, callid: str) -> str:
                  if c.get("Event") == "CoreShowChannel" and c.get("Uniqueid") == callid), "")
 
 
+def channels_now(control) -> list:
+    """(channel, context, application, bridge) of every channel, for a failure's message."""
+    found = control.send_action({"Action": "CoreShowChannels"}, timeout=10).events
+    return [(c.get("Channel"), c.get("Context"), c.get("Application"), c.get("BridgeId"))
+            for c in found if c.get("Event") == "CoreShowChannel"]
+
+
 def rms(path: Path, start_s: float, length_s: float) -> float:
     result = subprocess.run(["sox", str(path), "-n", "trim", str(start_s), str(length_s), "stat"],
                             capture_output=True, text=True, timeout=30)
@@ -154,9 +161,19 @@ def test_a_resident_is_answered_from_the_page_with_audio_both_ways(
         assert page.get_attribute("#softphone-mute", "aria-pressed") == "false"
 
         time.sleep(max(0.0, 4 - (time.monotonic() - talking_at)))
-        page.click('#call-actions [data-control="hold"]')
-        wait_until(lambda: caller_context(control, callid) == "hotline-hold", 10,
-                   "the resident hears music on hold")
+        # Hold is a command (page -> console -> bridge -> AMI PlayDTMF -> the hold
+        # feature), not the click: wait for the console's answer, which says
+        # whether the command was carried out, then for Asterisk.
+        with page.expect_response(lambda r: r.url.endswith("/control"), timeout=20_000) as held:
+            page.click('#call-actions [data-control="hold"]')
+        held_answer = held.value.json()
+        assert held_answer["ok"], held_answer
+        try:
+            wait_until(lambda: caller_context(control, callid) == "hotline-hold", 10,
+                       "the resident hears music on hold")
+        except AssertionError as error:
+            raise AssertionError(f"{error}: the console said {held_answer}; "
+                                 f"channels {channels_now(control)}") from None
         shot(page, "04-on-hold")
         page.click('#call-actions [data-control="retrieve"]')
         page.wait_for_selector('#call-actions [data-control="hold"]:not([hidden])')
