@@ -18,6 +18,8 @@ from agent_console.extensions import db, settings
 from agent_console.forms import EmptyForm
 from agent_console.supervisor.call_list import households_by_number
 from models.base import utcnow
+from line_callback import store as callback_store
+from line_callback.errors import LineCallbackError
 from models.callbacks import CALLBACK_RESULTS, NOTES_MAX_CHARS, CallbackAttempt
 from workflow import abandoned as rules
 from workflow.errors import WorkflowError
@@ -74,7 +76,29 @@ def list_lost_calls():
             item for item in lost if item.status in ("waiting", "tried")],
         show_all=show_all, summary=rules.recovery(lost),
         results=CALLBACK_RESULTS, notes_max=NOTES_MAX_CHARS, form=EmptyForm(),
-        has_phone=bool(current_user.phone_interface), short_abandon_s=settings().short_abandon_s)
+        has_phone=bool(current_user.phone_interface), short_abandon_s=settings().short_abandon_s,
+        failed_callbacks=callback_store.failed_requests(db()))
+
+
+@bp.post("/callbacks/<int:request_id>/close")
+@login_required
+def close_callback(request_id: int):
+    """A keep-my-place callback that reached nobody (line_callback/), dealt with by hand."""
+    day = _office_day(request.form.get("day"))[0]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    note = request.form.get("notes", "").strip()
+    if not note:
+        flash(_("Say how it was dealt with."), "error")
+        return _back(day)
+    try:
+        callback_store.close(db(), request_id, current_user.id, note, utcnow())
+    except LineCallbackError:
+        db().rollback()
+        flash(_("This callback is not waiting for an agent."), "error")
+        return _back(day)
+    flash(_("Callback closed."), "ok")
+    return _back(day)
 
 
 @bp.post("/<callid>/call")
