@@ -90,10 +90,10 @@ class CallbackEngine:
             claims = store.claim_due(session, self.host, now, BATCH)
             for index, claim in enumerate(claims):
                 if not self._place(session, claim):
-                    for rest in claims[index:]:
-                        store.end_attempt(session, rest.attempt_id, "not_placed",
-                                          "", self.policy, self.clock())
-                    return index
+                    # In doubt: this one may still ring (its hangup handler or the stale
+                    # sweep ends it); the rest were never sent.
+                    store.release(session, claims[index + 1:], self.clock())
+                    return index + 1
         return len(claims)
 
     def _place(self, session, claim: store.Claim) -> bool:

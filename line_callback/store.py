@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 from typing import Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from line_callback.errors import LineCallbackError
@@ -84,6 +84,20 @@ def claim_due(session: Session, host: str, now: dt.datetime, limit: int) -> list
                             request.callid, request.caller_number, request.queue, request.joined_at,
                             request.exit_position if attempt.number == 1 else 1))
     return claims
+
+
+def release(session: Session, claims: list[Claim], now: dt.datetime) -> None:
+    """Claims never sent to the bridge: their attempts removed, the requests due again."""
+    for claim in claims:
+        session.execute(delete(CallbackRequestAttempt).where(
+            CallbackRequestAttempt.id == claim.attempt_id,
+            CallbackRequestAttempt.outcome == "placed"))
+        session.execute(update(CallbackRequest).where(
+            CallbackRequest.id == claim.request_id, CallbackRequest.state == "queued",
+            CallbackRequest.attempts == claim.number)
+            .values(state="booked" if claim.number == 1 else "retry",
+                    attempts=claim.number - 1, updated_at=now))
+    session.commit()
 
 
 def set_position(session: Session, attempt_id: int, position: int) -> None:
