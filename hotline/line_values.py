@@ -9,9 +9,11 @@ from hotline.settings import Settings
 
 # QUEUE_PRIO of an emergency caller: above every other caller (all at 0).
 EMERGENCY_PRIORITY = 10
-# callback_offer_s: the keep-my-place callback (line_callback/) offered after this wait.
+# callback_offer_s: the keep-my-place callback (line_callback/) offered after this wait;
+# the production default, since a caller hearing the offer is not put through until it
+# ends (the line tests' waits would grow). Pressing 1 is taken at any time.
 LAB_LINE = {"announce": True, "announce_frequency_s": 20, "periodic_announce_s": 30,
-            "maxlen": 3, "wrapup_s": 0, "callback_offer_s": 4}
+            "maxlen": 3, "wrapup_s": 0, "callback_offer_s": 60}
 
 
 def line_template_values(settings: Settings, lab: bool) -> dict:

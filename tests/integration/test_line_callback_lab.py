@@ -1,6 +1,6 @@
 """The keep-my-place callback on the real Asterisk (issue 16.2), in the lab's line queue
-(<queue>-line: announcements, the callback offered after 4 s): one agent (a lab phone
-talking 8 s), the real bridge (callback engine, FastAGI, its own SQLite and Redis).
+(<queue>-line: announcements, the callback offered after 60 s, 1 taken at any time): one
+agent (a lab phone talking 8 s), the real bridge (callback engine, FastAGI, its own SQLite and Redis).
 Two residents call and wait, a SIPp resident calls next and presses 1 (RFC 2833)
 while waiting, hangs up; a fourth calls after. The two ahead are served first, then
 the placeholder (the agent answers it with the resident's number, then the bridge's
@@ -11,22 +11,21 @@ ENTERQUEUE/CONNECT/COMPLETE, CALLBACKDIAL ANSWER) agrees with the stored records
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 
 import pytest
 from sqlalchemy import select
 
-import models
 from call_queue.stats import queue_log_check
+from hotline.line_values import LAB_LINE
+from line_callback import store
 from models.line_callbacks import CallbackRequest, CallbackRequestAttempt
-from models.session import make_engine, session_factory
 from telephony.queue_log import compare_calls, read_queue_log, summarize_calls
 from tests import labtools
-from tests.support.campaigns import CampaignBridge
-from tests.support.ivr_lab_calls import lab_runs_this_ivr
 from tests.support.lab_calls import calls_by_id, hang_up_calls_from, local, set_lab_phone
-from tests.support.line_callback_lab import answering_resident, callback_caller, lab_runs_this_queue
+from tests.support.line_callback_lab import (
+    CallbackStack, answering_resident, callback_caller,
+)
 from tests.support.line_lab import lab_switch, line_members, place_call
 
 pytestmark = pytest.mark.lab
@@ -37,26 +36,14 @@ CALLER = "13900449001"  # the one who presses 1; callbacklab/13900449 routes the
 
 
 def test_a_callback_keeps_its_place_in_line(lab, control, redis_server, tmp_path):
-    settings = lab_runs_this_ivr(lab)
-    lab_runs_this_queue(lab, settings)
     queue = f"{lab.queue}-line"
-    url = f"sqlite:///{tmp_path / 'callback.sqlite3'}"
-    engine = make_engine(url)
-    models.Base.metadata.create_all(engine)
-    factory = session_factory(url)
-    env = dict(os.environ, HOTLINE_DATABASE_URL=url, HOTLINE_REDIS_URL=redis_server.url,
-               HOTLINE_STATE_DIR=str(tmp_path), HOTLINE_CALLBACK_OFFER_S="4",
-               HOTLINE_CALLBACK_RETRY_SPACING_S="5", HOTLINE_CALLBACK_RING_S="10",
-               HOTLINE_AMI_SECRET_FILE=str(lab.settings.ami_secret_file),
-               HOTLINE_FASTAGI_BIND=f"{settings.fastagi_host}:{settings.fastagi_port}")
     set_lab_phone(control, AGENT, ring="1", talk="8")
     since = time.time()
     resident = answering_resident(control, tmp_path, CALLER[:8])
-    bridge = CampaignBridge(env, tmp_path / "bridge.log")
+    stack = CallbackStack(lab, redis_server.url, tmp_path)
+    engine, factory = stack.engine, stack.factory
     caller = None
     try:
-        labtools.wait_until(lambda: bridge.running() and "callback engine running"
-                            in bridge.log_text(), 30, "the bridge and its callback engine")
         with line_members(control, queue) as members, lab_switch(control, "line"):
             members.add(local(AGENT), "cb-8044")
             first, _ = place_call(control, lab, f"{PREFIX}0001", patience_s=120)
@@ -76,8 +63,7 @@ def test_a_callback_keeps_its_place_in_line(lab, control, redis_server, tmp_path
             caller.stop()
         resident.stop()
         control.send_action({"Action": "DBDel", "Family": "callbacklab", "Key": CALLER[:8]})
-        log_text = bridge.log_text()
-        bridge.stop()
+        log_text = stack.stop()
     entries = [e for e in read_queue_log(lab.queue_log_path) if e.time >= since - 1]
     pressed = [e for e in entries if e.verb == "EXITWITHKEY" and e.field(0) == "1"]
     assert len(pressed) == 1, log_text[-3000:]
@@ -112,7 +98,8 @@ def test_a_callback_keeps_its_place_in_line(lab, control, redis_server, tmp_path
         labtools.wait_until(agreed, 30, "the stored calls agreeing with queue_log")
     except AssertionError:
         raise AssertionError(problems) from None
-    check = dataclasses.replace(lab.settings, callback_offer_s=4)
+    check = dataclasses.replace(lab.settings,
+                                callback_offer_s=LAB_LINE["callback_offer_s"])
     with factory() as session:
         result = queue_log_check.verify(session, check, lab.queue_log_path, callids=mine)
     print({k: result["queue_log"][k] for k in result["queue_log"] if k.startswith("callbacks")})
@@ -121,3 +108,61 @@ def test_a_callback_keeps_its_place_in_line(lab, control, redis_server, tmp_path
     assert result["queue_log"]["callbacks_completed"] == 1
     assert result["queue_log"]["callbacks_failed"] == 0
     assert result["queue_log"]["callbacks_offered"] >= 1
+
+
+BUSY_CALLER = "13900447001"  # callbacklab/13900447: a resident who is busy
+
+
+def test_a_busy_resident_is_tried_twice_more_then_listed_for_an_agent(lab, control,
+                                                                     redis_server, tmp_path):
+    queue = f"{lab.queue}-line"
+    set_lab_phone(control, AGENT, ring="1", talk="8")
+    since = time.time()
+    resident = answering_resident(control, tmp_path, BUSY_CALLER[:8], busy=True,
+                                  address="127.0.0.41")
+    stack = CallbackStack(lab, redis_server.url, tmp_path)
+    caller = None
+    try:
+        with line_members(control, queue) as members, lab_switch(control, "line"):
+            members.add(local(AGENT), "cb-8044")
+            ahead, _ = place_call(control, lab, f"{PREFIX}0011", patience_s=120)
+            time.sleep(1)
+            caller = callback_caller(lab, tmp_path, BUSY_CALLER, (17000, 1500))
+            assert caller.wait(60) == 0, caller.log_path.read_text(errors="replace")
+
+            def tried_three_times() -> bool:
+                with stack.factory() as session:
+                    request = session.scalars(select(CallbackRequest)).first()
+                    return request is not None and request.state == "failed"
+            labtools.wait_until(tried_three_times, 120, "three attempts and the request failed")
+    finally:
+        hang_up_calls_from(control, PREFIX)
+        if caller is not None:
+            caller.stop()
+        resident.stop()
+        control.send_action({"Action": "DBDel", "Family": "callbacklab",
+                             "Key": BUSY_CALLER[:8]})
+        stack.stop()
+    entries = [e for e in read_queue_log(lab.queue_log_path) if e.time >= since - 1]
+    (original,) = [e.callid for e in entries if e.verb == "EXITWITHKEY" and e.field(0) == "1"]
+    placeholders = [e.callid for e in entries if e.verb == "CALLBACK" and e.field(0) == original]
+    assert [e.field(1) for e in entries if e.verb == "CALLBACK"] == ["1", "2", "3"]
+    assert [e.field(0) for e in entries if e.verb == "CALLBACKDIAL"] == ["BUSY"] * 3
+    with stack.factory() as session:
+        attempts = session.scalars(select(CallbackRequestAttempt)
+                                   .order_by(CallbackRequestAttempt.number)).all()
+        failed = store.failed_requests(session)
+    assert [(a.callid, a.outcome, a.position) for a in attempts] == [
+        (placeholders[0], "busy", attempts[0].position), (placeholders[1], "busy", 1),
+        (placeholders[2], "busy", 1)]
+    assert [r.callid for r in failed] == [original]
+    mine = {ahead, original, *placeholders}
+    labtools.wait_until(lambda: all(calls_by_id(stack.engine, mine).get(c, {}).get("outcome")
+                                    for c in mine), 20, "every call stored and closed")
+    check = dataclasses.replace(lab.settings,
+                                callback_offer_s=LAB_LINE["callback_offer_s"])
+    with stack.factory() as session:
+        result = queue_log_check.verify(session, check, lab.queue_log_path, callids=mine)
+    assert result["differences"] == [], result
+    assert (result["queue_log"]["callbacks_accepted"], result["queue_log"]["callbacks_failed"],
+            result["queue_log"]["callbacks_completed"]) == (1, 1, 0)

@@ -82,16 +82,18 @@ def callback_caller(lab, folder: Path, number: str, presses_ms: tuple[int, ...])
         "-mp", str(free_udp_port("127.0.0.1"))], folder / "sipp")
 
 
-def answering_resident(control, folder: Path, prefix: str) -> labtools.Sipp:
-    """A SIPp resident on 127.0.0.40 answering the callbacks to numbers with `prefix`
-    (their first 8 digits: AstDB callbacklab/<prefix> says where)."""
-    scenario = resident_scenario(folder, f"callback-resident-{prefix}")
-    port = free_udp_port(RESIDENT_ADDRESS)
+def answering_resident(control, folder: Path, prefix: str, busy: bool = False,
+                       address: str = RESIDENT_ADDRESS) -> labtools.Sipp:
+    """A SIPp resident on 127.0.0.40 (or another of the helper's addresses) answering,
+    or busy to, the callbacks to numbers with `prefix` (their first 8 digits: AstDB
+    callbacklab/<prefix> says where)."""
+    scenario = resident_scenario(folder, f"callback-resident-{prefix}", busy=busy)
+    port = free_udp_port(address)
     process = labtools.Sipp(str(scenario), [
-        "-i", RESIDENT_ADDRESS, "-p", str(port), "-mi", RESIDENT_ADDRESS,
-        "-mp", str(free_udp_port(RESIDENT_ADDRESS)), "-m", "10"], folder / "sipp")
+        "-i", address, "-p", str(port), "-mi", address,
+        "-mp", str(free_udp_port(address)), "-m", "10"], folder / "sipp")
     assert control.send_action({"Action": "DBPut", "Family": "callbacklab", "Key": prefix,
-                                "Val": f"{RESIDENT_ADDRESS}:{port}"}).ok
+                                "Val": f"{address}:{port}"}).ok
     time.sleep(0.5)
     assert process.process.poll() is None, process.log_path.read_text(errors="replace")
     return process
@@ -106,3 +108,37 @@ def lab_runs_this_queue(lab, settings) -> None:
     if installed.read_text(encoding="utf-8") != wanted:
         installed.write_text(wanted, encoding="utf-8")
         lab.cli("module reload app_queue.so")
+
+
+class CallbackStack:
+    """The real bridge (its callback engine and FastAGI on the lab's port) on a SQLite
+    database of the test's own, with the prompts and this checkout's dialplan and queues."""
+
+    def __init__(self, lab, redis_url: str, folder: Path):
+        import os
+
+        import models
+        from models.session import make_engine, session_factory
+        from tests.support.campaigns import CampaignBridge
+        from tests.support.ivr_lab_calls import lab_runs_this_ivr
+
+        settings = lab_runs_this_ivr(lab)
+        lab_runs_this_queue(lab, settings)
+        self.settings = settings
+        url = f"sqlite:///{folder / 'callback.sqlite3'}"
+        self.engine = make_engine(url)
+        models.Base.metadata.create_all(self.engine)
+        self.factory = session_factory(url)
+        env = dict(os.environ, HOTLINE_DATABASE_URL=url, HOTLINE_REDIS_URL=redis_url,
+                   HOTLINE_STATE_DIR=str(folder), HOTLINE_CALLBACK_RETRY_SPACING_S="5", HOTLINE_CALLBACK_RING_S="10",
+                   HOTLINE_AMI_SECRET_FILE=str(lab.settings.ami_secret_file),
+                   HOTLINE_FASTAGI_BIND=f"{settings.fastagi_host}:{settings.fastagi_port}")
+        self.bridge = CampaignBridge(env, folder / "bridge.log")
+        labtools.wait_until(lambda: self.bridge.running() and "callback engine running"
+                            in self.bridge.log_text(), 30, "the bridge and its callback engine")
+
+    def stop(self) -> str:
+        """Stop the bridge; its log of this run."""
+        text = self.bridge.log_text()
+        self.bridge.stop()
+        return text
