@@ -239,8 +239,13 @@ def test_hangup_ends_the_agents_call_on_a_sip_phone(lab, watcher, members, store
     # COMPLETECALLER (the bridge hangs the caller up in the same instant); a BYE
     # from the phone gives COMPLETEAGENT. The stored call must say the same.
     verb = labtools.queue_log_lines(lab, callid)[-1][4]
-    labtools.wait_until(lambda: (stored_call(engine, callid) or Call()).outcome, 10,
-                        "the bridge stores the call's end")
+    # The caller's Hangup closes the stored call (outcome "answered"); who hung up
+    # comes with AgentComplete, which app_queue raises after it has handled the
+    # hangup, so under load it arrives after the Hangup (without the caller's
+    # fields: telephony.state_machine finds the call by its member), or from
+    # queue_log's pass 2 s later if it never comes. Wait for that, not the outcome.
+    labtools.wait_until(lambda: (stored_call(engine, callid) or Call()).hung_up_by, 10,
+                        "the bridge stores who hung up")
     call = stored_call(engine, callid)
     assert (call.outcome, call.agent_member) == ("answered", "call-control-sip")
     assert call.hung_up_by == {"COMPLETECALLER": "caller", "COMPLETEAGENT": "agent"}[verb]
