@@ -390,7 +390,7 @@ class CommandExecutor:
         # which dials the resident. The Timeout covers the wait in the queue: Asterisk's
         # own queue timeout ends a longer one.
         return {"Action": "Originate",
-                "Channel": f"Local/{attempt}*{number}*{position}*{queue}@hotline-callback-queue/n",
+                "Channel": f"Local/{attempt}*{number}*{position}@hotline-callback-queue/n",
                 "Context": "hotline-callback-dial", "Exten": f"{attempt}*{number}*{ring_timeout_s}",
                 "Priority": 1, "Async": True, "Timeout": CALLBACK_WAIT_MS,
                 "CallerID": f"<{number}>",

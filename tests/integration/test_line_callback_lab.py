@@ -69,6 +69,7 @@ def test_a_callback_keeps_its_place_in_line(lab, control, redis_server, tmp_path
     assert len(pressed) == 1, log_text[-3000:]
     original = pressed[0].callid
     (placeholder,) = [e.callid for e in entries if e.verb == "CALLBACK" and e.field(0) == original]
+    assert {e.queue for e in entries if e.verb in ("CALLBACK", "CALLBACKDIAL")} == {queue}
     connected = {e.callid: e.time for e in entries if e.verb == "CONNECT"}
     order = sorted((c for c in (first, second, placeholder, after) if c in connected),
                    key=connected.get)

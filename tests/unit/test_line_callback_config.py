@@ -61,6 +61,8 @@ def test_the_dialplan_books_places_and_dials(settings):
     placeholder = _section(dialplan, "hotline-callback-queue")
     assert "Gosub(hotline-queue,s,1(${PLACE}))" in placeholder
     assert "CALLBACK," in placeholder
+    # The queue's name as a variable: FILTER(A-Za-z0-9_-) dropped the hyphen of hotline-line.
+    assert "Set(HOTLINE_QUEUE=${HOTLINE_CALLBACK_QUEUE})" in placeholder
     queue = _section(dialplan, "hotline-queue")
     assert "Queue(${HOTLINE_QUEUE},rt,,,300,,,,${ARG1})" in queue
     dial = _section(dialplan, "hotline-callback-dial")
