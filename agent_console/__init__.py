@@ -21,6 +21,7 @@ from agent_console import labels
 from agent_console import proxy
 from agent_console.extensions import babel, csrf, login_manager, select_locale
 from agent_console.i18n import compiled_translations_dir
+from call_queue.live_packets import LivePacket
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,9 @@ def create_app(settings=None, testing: bool = False) -> Flask:
     # Flask-SocketIO's test client cannot work through a message queue: tests
     # get the in-memory manager and hand `socketio` itself to the sink as emitter.
     manager = Manager() if testing else message_queue(settings.redis_url)
+    # LivePacket: the JSON encoding is the check for binary parts (call_queue.live_packets).
     socketio.init_app(app, async_mode="threading", manage_session=False,
-                      client_manager=manager)
+                      client_manager=manager, serializer=LivePacket)
     for dotted, path in NAMESPACES:
         socketio.on_namespace(_load(dotted)(path))
     proxy.init_app(app, settings.trusted_proxy_hops)  # outermost: Socket.IO's requests too

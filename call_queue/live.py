@@ -37,6 +37,7 @@ from call_queue.host_boards import (
     HOSTS_KEY, PeerBoards, board_key, known_hosts, merged_or_single, read_boards,
     running_hosts)
 from call_queue.guarded_writes import GuardedWrites
+from call_queue.live_packets import queue_message
 from call_queue.norms import Norms, evaluate
 from call_queue.live_schema import (
     AGENT_KEY_PREFIX, AGENT_NAMESPACE, AGENT_TTL_S, BOARD_KEY, MESSAGE_QUEUE_CHANNEL,  # noqa: F401
@@ -62,6 +63,19 @@ class BatchedEmitter(RedisManager):
     def __init__(self, redis_url: str, channel: str = MESSAGE_QUEUE_CHANNEL):
         super().__init__(redis_url, channel=channel, write_only=True)
         self._published: list[str] = []
+
+    def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None,
+             to=None, **kwargs) -> None:
+        """The library's message, without its walk of the payload for bytes
+        (call_queue.live_packets); a payload JSON cannot hold, a callback or a
+        skipped sid go the library's way."""
+        if callback is None and skip_sid is None and not kwargs:
+            text = queue_message(self.json, self.host_id, event, data, namespace, to or room)
+            if text is not None:
+                self._published.append(text)
+                return
+        super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
+                     callback=callback, to=to, **kwargs)
 
     def _publish(self, data) -> None:
         self._published.append(self.json.dumps(data))
