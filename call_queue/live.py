@@ -6,8 +6,10 @@ and writes what changed to Redis (call_queue.live_schema) in two steps:
 - `push_batch(events)`: each changed agent's record (what the console reads on
   (re)connect) and the Socket.IO messages to the agent's room in /agent
   (screen_pop, call_answered, ring_ended, call_ended, agent_state, snapshot),
-  published through Socket.IO's Redis message queue, in one pipeline: fifty
-  rings at once are one round trip, and nothing else rides in it.
+  published through Socket.IO's Redis message queue, in one pipeline per batch
+  (telephony.sink_thread hands a burst over PUSH_BATCH events at a time: fifty
+  rings at once are five round trips, the first pops sent while the last are
+  built), and nothing else rides in it.
 - `flush()`: the board (stored, rendered and sent to /wallboard) only if the
   batches since the last flush changed it, then the spy sessions and agent
   state spans handed to the database (GuardedWrites: the database never delays

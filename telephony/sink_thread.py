@@ -12,9 +12,9 @@ thread before it is queued (it must only start work, never wait).
 
 A sink with `push_batch(events)` and `flush()` splits what is urgent from what
 can wait (the live sink: pops first, the board's JSON and the database writes
-after): the worker pushes each batch at once and flushes once no event came for
-SETTLE_S, at the latest MAX_DEFER_S after the first batch not yet flushed, and
-before a drain or close returns.
+after): the worker pushes each batch at once, PUSH_BATCH events at most, and
+flushes once no event came for SETTLE_S, at the latest MAX_DEFER_S after the first
+batch not yet flushed, and before a drain or close returns.
 """
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 
 ERROR_LOG_INTERVAL_S = 10.0
 MAX_BATCH = 500
+# A deferring sink pushes at most this many events at a time: fifty rings at once
+# go out in five round trips, the first ten pops on their way to the console (and
+# the browsers) while the other forty are still being built, instead of all fifty
+# waiting for the last one to be ready.
+PUSH_BATCH = 10
 # Rings of one burst reach the sink within a millisecond or two of each other.
 SETTLE_S = 0.01
 MAX_DEFER_S = 0.2
@@ -89,7 +94,8 @@ class ThreadedSink:
                 self._feed(self.sink.handle, item, item)
                 continue
             batch = [item]
-            while len(batch) < MAX_BATCH:
+            limit = PUSH_BATCH if self._deferring else MAX_BATCH
+            while len(batch) < limit:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:

@@ -146,6 +146,54 @@ def test_a_deferring_sink_flushes_once_the_burst_is_over_and_before_a_drain():
     sink.close()
 
 
+def test_a_burst_is_pushed_a_few_events_at_a_time_and_flushed_once():
+    """The first pops of fifty rings leave before the last ones are built."""
+    from telephony import sink_thread
+
+    inner = DeferringSink()
+    sink = ThreadedSink(inner)
+    sink.handle(0)
+    assert inner.pushing.wait(5)
+    burst = list(range(1, 2 * sink_thread.PUSH_BATCH + 5))
+    for event in burst:  # queued behind the held first push
+        sink.handle(event)
+    inner.gate.set()
+    assert sink.drain()
+    pushes = [call[1] for call in inner.calls if call[0] == "push"]
+    assert pushes[0] == [0]
+    assert all(len(push) <= sink_thread.PUSH_BATCH for push in pushes)
+    assert [len(push) for push in pushes[1:]] == [sink_thread.PUSH_BATCH,
+                                                  sink_thread.PUSH_BATCH, 4]
+    assert [event for push in pushes for event in push] == [0, *burst]
+    assert inner.calls[-1] == ("flush",) and inner.calls.count(("flush",)) == 1
+    sink.close()
+
+
+def test_a_batching_sink_that_defers_nothing_still_gets_the_whole_queue():
+    from telephony import sink_thread
+
+    class Held(BatchSink):
+        def __init__(self):
+            super().__init__()
+            self.entered = threading.Event()
+
+        def handle_batch(self, events):
+            self.entered.set()
+            super().handle_batch(events)
+
+    inner = Held()
+    sink = ThreadedSink(inner)
+    sink.handle(0)
+    assert inner.entered.wait(5)
+    later = list(range(1, 3 * sink_thread.PUSH_BATCH))
+    for event in later:
+        sink.handle(event)
+    inner.gate.set()
+    assert sink.drain()
+    assert inner.batches == [[0], later]
+    sink.close()
+
+
 def test_a_steady_stream_still_flushes_within_the_longest_deferral():
     from telephony import sink_thread
 
