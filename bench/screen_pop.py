@@ -17,8 +17,10 @@ one ring at a time (the baseline) and 50 calls ringing at once (the target:
 p99 < 50 ms); then the ratio of the two servers. --server-cpus/--client-cpus
 pin the server side and the clients to their own cores (as taskset would), so
 the figure is the server's and not the clients' fight for the same core.
+--nginx puts Debian's nginx in front of the console as production has it (TLS,
+WebSocket proxying; bench/nginx_front.py), started on the server's CPUs.
 
-    .venv/bin/python -m bench.screen_pop [--server both] [--server-cpus 0 --client-cpus 1]
+    .venv/bin/python -m bench.screen_pop [--server both] [--server-cpus 0 --client-cpus 1] [--nginx]
 """
 from __future__ import annotations
 
@@ -49,6 +51,8 @@ from models.console import User  # noqa: E402
 from models.households import Phone  # noqa: E402
 from models.session import engine_for, session_factory  # noqa: E402
 from telephony.bridge import Bridge  # noqa: E402
+from bench import nginx_front  # noqa: E402
+from bench.nginx_front import Front  # noqa: E402
 from bench.support import (  # noqa: E402
     percentile, private_console, start_redis, stop_processes)
 
@@ -76,15 +80,23 @@ def prepare_database(url: str, agents: int) -> list[tuple[str, str, str]]:
     return rows
 
 
-def agent_client(base_url: str, username: str, receipts) -> socketio.Client:
-    """One logged-in browser stand-in: reports when each pop arrives."""
-    http = requests.Session()
+def agent_client(base_url: str, username: str, receipts, front: Front | None = None,
+                 source: str = "127.0.0.1") -> socketio.Client:
+    """One logged-in browser stand-in: reports when each pop arrives. With `front`,
+    through nginx over TLS from `source`, as a browser reaches production."""
+    http = nginx_front.session(front, source) if front else requests.Session()
+    base_url = front.base_url if front else base_url
     token = CSRF_RE.search(http.get(base_url + "/login").text).group(1)
+    # Over https Flask-WTF checks the Referer, as browsers send it.
     answer = http.post(base_url + "/login", allow_redirects=False, data={
-        "username": username, "password": PASSWORD, "csrf_token": token})
+        "username": username, "password": PASSWORD, "csrf_token": token},
+        headers={"Referer": base_url + "/login"})
     if answer.status_code != 302:
         raise SystemExit(f"log-in of {username} failed: {answer.status_code}")
-    client = socketio.Client(http_session=http, reconnection=False)
+    options = {"socket": nginx_front.tls_socket(front, source),
+               "suppress_origin": True} if front else {}
+    client = socketio.Client(http_session=http, reconnection=False,
+                             websocket_extra_options=options)
 
     def on_pop(payload: dict) -> None:
         receipts.put((payload["callid"], time.time(), payload["sent_at"],
@@ -92,17 +104,22 @@ def agent_client(base_url: str, username: str, receipts) -> socketio.Client:
 
     client.on("screen_pop", on_pop, namespace="/agent")
     # Flask-Login's strong session protection ties the session to the user agent.
+    headers = {"User-Agent": http.headers["User-Agent"]}
+    if front:  # the socket is handed in, so websocket-client cannot name the origin
+        headers["Origin"] = base_url
     client.connect(base_url, namespaces=["/agent"], transports=["websocket"],
-                   headers={"User-Agent": http.headers["User-Agent"]}, wait_timeout=10)
+                   headers=headers, wait_timeout=10)
     return client
 
 
 def clients_process(base_url: str, usernames: list[str], receipts, ready, stop,
-                    cpus: set[int] | None = None) -> None:
+                    cpus: set[int] | None = None, front: Front | None = None,
+                    source: str = "127.0.0.1") -> None:
     """The agents' browsers, in their own process so they do not share the bridge's GIL."""
     if cpus:
         os.sched_setaffinity(0, cpus)
-    clients = [agent_client(base_url, username, receipts) for username in usernames]
+    clients = [agent_client(base_url, username, receipts, front, source)
+               for username in usernames]
     ready.set()
     stop.wait()
     for client in clients:
@@ -209,38 +226,63 @@ def _cpus(text: str | None) -> set[int] | None:
     return {int(cpu) for cpu in text.split(",")} if text else None
 
 
+def start_servers(options, production: bool, folder: Path, database_url: str,
+                  redis_url: str, processes: list):
+    """The console workers, and nginx before them with --nginx; each process is
+    added to `processes` as it starts. (settings, the workers' URLs, the front)."""
+    base_urls = []
+    for worker in range(options.console_workers):
+        settings, base_url, console = private_console(
+            load_settings(), database_url, redis_url, folder,
+            log_name=f"console-{worker}.log", production=production,
+            trusted_proxy_hops=1 if options.nginx else 0)
+        processes.append(console)
+        base_urls.append(base_url)
+    front = None
+    if options.nginx:
+        front, nginx = nginx_front.start_front(
+            folder, [int(url.rsplit(":", 1)[1]) for url in base_urls])
+        processes.append(nginx)
+    return settings, base_urls, front
+
+
+def start_clients(options, base_urls: list[str], front: Front | None, usernames: list[str]):
+    """The client processes, once every agent is connected: (queue, stop, processes).
+    Behind nginx each process has a source address of its own (127.0.0.90 on), so
+    nginx's hash of the address may spread them over the workers."""
+    context = multiprocessing.get_context("spawn")
+    queue, stop = context.Queue(), context.Event()
+    client_processes = []
+    for share in range(options.client_processes):
+        ready = context.Event()
+        process = context.Process(target=clients_process, args=(
+            base_urls[share % len(base_urls)], usernames[share::options.client_processes],
+            queue, ready, stop, _cpus(options.client_cpus), front, f"127.0.0.{90 + share}"
+            if front else "127.0.0.1"))
+        process.start()
+        client_processes.append((process, ready))
+    for _, ready in client_processes:
+        if not ready.wait(60):
+            raise SystemExit("the agents' clients did not connect")
+    return queue, stop, client_processes
+
+
 def measure(options, production: bool) -> dict[str, float]:
     """One server kind, its own database, Redis, console and clients: the p99s."""
     server = "gunicorn (hotline console --production)" if production else "development server"
+    if options.nginx:
+        server += " behind nginx (TLS)"
     with tempfile.TemporaryDirectory(prefix="bench-pop-") as folder_name:
         folder = Path(folder_name)
         redis_process, redis_url = start_redis(folder)
-        consoles = []
+        servers = []
         try:
             database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
             rows = prepare_database(database_url, options.agents)
-            base_urls = []
-            for worker in range(options.console_workers):
-                settings, base_url, console = private_console(
-                    load_settings(), database_url, redis_url, folder,
-                    log_name=f"console-{worker}.log", production=production)
-                consoles.append(console)
-                base_urls.append(base_url)
-            context = multiprocessing.get_context("spawn")
-            queue, stop = context.Queue(), context.Event()
-            usernames = [username for username, _, _ in rows]
-            client_processes = []
-            for share in range(options.client_processes):
-                ready = context.Event()
-                process = context.Process(target=clients_process, args=(
-                    base_urls[share % len(base_urls)],
-                    usernames[share::options.client_processes], queue, ready, stop,
-                    _cpus(options.client_cpus)))
-                process.start()
-                client_processes.append((process, ready))
-            for _, ready in client_processes:
-                if not ready.wait(60):
-                    raise SystemExit("the agents' clients did not connect")
+            settings, base_urls, front = start_servers(options, production, folder,
+                                                       database_url, redis_url, servers)
+            queue, stop, client_processes = start_clients(
+                options, base_urls, front, [username for username, _, _ in rows])
             receipts = Receipts(queue)
             bridge = Bridge(settings, engine_for(database_url),
                             sinks=build_sinks(settings),
@@ -270,7 +312,7 @@ def measure(options, production: bool) -> dict[str, float]:
             bridge.stop()
             return {"single": single, "queued": queued, "cold": cold}
         finally:
-            stop_processes(*consoles, redis_process)
+            stop_processes(*reversed(servers), redis_process)
 
 
 def main() -> None:
@@ -287,11 +329,17 @@ def main() -> None:
                         help="seconds calls wait in the queue before their agent rings")
     parser.add_argument("--server", choices=("development", "production", "both"), default="both",
                         help="the console's server: Werkzeug's, gunicorn's, or both in turn")
+    parser.add_argument("--nginx", action="store_true",
+                        help="the clients reach the console through Debian's nginx with TLS, "
+                             "as in production (deploy/nginx-site.conf.tmpl)")
     parser.add_argument("--server-cpus", help="CPUs for this process (the bridge) and the "
                         "console, e.g. 0 (taskset's list, comma-separated)")
     parser.add_argument("--client-cpus", help="CPUs for the agents' clients, e.g. 1: the "
                         "figure is then the server's, not the clients' fight for a core")
     options = parser.parse_args()
+    if options.nginx and options.client_processes > 10:
+        parser.error("--nginx gives each client process one of 127.0.0.90-99: "
+                     "at most 10 client processes")
     if options.server_cpus:
         os.sched_setaffinity(0, _cpus(options.server_cpus))  # the console inherits it
     kinds = {"development": [False], "production": [True], "both": [False, True]}[options.server]

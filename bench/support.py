@@ -51,7 +51,9 @@ def start_console(env: dict, base_url: str, log_path: Path,
         try:
             if requests.get(base_url + "/healthz", timeout=1).status_code == 200:
                 return process
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # gunicorn's arbiter listens before its worker serves: the first
+            # request may wait in the backlog past the timeout while it boots.
             pass
         if process.poll() is not None:
             break
@@ -61,8 +63,10 @@ def start_console(env: dict, base_url: str, log_path: Path,
 
 
 def private_console(base_settings, database_url: str, redis_url: str, folder: Path,
-                    log_name: str = "console.log", production: bool = False):
-    """`hotline console` on a free port over a private database and Redis.
+                    log_name: str = "console.log", production: bool = False,
+                    trusted_proxy_hops: int = 0):
+    """`hotline console` on a free port over a private database and Redis
+    (behind a proxy such as nginx: `trusted_proxy_hops=1`).
 
     Returns (settings for in-process parts, its base URL, the console process).
     """
@@ -76,7 +80,8 @@ def private_console(base_settings, database_url: str, redis_url: str, folder: Pa
         queue_log_path=folder / "queue_log")
     env = dict(os.environ, HOTLINE_DATABASE_URL=database_url, HOTLINE_REDIS_URL=redis_url,
                HOTLINE_STATE_DIR=str(folder), HOTLINE_CONSOLE_HOST="127.0.0.1",
-               HOTLINE_CONSOLE_PORT=str(port))
+               HOTLINE_CONSOLE_PORT=str(port),
+               HOTLINE_TRUSTED_PROXY_HOPS=str(trusted_proxy_hops))
     base_url = f"http://127.0.0.1:{port}"
     return settings, base_url, start_console(env, base_url, folder / log_name, production)
 

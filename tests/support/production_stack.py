@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import socket
 import ssl
 import subprocess
 import sys
@@ -20,10 +19,10 @@ import time
 from pathlib import Path
 
 import requests
-from requests.adapters import HTTPAdapter
 from werkzeug.security import generate_password_hash
 
 import models
+from bench.nginx_front import SourceAdapter, verified_tls_socket
 from bench.support import free_port
 from hotline import deploy
 from models.session import make_engine, session_factory
@@ -65,21 +64,11 @@ class ProductionLab:
         self.redis.stop()
 
 
-class _SourceAdapter(HTTPAdapter):
-    def __init__(self, source: str):
-        self._source = source
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self._source, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
 def bound_session(lab: ProductionLab, source: str) -> requests.Session:
     """A requests session from `source`, trusting the lab's certificate."""
     session = requests.Session()
-    session.mount("https://", _SourceAdapter(source))
-    session.mount("http://", _SourceAdapter(source))
+    session.mount("https://", SourceAdapter(source))
+    session.mount("http://", SourceAdapter(source))
     session.verify = str(lab.certificate)
     session.trust_env = False  # REQUESTS_CA_BUNDLE would replace the lab's certificate
     return session
@@ -87,10 +76,7 @@ def bound_session(lab: ProductionLab, source: str) -> requests.Session:
 
 def bound_tls_socket(lab: ProductionLab, source: str) -> ssl.SSLSocket:
     """A verified TLS connection to nginx from `source` (for websocket-client)."""
-    context = ssl.create_default_context(cafile=str(lab.certificate))
-    raw = socket.create_connection(("127.0.0.1", lab.nginx_port), timeout=10,
-                                   source_address=(source, 0))
-    return context.wrap_socket(raw, server_hostname="127.0.0.1")
+    return verified_tls_socket(lab.certificate, lab.nginx_port, source)
 
 
 def csrf_token(session: requests.Session, url: str) -> str:
