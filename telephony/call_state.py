@@ -132,7 +132,10 @@ def call_outcome(call: CallState) -> Optional[CallOutcome]:
     if call.abandoned_at is not None:
         return call.exit_outcome
     if call.hangup_at is not None:
-        return "abandoned"  # hung up in the queue and the abandon event was missed
+        # Hung up in the queue with no abandon event: missed, or a key exit (the
+        # keep-my-place callback's 1 raises QueueCallerLeave only), which queue_log
+        # refines; "abandoned" until it does.
+        return call.exit_outcome
     return None
 
 

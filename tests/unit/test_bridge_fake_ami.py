@@ -350,3 +350,30 @@ def test_a_failed_resync_is_retried(fake_ami, tmp_path, monkeypatch):
         assert sum(a.get("Action") == "QueueStatus" for a in fake_ami.actions) >= 2
     finally:
         bridge.stop()
+
+
+def test_a_key_exit_is_stored_as_queue_log_says(bridge_setup, fake_ami):
+    """The keep-my-place callback's 1: Asterisk raises QueueCallerLeave, no abandon,
+    then the channel hangs up after the booking's prompt. The call ends as queue_log
+    says (exit_key, its wait); the machine's record written after the refinement does
+    not put "abandoned" back."""
+    bridge, _sink, engine = bridge_setup
+    bridge.settings.queue_log_path.write_text(
+        "1800000000|1800000000.7|hotline|NONE|ENTERQUEUE||138|1\n"
+        "1800000005|1800000000.7|hotline|NONE|EXITWITHKEY|1|1|1|5\n")
+    fake_ami.send_all(
+        frame(Event="QueueCallerJoin", Uniqueid="1800000000.7", Linkedid="1800000000.7",
+              Queue="hotline", CallerIDNum="138", Position="1", Timestamp="1800000000.5")
+        + frame(Event="QueueCallerLeave", Uniqueid="1800000000.7", Queue="hotline",
+                Position="1", Timestamp="1800000005.5")
+        + frame(Event="Hangup", Uniqueid="1800000000.7", Linkedid="1800000000.7",
+                Channel="PJSIP/x-1", Cause="16", Timestamp="1800000013.5"))
+    _wait_for(lambda: _calls(engine).get("1800000000.7", {}).get("outcome") == "exit_key")
+    # The next event writes the machine's changed records, the refined one among them.
+    fake_ami.send_all(frame(Event="QueueCallerJoin", Uniqueid="1800000020.8",
+                            Linkedid="1800000020.8", Queue="hotline", CallerIDNum="139",
+                            Position="1", Timestamp="1800000020.5"))
+    _wait_for(lambda: "1800000020.8" in _calls(engine))
+    time.sleep(0.5)
+    call = _calls(engine)["1800000000.7"]
+    assert (call["outcome"], call["wait_s"]) == ("exit_key", 5)
