@@ -35,6 +35,7 @@ from pathlib import Path
 import redis
 
 from bench import load_lab as parts
+from bench import load_mix
 from call_queue.live import BOARD_KEY
 from hotline import lab as lab_module
 from hotline.settings import load_settings
@@ -213,7 +214,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def start_stack(options, settings, folder: Path, children):
+def start_stack(options, settings, folder: Path, children, extra_env=None):
     redis_url = parts.start_redis(children, folder)
     database_url = options.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
     callers = parts.prepare_database(database_url, options.agents, options.households,
@@ -224,6 +225,7 @@ def start_stack(options, settings, folder: Path, children):
                    settings.ami_secret_file), HOTLINE_CONSOLE_HOST="127.0.0.1",
                HOTLINE_CONSOLE_PORT=str(port),
                HOTLINE_FASTAGI_BIND=f"127.0.0.1:{parts.free_tcp_port()}")
+    env.update(extra_env or {})
     console = children.start("console", parts.hotline_argv("console"), env)
     bridge = children.start("bridge", parts.hotline_argv(
         "bridge", switch_interval_ms=options.switch_interval_ms,
@@ -305,18 +307,24 @@ def run(options) -> bool:
     folder.mkdir(parents=True)
     children = parts.Children(folder)
     interfaces = {f"PJSIP/80{n:02d}" for n in range(1, options.agents + 1)}
-    watch = paused = clients = None
+    kinds = load_mix.parse_mix(options.mix) if options.mix else ()
+    # The mix runs in the lab's line queue (greeting, announcements, maxlen, the offer).
+    queue = f"{settings.queue_name}-line" if kinds else settings.queue_name
+    counted = dataclasses.replace(settings, queue_name=queue)
+    watch = paused = clients = test_ami = None
     numbers: set[str] = set()
     try:
         lab_module.reload(dataclasses.replace(
             settings, lab_shared_phone_port=parts.SHARED_PHONE_PORT))
         database_url, callers, console, bridge, base_url = start_stack(
-            options, settings, folder, children)
+            options, settings, folder, children, load_mix.mix_env(settings) if kinds else None)
         phones = parts.start_agent_phones(children, folder, options.ring_ms)
         clients = [parts.AgentClient(base_url, f"agent{n:02d}", f"PJSIP/80{n:02d}")
                    for n in range(1, options.agents + 1)]
         watch = AsteriskWatch(settings, interfaces)
-        paused = join_agents(watch, settings.queue_name, options.agents)
+        paused = join_agents(watch, queue, options.agents)
+        test_ami = load_mix.TestAmi(settings) if kinds else None
+        load_mix.line_on(test_ami and test_ami.act, kinds, settings.sounds_dir)
         time.sleep(1)  # the members' device states settle
         csv_path = folder / "callers.csv"
         parts.write_callers_csv(csv_path, callers)
@@ -331,11 +339,16 @@ def run(options) -> bool:
                                  5091, 17000),
                  parts.CallerMix("patient", 1 - options.impatient_share, options.patient_ms,
                                  5092, 18000)]
-        mixes = [mix for mix in mixes if mix.share > 0]
+        mixes = [mix for mix in mixes if mix.share > 0 and not kinds]
         callers_sipp = [parts.start_callers(children, folder, mix, options.rate,
                                             options.concurrency, options.duration,
                                             options.talk_ms, settings.hotline_number, csv_path)
                         for mix in mixes]
+        if kinds:
+            load_mix.start_resident(children, folder, options.talk_ms, test_ami.act)
+            callers_sipp += load_mix.start_line_callers(children, folder, kinds, options,
+                                                        settings.hotline_number, csv_path)
+            numbers |= load_mix.mix_numbers(folder)
         deadline = time.monotonic() + options.duration + options.patient_ms / 1000 + 120
         while any(c.poll() is None for c in callers_sipp) and time.monotonic() < deadline:
             watch.sample()
@@ -345,7 +358,7 @@ def run(options) -> bool:
         load_s = time.time() - started
         time.sleep(options.talk_ms / 1000 + 2)  # the last answered calls end by themselves
         leftovers = hang_up_leftovers(watch, numbers)
-        logged, stored = settle(settings, make_engine(database_url), started, numbers)
+        logged, stored = settle(counted, make_engine(database_url), started, numbers)
         usage = sampler.stop()
         pops = pop_delivery(watch, clients)
         (folder / "result.json").write_text(json.dumps({
@@ -354,11 +367,16 @@ def run(options) -> bool:
         print(f"bench/load: {leftovers} calls Asterisk still had after the callers ended "
               "were hung up before counting (SIPp callers that gave up on them)")
         ok = report(options, logged, stored, pops, usage, sampler.peak_rss, watch, load_s)
+        if kinds:
+            ok = load_mix.report_mix(settings, database_url, logged) and ok
         print(f"  logs: {folder}")
         return ok
     finally:
         if watch is not None:
-            leave_agents(watch, settings.queue_name, paused or [], numbers)
+            if test_ami is not None:
+                load_mix.line_off(test_ami.act, kinds)
+                test_ami.close()
+            leave_agents(watch, queue, paused or [], numbers)
             watch.ami.close()
         # In parallel: each Socket.IO disconnect waits on its own websocket's close,
         # and 50 of them one after another took about two minutes.
@@ -391,6 +409,10 @@ def main() -> None:
                              "live board's")
     parser.add_argument("--database-url", default=None,
                         help="the bridge's database (default: a fresh SQLite file)")
+    parser.add_argument("--mix", default="", help="the line's mix: callbacks,emergencies "
+                        "(the lab's line queue; plain callers stay --patient-ms)")
+    parser.add_argument("--callback-share", type=float, default=0.2)
+    parser.add_argument("--emergency-share", type=float, default=0.1)
     options = parser.parse_args()
     raise SystemExit(0 if run(options) else 1)
 
