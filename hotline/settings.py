@@ -126,6 +126,11 @@ class Settings:
     callback_offer_s: int = 60
     callback_retry_spacing_s: int = 120
     callback_ring_s: int = 30
+    # Lost calls called back by the same engine when a queue has nobody waiting
+    # (line_callback.lost_calls), off unless asked for; lost calls older than the
+    # window are left to the agents' list.
+    lost_call_auto_callback: bool = False
+    lost_call_callback_window_s: int = 4 * 3600
 
     @property
     def ami_secret(self) -> str:
@@ -435,6 +440,9 @@ def load_settings() -> Settings:
         callback_offer_s=_int("HOTLINE_CALLBACK_OFFER_S", 60, 0, 3600),
         callback_retry_spacing_s=_int("HOTLINE_CALLBACK_RETRY_SPACING_S", 120, 5, 86400),
         callback_ring_s=_int("HOTLINE_CALLBACK_RING_S", 30, 5, 120),
+        lost_call_auto_callback=_bool("HOTLINE_LOST_CALL_AUTO_CALLBACK", False),
+        lost_call_callback_window_s=_int("HOTLINE_LOST_CALL_CALLBACK_WINDOW_S", 4 * 3600,
+                                         600, 7 * 86400),
     )
 
 

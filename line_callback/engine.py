@@ -53,10 +53,12 @@ class WaitingCallers:
 class CallbackEngine:
     def __init__(self, session_factory, dialler, waiting: WaitingCallers, host: str,
                  policy: RetryPolicy, *, tick_s: float = 1.0,
-                 clock: Callable[[], dt.datetime] = utcnow):
+                 clock: Callable[[], dt.datetime] = utcnow, booker: Callable | None = None):
         self.session_factory = session_factory
         self.dialler, self.waiting, self.host, self.policy = dialler, waiting, host, policy
         self.tick_s, self.clock = tick_s, clock
+        # (session, now) -> requests booked before each claim: line_callback.lost_calls
+        self.booker = booker
         self._hold_until: dt.datetime | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -87,6 +89,8 @@ class CallbackEngine:
             store.lose_stale(session, self.host, now, STALE_AFTER_S, self.policy)
             if self._hold_until is not None and now < self._hold_until:
                 return 0
+            if self.booker is not None:
+                self.booker(session, now)
             claims = store.claim_due(session, self.host, now, BATCH)
             for index, claim in enumerate(claims):
                 if not self._place(session, claim):

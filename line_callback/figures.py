@@ -44,7 +44,8 @@ def database_figures(session, period, offer_s: int, callids: Optional[set] = Non
     if callids is not None:
         where.append(Call.callid.in_(sorted(callids)))
     placeholders = select(CallbackRequestAttempt.callid)
-    booked = select(CallbackRequest.callid)
+    # The lost calls' automatic call-backs (line_callback.lost_calls) were never offered.
+    booked = select(CallbackRequest.callid).where(CallbackRequest.source == "keep_place")
     offered = 0
     if offer_s:
         offered = session.scalar(select(func.count()).select_from(Call).where(
@@ -53,7 +54,8 @@ def database_figures(session, period, offer_s: int, callids: Optional[set] = Non
     states = dict(session.execute(
         select(CallbackRequest.state, func.count()).join(
             Call, (Call.callid == CallbackRequest.callid) & (Call.host == CallbackRequest.host))
-        .where(*where).group_by(CallbackRequest.state)).all())
+        .where(*where, CallbackRequest.source == "keep_place")
+        .group_by(CallbackRequest.state)).all())
     return CallbackFigures(offered, sum(states.values()), states.get("completed", 0),
                            states.get("failed", 0) + states.get("closed", 0))
 

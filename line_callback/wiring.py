@@ -6,6 +6,7 @@ import dataclasses
 
 from line_callback.dialler import CallbackDialler
 from line_callback.engine import CallbackEngine, WaitingCallers
+from line_callback.lost_calls import LostCallBooker, LostCallOptions
 from line_callback.policy import MAX_ATTEMPTS, RetryPolicy
 from line_callback.scripts import callback_scripts
 from models.session import session_factory
@@ -24,7 +25,11 @@ def build_line_callbacks(settings) -> CallbackParts:
     policy = RetryPolicy(MAX_ATTEMPTS, settings.callback_retry_spacing_s)
     waiting = WaitingCallers(settings)
     client = CommandClient(settings.redis_url, command_key=settings.command_key)
+    booker = None
+    if settings.lost_call_auto_callback:
+        booker = LostCallBooker(waiting, settings.asterisk_host, LostCallOptions(
+            settings.lost_call_callback_window_s, settings.short_abandon_s))
     engine = CallbackEngine(factory, CallbackDialler(client, settings.callback_ring_s), waiting,
-                            settings.asterisk_host, policy)
+                            settings.asterisk_host, policy, booker=booker)
     scripts = callback_scripts(factory, policy, settings.asterisk_host, settings.local_area_code)
     return CallbackParts(engine, waiting, scripts)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
 from models.calls import Call
-from models.line_callbacks import CallbackRequestAttempt
+from models.line_callbacks import CallbackRequest, CallbackRequestAttempt
 
 # In the order of the CHECK constraint of migration 0010. "closed": no call was
 # needed; None while the agent has placed the call and not yet said how it went.
@@ -53,5 +53,10 @@ def lost_call_condition(short_abandon_s: int):
 
 
 def recovered_condition():
-    """A call-back of this call reached the resident."""
-    return exists().where(CallbackAttempt.callid == Call.callid, CallbackAttempt.result == "reached")
+    """A call-back of this call reached the resident: an agent's by hand, or the
+    automatic one the bridge placed (line_callback.lost_calls) completed."""
+    return or_(
+        exists().where(CallbackAttempt.callid == Call.callid, CallbackAttempt.result == "reached"),
+        exists().where(CallbackRequest.host == Call.host, CallbackRequest.callid == Call.callid,
+                       CallbackRequest.source == "lost_call",
+                       CallbackRequest.state == "completed"))

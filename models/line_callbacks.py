@@ -29,6 +29,9 @@ OPEN_STATES: tuple[str, ...] = ("booked", "queued", "retry")
 # placed: in the queue or on the phone; reached: the resident answered; no_answer, busy:
 # the resident's phone (DIALSTATUS); no_agent: the placeholder left the queue without an
 # agent; not_placed: the bridge could not place it; lost: it never ended (bridge down).
+# keep_place: the resident pressed 1; lost_call: booked by the bridge for a lost call when
+# the queue had nobody waiting (HOTLINE_LOST_CALL_AUTO_CALLBACK, line_callback.lost_calls).
+SOURCES: tuple[str, ...] = ("keep_place", "lost_call")
 ATTEMPT_OUTCOMES: tuple[str, ...] = ("placed", "reached", "no_answer", "busy", "no_agent",
                                      "not_placed", "lost")
 
@@ -40,7 +43,8 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 class CallbackRequest(Base):
     __tablename__ = "callback_requests"
     __table_args__ = (UniqueConstraint("host", "callid"),
-                      CheckConstraint(_in("state", REQUEST_STATES), name="state"))
+                      CheckConstraint(_in("state", REQUEST_STATES), name="state"),
+                      CheckConstraint(_in("source", SOURCES), name="source"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     host: Mapped[str] = mapped_column(String(32), default=DEFAULT_HOST)
@@ -59,6 +63,8 @@ class CallbackRequest(Base):
     ended_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("console_users.id"))
     closed_note: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(16), default="keep_place",
+                                        server_default="keep_place", index=True)
 
 
 class CallbackRequestAttempt(Base):

@@ -19,10 +19,16 @@ from sqlalchemy.orm import Session
 
 from models.callbacks import CALLBACK_RESULTS, NOTES_MAX_CHARS, CallbackAttempt, lost_call_condition
 from models.calls import Call
+from models.line_callbacks import CallbackRequest
 from models.console import User
 from workflow.errors import WorkflowError
 
 Status = Literal["waiting", "tried", "recovered", "called_again", "closed"]
+AutoCallback = Literal["booked", "ringing", "reached", "failed"]
+# The automatic call-back's request state (line_callback.lost_calls) as the list says it.
+AUTO_STATES: dict[str, AutoCallback] = {"booked": "booked", "retry": "booked", "queued": "ringing",
+                                        "completed": "reached", "failed": "failed",
+                                        "closed": "failed"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +39,7 @@ class LostCall:
     last_result: str | None     # of the latest attempt (None: placed, result not yet given)
     household_number: str | None
     open_attempt: CallbackAttempt | None = None  # placed, its result not yet given
+    auto_callback: AutoCallback | None = None  # the bridge's automatic call-back, if booked
 
     @property
     def callable(self) -> bool:
@@ -75,9 +82,10 @@ def _answered_after(session: Session, calls: list[Call]) -> set[str]:
         later > call.entered_queue_at for later in answered.get(call.caller_number or "", []))}
 
 
-def _status(attempts: list[CallbackAttempt], rang_again: bool) -> Status:
+def _status(attempts: list[CallbackAttempt], rang_again: bool,
+            auto: AutoCallback | None = None) -> Status:
     results = [attempt.result for attempt in attempts]
-    if "reached" in results:
+    if "reached" in results or auto == "reached":
         return "recovered"
     if "wrong_number" in results or "closed" in results:
         return "closed"
@@ -94,17 +102,22 @@ def with_status(session: Session, calls: list[Call],
             CallbackAttempt.callid.in_(callids)).order_by(CallbackAttempt.id)):
         attempts.setdefault(attempt.callid, []).append(attempt)
     rang_again = _answered_after(session, calls)
+    auto = {(host, callid): AUTO_STATES[state] for host, callid, state in session.execute(
+        select(CallbackRequest.host, CallbackRequest.callid, CallbackRequest.state).where(
+            CallbackRequest.callid.in_(callids), CallbackRequest.source == "lost_call"))}
     return [_lost_call(call, attempts.get(call.callid, []), call.callid in rang_again,
-                       households_by_number)
+                       households_by_number, auto.get((call.host, call.callid)))
             for call in calls]
 
 
 def _lost_call(call: Call, attempts: list[CallbackAttempt], rang_again: bool,
-               households_by_number: dict[str, str]) -> LostCall:
-    return LostCall(call, _status(attempts, rang_again), len(attempts),
+               households_by_number: dict[str, str],
+               auto: AutoCallback | None = None) -> LostCall:
+    return LostCall(call, _status(attempts, rang_again, auto), len(attempts),
                     attempts[-1].result if attempts else None,
                     households_by_number.get(call.caller_number or ""),
-                    next((attempt for attempt in attempts if attempt.result is None), None))
+                    next((attempt for attempt in attempts if attempt.result is None), None),
+                    auto)
 
 
 def recovery(lost: list[LostCall]) -> Recovery:
