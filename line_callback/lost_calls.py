@@ -2,8 +2,9 @@
 
 With HOTLINE_LOST_CALL_AUTO_CALLBACK on, each tick of the callback engine (before it
 claims what is due) books at most one request per queue for a lost call, and only in a
-queue where nobody is waiting (the live projection's WaitingCallers) and no lost-call
-request is open: the agents are free, and a resident ringing now always comes first.
+queue where nobody is waiting, an agent is free (the live projection's WaitingCallers)
+and no lost-call request is open: a resident ringing now always comes first, and with
+no agent the placeholder would leave the queue empty and use up its attempts.
 The request is then placed exactly like a keep-my-place one (an agent is reserved by
 the placeholder, then the resident is dialled), retried by the same policy and, when
 every attempt failed, listed for an agent with the others. Its join time is the
@@ -66,7 +67,7 @@ def _open_queues(session: Session, host: str) -> set[str]:
         CallbackRequest.state.in_(OPEN_STATES))))
 
 
-def book_lost_calls(session: Session, nobody_waiting: Callable[[str], bool], host: str,
+def book_lost_calls(session: Session, is_free: Callable[[str], bool], host: str,
                     now: dt.datetime, options: LostCallOptions) -> list[CallbackRequest]:
     """The requests booked this round (committed), one per free queue at most."""
     busy = _open_queues(session, host)
@@ -76,7 +77,7 @@ def book_lost_calls(session: Session, nobody_waiting: Callable[[str], bool], hos
         if call.queue in busy or call.caller_number in numbers:
             continue
         busy.add(call.queue)  # the oldest of the queue only, booked or not
-        if not nobody_waiting(call.queue):
+        if not is_free(call.queue):
             continue
         request = _book(session, call, host, now)
         if request is not None:
@@ -105,10 +106,13 @@ def _book(session: Session, call: Call, host: str, now: dt.datetime) -> Optional
 @dataclasses.dataclass
 class LostCallBooker:
     """The engine's hook: books lost calls' call-backs from the callers waiting now."""
-    waiting: object  # line_callback.engine.WaitingCallers (its waiting(queue))
+    waiting: object  # line_callback.engine.WaitingCallers (waiting, free_agents)
     host: str
     options: LostCallOptions
 
     def __call__(self, session: Session, now: dt.datetime) -> list[CallbackRequest]:
-        return book_lost_calls(session, lambda queue: not self.waiting.waiting(queue),
+        return book_lost_calls(session, lambda queue: self.is_free(queue, now.timestamp()),
                                self.host, now, self.options)
+
+    def is_free(self, queue: str, now: float) -> bool:
+        return not self.waiting.waiting(queue) and self.waiting.free_agents(queue, now) > 0

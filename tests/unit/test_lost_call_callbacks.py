@@ -189,23 +189,36 @@ class Dialler:
         return DialReply(True, "queued")
 
 
-def test_the_engine_places_it_when_the_line_is_empty(sqlite_session_factory):
+def _member(paused=False, status="not_in_use", present=True) -> ev.MemberStatusChanged:
+    return ev.MemberStatusChanged(at=NOW.timestamp() - 60, queue=LINE,
+                                  interface="PJSIP/8001", member_name="ann", status=status,
+                                  paused=paused, paused_reason="", in_call=False,
+                                  present=present)
+
+
+def _engine(factory, dialler, *events, booker=True):
+    waiting = WaitingCallers(types.SimpleNamespace(office_timezone="Asia/Shanghai"))
+    for event in events:
+        waiting.handle(event)
+    return CallbackEngine(factory, dialler, waiting, "main", POLICY, clock=lambda: NOW,
+                          booker=LostCallBooker(waiting, "main", OPTIONS) if booker else None)
+
+
+def test_the_engine_places_it_when_the_line_is_empty_and_an_agent_free(sqlite_session_factory):
     with sqlite_session_factory() as session:
         session.add(_call("a", 30, "13800000001"))
         session.commit()
-    waiting = WaitingCallers(types.SimpleNamespace(office_timezone="Asia/Shanghai"))
     dialler = Dialler()
-    engine = CallbackEngine(sqlite_session_factory, dialler, waiting, "main", POLICY,
-                            clock=lambda: NOW, booker=LostCallBooker(waiting, "main", OPTIONS))
-    waiting.handle(_queued("someone"))
-    assert engine.tick() == 0 and dialler.placed == []  # a resident waits: they come first
-    engine_off = CallbackEngine(sqlite_session_factory, dialler, WaitingCallers(
-        types.SimpleNamespace(office_timezone="Asia/Shanghai")), "main", POLICY,
-        clock=lambda: NOW)
-    assert engine_off.tick() == 0  # the option off: no booker, nothing booked
-    engine.waiting = waiting = WaitingCallers(types.SimpleNamespace(office_timezone="Asia/Shanghai"))
-    engine.booker = LostCallBooker(waiting, "main", OPTIONS)
-    assert engine.tick() == 1
+    for events in ([_member(), _queued("someone")],  # a resident waits: they come first
+                   [],  # no agent in the queue: the placeholder would leave it empty
+                   [_member(paused=True)], [_member(status="in_use")],
+                   [_member(), _member(present=False)]):
+        assert _engine(sqlite_session_factory, dialler, *events).tick() == 0, events
+    assert _engine(sqlite_session_factory, dialler, _member(), booker=False).tick() == 0
+    assert dialler.placed == []
+    with sqlite_session_factory() as session:
+        assert session.query(CallbackRequest).count() == 0
+    assert _engine(sqlite_session_factory, dialler, _member()).tick() == 1
     assert dialler.placed == [("a", "13800000001", 1)]
 
 
