@@ -77,7 +77,8 @@ def list_lost_calls():
         show_all=show_all, summary=rules.recovery(lost),
         results=CALLBACK_RESULTS, notes_max=NOTES_MAX_CHARS, form=EmptyForm(),
         has_phone=bool(current_user.phone_interface), short_abandon_s=settings().short_abandon_s,
-        failed_callbacks=callback_store.failed_requests(db()))
+        failed_callbacks=callback_store.failed_requests(db()),
+        auto_callback=settings().lost_call_auto_callback)
 
 
 @bp.post("/callbacks/<int:request_id>/close")

@@ -177,6 +177,14 @@ CATALOGUE: dict[str, dict[str, object]] = {
     "lost_call_status": {"waiting": _l("Not called back yet"), "tried": _l("Tried, not reached"),
                          "recovered": _l("Recovered"), "called_again": _l("Rang again, answered"),
                          "closed": _l("Closed")},
+    # The automatic call-back of a lost call (line_callback.lost_calls; workflow.abandoned).
+    "auto_callback": {"booked": _l("Automatic call-back booked"),
+                      "ringing": _l("Automatic call-back under way"),
+                      "reached": _l("Automatic call-back reached the resident"),
+                      "failed": _l("Automatic call-back reached nobody")},
+    # Why a callback request was made (models.line_callbacks.SOURCES).
+    "callback_source": {"keep_place": _l("Pressed 1 to keep their place"),
+                        "lost_call": _l("Lost call, called back automatically")},
     # How a payment at the cashier's desk was made (models.cashier.PAYMENT_METHODS).
     "payment_method": {"cash": _l("Cash"), "wechat": _l("WeChat Pay"), "alipay": _l("Alipay"),
                        "bank_transfer": _l("Bank transfer"), "card": _l("Bank card")},
