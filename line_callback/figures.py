@@ -12,13 +12,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, literal, or_
 
+from call_queue.stats.rollup import LEVELS, rollup
 from line_callback.policy import MAX_ATTEMPTS
 from models.calls import Call
 from models.line_callbacks import CallbackRequest, CallbackRequestAttempt
 
 KEY = "1"
+KEEP_PLACE = "keep_place"  # models.line_callbacks.SOURCES: the resident pressed 1
+FAILED_STATES = ("failed", "closed")  # every attempt failed (closed: an agent dealt with it)
 ENDING_VERBS = {"COMPLETECALLER", "COMPLETEAGENT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY",
                 "EXITWITHKEY", "BLINDTRANSFER", "ATTENDEDTRANSFER", "CALLBACKDIAL"}
 
@@ -34,30 +37,55 @@ class CallbackFigures:
         return {f"callbacks_{key}": value for key, value in dataclasses.asdict(self).items()}
 
 
-def database_figures(session, period, offer_s: int, callids: Optional[set] = None,
-                     ) -> CallbackFigures:
-    where = [Call.entered_queue_at >= period.start, Call.entered_queue_at < period.end]
+def _if(condition):
+    return case((condition, 1), else_=0)
+
+
+def database_measures(session, period, offer_s: int, levels: tuple[str, ...] = LEVELS,
+                      callids: Optional[set] = None) -> dict:
+    """The four figures from the database, per level (bucket, total, queue, host): the one
+    query both the statistics page and `hotline stats verify` read. One scan of the
+    period's calls: a placeholder (an attempt's call) is none of them; the request joined
+    is its original call's, keep-my-place only (the lost calls' automatic call-backs,
+    line_callback.lost_calls, were never offered). No agent level: a caller offered a
+    callback is nobody's, and the placeholder's agent is not who offered it."""
+    where = [Call.entered_queue_at >= period.start, Call.entered_queue_at < period.end,
+             CallbackRequestAttempt.id.is_(None)]
     if period.queue:
         where.append(Call.queue == period.queue)
     if period.host:
         where.append(Call.host == period.host)
     if callids is not None:
         where.append(Call.callid.in_(sorted(callids)))
-    placeholders = select(CallbackRequestAttempt.callid)
-    # The lost calls' automatic call-backs (line_callback.lost_calls) were never offered.
-    booked = select(CallbackRequest.callid).where(CallbackRequest.source == "keep_place")
-    offered = 0
-    if offer_s:
-        offered = session.scalar(select(func.count()).select_from(Call).where(
-            *where, Call.outcome.is_not(None), Call.callid.not_in(placeholders),
-            (func.coalesce(Call.wait_s, 0) >= offer_s) | Call.callid.in_(booked)))
-    states = dict(session.execute(
-        select(CallbackRequest.state, func.count()).join(
-            Call, (Call.callid == CallbackRequest.callid) & (Call.host == CallbackRequest.host))
-        .where(*where, CallbackRequest.source == "keep_place")
-        .group_by(CallbackRequest.state)).all())
-    return CallbackFigures(offered, sum(states.values()), states.get("completed", 0),
-                           states.get("failed", 0) + states.get("closed", 0))
+    source = (Call.__table__
+              .outerjoin(CallbackRequestAttempt.__table__,
+                         CallbackRequestAttempt.callid == Call.callid)
+              .outerjoin(CallbackRequest.__table__,
+                         and_(CallbackRequest.callid == Call.callid,
+                              CallbackRequest.host == Call.host,
+                              CallbackRequest.source == KEEP_PLACE)))
+    booked = CallbackRequest.id.is_not(None)
+    waited = func.coalesce(Call.wait_s, 0) >= offer_s
+    additive = {
+        # Offered: waited the offer's seconds or pressed 1 before; no offer, none offered.
+        "offered": _if(and_(Call.outcome.is_not(None), or_(waited, booked)))
+        if offer_s else literal(0),
+        "accepted": _if(booked),
+        "completed": _if(CallbackRequest.state == "completed"),
+        "failed": _if(CallbackRequest.state.in_(FAILED_STATES)),
+    }
+    dialect = session.get_bind().dialect.name
+    keys = {"bucket": period.bucket(dialect, Call.entered_queue_at), "queue": Call.queue,
+            "host": Call.host}
+    return rollup(session, keys, additive, where, lambda S: {
+        f"callbacks_{name}": S(name) for name in additive}, levels, from_clause=source)
+
+
+def database_figures(session, period, offer_s: int, callids: Optional[set] = None,
+                     ) -> CallbackFigures:
+    (total,) = database_measures(session, period, offer_s, ("total",), callids)["total"]
+    return CallbackFigures(*(int(total[f"callbacks_{field.name}"])
+                             for field in dataclasses.fields(CallbackFigures)))
 
 
 def queue_log_figures(entries: Iterable, calls: Iterable, offer_s: int,

@@ -18,6 +18,7 @@ from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from call_queue.stats.rollup import LEVELS, rollup
+from line_callback import figures as callback_figures
 from models.line_figures import BlockedCall, WaitEstimate
 
 # A caller told "about N minutes" who waited within this of it heard near enough the truth.
@@ -38,6 +39,15 @@ def blocked_measures(session: Session, period, levels=LEVELS) -> dict:
             "queue": BlockedCall.queue, "host": BlockedCall.host}
     return rollup(session, keys, {"n": case((BlockedCall.id.is_not(None), 1), else_=0)}, where,
                   lambda S: {"blocked": S("n")}, levels)
+
+
+def callback_measures(session: Session, period, offer_s: int, levels=LEVELS) -> dict:
+    """Keep-my-place callbacks offered, accepted, completed and failed: line_callback's own
+    query (the one `hotline stats verify` sets beside queue_log), by day, queue and host;
+    nothing per agent or under an agent filter."""
+    if period.agent:
+        return {}
+    return callback_figures.database_measures(session, period, offer_s, levels)
 
 
 def nearest_rank(histogram: dict[int, int], fraction: float) -> Optional[int]:

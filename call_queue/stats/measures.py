@@ -111,6 +111,16 @@ MEASURES: tuple[Measure, ...] = (
        "lost calls whose call-back reached the resident", group="volume"),
     _m("recovery_rate", "Lost-call recovery", "rate", None, None, "—",
        "lost calls recovered by a call-back ÷ lost calls", group="volume"),
+    # Keep-my-place callbacks (issue 16.2; line_callback.figures, checked by stats verify).
+    _m("callbacks_offered", "Callbacks offered", "count", None, None, "—",
+       "callers who waited the callback offer's seconds in the queue or pressed 1 before it "
+       "(the call-backs' own calls left out)", group="volume"),
+    _m("callbacks_accepted", "Callbacks accepted", "count", None, None, "—",
+       "callers who pressed 1 to hang up and be called back in their place", group="volume"),
+    _m("callbacks_completed", "Callbacks completed", "count", None, None, "—",
+       "accepted callbacks that reached the resident", group="volume"),
+    _m("callbacks_failed", "Callbacks failed", "count", None, None, "—",
+       "accepted callbacks whose every attempt failed (listed for an agent)", group="volume"),
     _m("fcr_rate", "First-call resolution", "rate", 0.85, 1.0, "85–100 %",
        "work orders with no later order from the same household of the same kind "
        "within the FCR window ÷ work orders with a household", group="quality"),

@@ -277,4 +277,6 @@ SOURCES = (
                                                                             levels),
     lambda session, period, settings, levels: line_queries.estimate_measures(session, period,
                                                                              levels),
+    lambda session, period, settings, levels: line_queries.callback_measures(
+        session, period, settings.callback_offer_s, levels),
 )

@@ -25,6 +25,9 @@ from call_queue.stats.sql import BUCKETS, tune_for_reporting
 log = logging.getLogger(__name__)
 
 GROUPS = LEVELS
+# Keep-my-place callbacks (line_callback.figures): counts, 0 on a row with no call.
+CALLBACK_COUNTS = ("callbacks_offered", "callbacks_accepted", "callbacks_completed",
+                   "callbacks_failed")
 _REPORT_KEYS = {breakdown.level: breakdown.report_key for breakdown in BREAKDOWNS}
 
 
@@ -51,7 +54,7 @@ def make_period(start: dt.datetime, end: dt.datetime, by: str, queue=None, agent
 
 def _derive(values: dict, per_agent: bool) -> dict:
     """Measures that combine two sources (calls and agent time; calls and queue_log's
-    blocked calls). A row with no blocked call or no estimate has none: 0, except an
+    blocked calls). A row with no blocked call, estimate or callback has none: 0, except an
     agent's row (or an agent's report), where a refused caller or the queue's estimate
     is nobody's."""
     logged_in_s = values.get("logged_in_s")
@@ -61,6 +64,8 @@ def _derive(values: dict, per_agent: bool) -> dict:
     if not per_agent:
         blocked = values.setdefault("blocked", 0)
         values.setdefault("estimate_told", 0)
+        for name in CALLBACK_COUNTS:
+            values.setdefault(name, 0)
         offered = (values.get("received") or 0) + blocked
         values["blocked_rate"] = blocked / offered if offered else None
     return values

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.calls import Call
+from models.line_callbacks import CallbackRequest
 
 UTC = dt.timezone.utc
 DAY = dt.datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -71,3 +72,28 @@ def line_calls() -> list[Call]:
                           agent_interface="PJSIP/8001" if answered else None,
                           talk_s=60 if answered else None, hold_s=0 if answered else None))
     return calls
+
+
+# Keep-my-place callbacks on the same calls (the console's default offer: 60 s). m-3
+# pressed 1 (it waited 30 s) and was reached; b-2 pressed 1 (10 s) and every attempt
+# failed; m-4's request is a lost call's automatic call-back, never offered: none of the
+# four. Offered: m-2 (90 s), m-5 (200 s) and the two who pressed 1.
+CALLBACK_OFFER_S = 60
+EXPECTED_CALLBACKS_TOTAL = {"callbacks_offered": 4, "callbacks_accepted": 2,
+                            "callbacks_completed": 1, "callbacks_failed": 1}
+EXPECTED_CALLBACKS_MAIN = {"callbacks_offered": 3, "callbacks_accepted": 1,
+                           "callbacks_completed": 1, "callbacks_failed": 0}
+EXPECTED_CALLBACKS_B = {"callbacks_offered": 1, "callbacks_accepted": 1,
+                        "callbacks_completed": 0, "callbacks_failed": 1}
+
+
+def callback_requests() -> list[CallbackRequest]:
+    requests = []
+    for callid, state, source in (("m-3", "completed", "keep_place"),
+                                  ("b-2", "failed", "keep_place"),
+                                  ("m-4", "completed", "lost_call")):
+        requests.append(CallbackRequest(
+            callid=callid, host="b" if callid[0] == "b" else "main",
+            caller_number="1380000000" + callid[-1], queue="hotline", joined_at=DAY,
+            state=state, source=source, attempts=3 if state == "failed" else 1))
+    return requests
