@@ -114,7 +114,7 @@ class CallbackStack:
     """The real bridge (its callback engine and FastAGI on the lab's port) on a SQLite
     database of the test's own, with the prompts and this checkout's dialplan and queues."""
 
-    def __init__(self, lab, redis_url: str, folder: Path):
+    def __init__(self, lab, redis_url: str, folder: Path, extra_env: dict | None = None):
         import os
 
         import models
@@ -132,7 +132,8 @@ class CallbackStack:
         env = dict(os.environ, HOTLINE_DATABASE_URL=url, HOTLINE_REDIS_URL=redis_url,
                    HOTLINE_STATE_DIR=str(folder), HOTLINE_CALLBACK_RETRY_SPACING_S="5", HOTLINE_CALLBACK_RING_S="10",
                    HOTLINE_AMI_SECRET_FILE=str(lab.settings.ami_secret_file),
-                   HOTLINE_FASTAGI_BIND=f"{settings.fastagi_host}:{settings.fastagi_port}")
+                   HOTLINE_FASTAGI_BIND=f"{settings.fastagi_host}:{settings.fastagi_port}",
+                   **(extra_env or {}))
         self.bridge = CampaignBridge(env, folder / "bridge.log")
         labtools.wait_until(lambda: self.bridge.running() and "callback engine running"
                             in self.bridge.log_text(), 30, "the bridge and its callback engine")
