@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from typing import Callable, Protocol
 
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from campaigns import store
 from campaigns.hours import CallingHours
+from hotline.ticker import Ticker
 from models.base import utcnow
 from models.campaigns import Campaign, CampaignTarget
 
@@ -52,26 +52,14 @@ class CampaignEngine:
         self.clock = clock
         self.publisher = publisher
         self._hold_until: dt.datetime | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticker = Ticker("campaigns", self.tick, tick_s)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="campaigns", daemon=True)
-        self._thread.start()
+        self._ticker.start()
         log.info("campaign engine running (kinds %s)", ", ".join(sorted(self.kinds)))
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception:  # noqa: BLE001 - a bad tick must not stop the campaigns
-                log.exception("campaign tick failed; trying again")
-            self._stop.wait(self.tick_s)
+        self._ticker.stop()
 
     def tick(self) -> int:
         """One round over the running campaigns; the number of calls placed."""

@@ -15,6 +15,7 @@ import threading
 from typing import Callable
 
 from call_queue import projection
+from hotline.ticker import Ticker
 from line_callback import store
 from line_callback.policy import RetryPolicy, Waiting, place_in_line
 from models.base import utcnow
@@ -71,27 +72,15 @@ class CallbackEngine:
         # (session, now) -> requests booked before each claim: line_callback.lost_calls
         self.booker = booker
         self._hold_until: dt.datetime | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticker = Ticker("line-callbacks", self.tick, tick_s)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="line-callbacks", daemon=True)
-        self._thread.start()
+        self._ticker.start()
         log.info("callback engine running (%s attempts, %s s apart)",
                  self.policy.max_attempts, self.policy.spacing_s)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception:  # noqa: BLE001 - a bad tick must not stop the callbacks
-                log.exception("callback tick failed; trying again")
-            self._stop.wait(self.tick_s)
+        self._ticker.stop()
 
     def tick(self) -> int:
         """One round: stale placeholders lost, due requests placed; the number placed."""
