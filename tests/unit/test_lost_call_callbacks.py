@@ -236,3 +236,16 @@ def test_the_option_is_off_unless_asked_for(monkeypatch, tmp_path):
         load_settings()
     assert raised.value.variable == "HOTLINE_LOST_CALL_AUTO_CALLBACK"
     get_settings.cache_clear()
+
+
+def test_the_wiring_gives_the_engine_its_booker_only_with_the_option(tmp_path):
+    from line_callback.wiring import build_line_callbacks
+
+    base = dict(database_url=f"sqlite:///{tmp_path / 'w.sqlite3'}",
+                redis_url="redis://127.0.0.1:1/0")
+    assert build_line_callbacks(make_settings(**base)).engine.booker is None
+    parts = build_line_callbacks(make_settings(**base, lost_call_auto_callback=True,
+                                               lost_call_callback_window_s=3600))
+    booker = parts.engine.booker
+    assert isinstance(booker, LostCallBooker) and booker.waiting is parts.waiting
+    assert booker.options == LostCallOptions(3600, make_settings().short_abandon_s)
