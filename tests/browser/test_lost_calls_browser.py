@@ -14,18 +14,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 import models
 from models.callbacks import CallbackAttempt
 from models.calls import Call
-from models.console import User
-from models.session import make_engine, session_factory
+from models.session import session_factory
 from tests.labtools import wait_until
 from tests.support.browser import launched_chromium
-from tests.support.demo import demo_data, one_household_number
+from tests.support.demo import one_household_number
 from tests.support.lab_calls import hang_up_calls_from, originate, set_lab_phone
-from tests.support.live_stack import run_live_stack
+from tests.support.live_stack import DeskAgent, agents_database, run_live_stack
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
@@ -39,15 +37,8 @@ PATIENCE_S = 23  # more than the 20-s short-abandon threshold
 
 @pytest.fixture
 def database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'lost.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(url))
-    with session_factory(url)() as session:
-        demo_data(session, 12)
-        session.add(User(username="desk-c", role="agent", phone_interface=INTERFACE,
-                         display_name="陈静", language="zh",
-                         password_hash=generate_password_hash(PASSWORD)))
-        session.commit()
-    return url
+    agents = (DeskAgent("desk-c", INTERFACE, "陈静"),)
+    return agents_database(tmp_path / "lost.sqlite3", agents, PASSWORD)
 
 
 @pytest.fixture

@@ -16,17 +16,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-import models
 from models.calls import Call
-from models.console import User, WorkOrder
-from models.session import make_engine, session_factory
+from models.console import WorkOrder
+from models.session import session_factory
 from tests import labtools
 from tests.labtools import wait_until
 from tests.support.browser import launched_chromium
 from tests.support.demo import one_household_number
-from tests.support.live_stack import run_live_stack
+from tests.support.live_stack import DeskAgent, agents_database, run_live_stack
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
@@ -41,17 +39,8 @@ PASSWORD = "browser test password"
 @pytest.fixture
 def stack_database(tmp_path):
     """Schema, a few demo households, and the agent bound to the lab phone."""
-    from tests.support.demo import demo_data
-
-    url = f"sqlite:///{tmp_path / 'stack.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(url))
-    with session_factory(url)() as session:
-        demo_data(session, 12)
-        session.add(User(username="browser-agent", role="agent", phone_interface=INTERFACE,
-                         display_name="Browser Agent", language="en",
-                         password_hash=generate_password_hash(PASSWORD)))
-        session.commit()
-    return url
+    agents = (DeskAgent("browser-agent", INTERFACE, "Browser Agent", language="en"),)
+    return agents_database(tmp_path / "stack.sqlite3", agents, PASSWORD)
 
 
 @pytest.fixture

@@ -18,20 +18,18 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-import models
 from bench.support import free_port
 from call_queue.stats import queue_log_check
 from models.calls import Call
-from models.console import AgentStateLog, User
+from models.console import AgentStateLog
 from models.call_quality import CallQuality
-from models.session import make_engine, session_factory
+from models.session import session_factory
 from tests import labtools
 from tests.labtools import wait_until
 from tests.support.demo import one_household_number
 from tests.support.lab_calls import hang_up_calls_from, queue_members
-from tests.support.live_stack import run_live_stack
+from tests.support.live_stack import DeskAgent, agents_database, run_live_stack
 from tests.support.softphone_lab import (contact_of, device_state, login, softphone_chromium,
                                          staying_caller)
 
@@ -46,17 +44,8 @@ PASSWORD = "softphone test password"
 
 @pytest.fixture
 def database(tmp_path):
-    from tests.support.demo import demo_data
-
-    url = f"sqlite:///{tmp_path / 'softphone.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(url))
-    with session_factory(url)() as session:
-        demo_data(session, 12)
-        session.add(User(username="soft-a", role="agent", phone_interface=INTERFACE,
-                         display_name="陈静", language="zh",
-                         password_hash=generate_password_hash(PASSWORD)))
-        session.commit()
-    return url
+    agents = (DeskAgent("soft-a", INTERFACE, "陈静"),)
+    return agents_database(tmp_path / "softphone.sqlite3", agents, PASSWORD)
 
 
 @pytest.fixture

@@ -23,18 +23,15 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-import models
 from agent_console.live import AgentLiveStore
 from models.calls import Call
-from models.console import User
-from models.session import make_engine, session_factory
+from models.session import session_factory
 from tests import labtools
 from tests.labtools import wait_until
 from tests.support.demo import one_household_number
 from tests.support.lab_calls import hang_up_calls_from, originate, set_lab_phone
-from tests.support.live_stack import run_live_stack
+from tests.support.live_stack import DeskAgent, agents_database, run_live_stack
 from tests.support.softphone_lab import login, softphone_chromium
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
@@ -50,19 +47,8 @@ NOTE = "业主反映楼道灯不亮，请跟进"
 
 @pytest.fixture
 def database(tmp_path):
-    from tests.support.demo import demo_data
-
-    url = f"sqlite:///{tmp_path / 'softphone-transfer.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(url))
-    with session_factory(url)() as session:
-        demo_data(session, 12)
-        for name, interface, display in (("desk-a", A_INTERFACE, "王芳"),
-                                         ("soft-b", B_INTERFACE, "陈静")):
-            session.add(User(username=name, role="agent", phone_interface=interface,
-                             display_name=display, language="zh",
-                             password_hash=generate_password_hash(PASSWORD)))
-        session.commit()
-    return url
+    agents = (DeskAgent("desk-a", A_INTERFACE, "王芳"), DeskAgent("soft-b", B_INTERFACE, "陈静"))
+    return agents_database(tmp_path / "softphone-transfer.sqlite3", agents, PASSWORD)
 
 
 @pytest.fixture

@@ -17,19 +17,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-import models
 from call_queue.stats import queue_log_check
 from models.calls import Call
 from models.console import User, WorkOrder
-from models.session import make_engine, session_factory
+from models.session import session_factory
 from tests import labtools
 from tests.labtools import wait_until
 from tests.support.browser import launched_chromium
 from tests.support.demo import one_household_number
 from tests.support.lab_calls import hang_up_calls_from, originate, set_lab_phone
-from tests.support.live_stack import run_live_stack
+from tests.support.live_stack import DeskAgent, agents_database, run_live_stack
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
@@ -44,19 +42,8 @@ NOTE = "卫生间漏水，业主今晚在家，请工程部明早上门"
 
 @pytest.fixture
 def database(tmp_path):
-    from tests.support.demo import demo_data
-
-    url = f"sqlite:///{tmp_path / 'transfer.sqlite3'}"
-    models.Base.metadata.create_all(make_engine(url))
-    with session_factory(url)() as session:
-        demo_data(session, 12)
-        for name, interface, display in (("desk-a", A_INTERFACE, "王芳"),
-                                         ("desk-b", B_INTERFACE, "李强")):
-            session.add(User(username=name, role="agent", phone_interface=interface,
-                             display_name=display, language="zh",
-                             password_hash=generate_password_hash(PASSWORD)))
-        session.commit()
-    return url
+    agents = (DeskAgent("desk-a", A_INTERFACE, "王芳"), DeskAgent("desk-b", B_INTERFACE, "李强"))
+    return agents_database(tmp_path / "transfer.sqlite3", agents, PASSWORD)
 
 
 @pytest.fixture

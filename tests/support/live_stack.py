@@ -77,3 +77,35 @@ def run_live_stack(lab, database_url: str, redis_server, state_dir: Path,
     finally:
         stop_process(console)
         stop_process(bridge)
+
+
+@dataclasses.dataclass(frozen=True)
+class DeskAgent:
+    """An agent of a live-stack browser test: who logs in, at which phone."""
+    username: str
+    interface: str
+    display_name: str
+    language: str = "zh"
+
+
+def agents_database(path: Path, agents: tuple[DeskAgent, ...], password: str) -> str:
+    """A SQLite database (its URL) with the schema, twelve demo households and these
+    agents, each logging in with `password`: what run_live_stack's tests start from."""
+    from werkzeug.security import generate_password_hash
+
+    import models
+    from models.console import User
+    from models.session import make_engine, session_factory
+    from tests.support.demo import demo_data
+
+    url = f"sqlite:///{path}"
+    models.Base.metadata.create_all(make_engine(url))
+    with session_factory(url)() as session:
+        demo_data(session, 12)
+        for agent in agents:
+            session.add(User(username=agent.username, role="agent",
+                             phone_interface=agent.interface,
+                             display_name=agent.display_name, language=agent.language,
+                             password_hash=generate_password_hash(password)))
+        session.commit()
+    return url
