@@ -174,11 +174,6 @@ def install_lab_certificate(state_dir: Path, lab_root: Path) -> None:
     write_text(keys / KEY_NAME, key.read_text(), 0o600)
 
 
-def missing_modules(module_list: str) -> list[str]:
-    """The softphone's modules absent from `module show` output."""
-    return [name for name in MODULES if name not in module_list]
-
-
 def template_values(settings, site) -> dict:
     """The softphone's values for asterisk_conf/*.tmpl (lab_config.template_values)."""
     accounts = ensure_accounts(Path(settings.softphone_accounts_file),
