@@ -29,9 +29,10 @@ from tests import labtools
 from tests.labtools import wait_until
 from tests.support.demo import one_household_number
 from tests.support.lab_calls import hang_up_calls_from, queue_members
-from tests.support.live_stack import DeskAgent, agents_database, run_live_stack
-from tests.support.softphone_lab import (contact_of, device_state, login, softphone_chromium,
-                                         staying_caller)
+from tests.support.browser import shot_without_sideways_scroll
+from tests.support.live_stack import DeskAgent, agents_database
+from tests.support.softphone_lab import (contact_of, device_state, logged_in_softphone,
+                                         softphone_live_stack, staying_caller)
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
@@ -50,25 +51,18 @@ def database(tmp_path):
 
 @pytest.fixture
 def stack(lab, database, private_redis_server, tmp_path, monkeypatch):
-    # The console hands out the passwords the lab's Asterisk was rendered with.
-    monkeypatch.setenv("HOTLINE_SOFTPHONE_ACCOUNTS_FILE", str(lab.settings.softphone_accounts_file))
-    yield from run_live_stack(lab, database, private_redis_server, tmp_path / "state", ARTIFACTS)
+    yield from softphone_live_stack(lab, database, private_redis_server, tmp_path / "state",
+                                    ARTIFACTS, monkeypatch)
 
 
 @pytest.fixture
 def desk(stack, tmp_path):
-    with softphone_chromium(tmp_path / "profile") as context:
-        page = context.pages[0] if context.pages else context.new_page()
-        login(page, stack.base_url, "soft-a", PASSWORD)
+    with logged_in_softphone(tmp_path / "profile", stack.base_url, "soft-a", PASSWORD) as page:
         yield page
 
 
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    overflow = page.evaluate("document.documentElement.scrollWidth - "
-                             "document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways at 1366x768"
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    shot_without_sideways_scroll(page, ARTIFACTS, name)
 
 
 def phone(page, field: str):

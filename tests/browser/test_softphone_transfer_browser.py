@@ -31,8 +31,9 @@ from tests import labtools
 from tests.labtools import wait_until
 from tests.support.demo import one_household_number
 from tests.support.lab_calls import hang_up_calls_from, originate, set_lab_phone
-from tests.support.live_stack import DeskAgent, agents_database, run_live_stack
-from tests.support.softphone_lab import login, softphone_chromium
+from tests.support.browser import shot_without_sideways_scroll
+from tests.support.live_stack import DeskAgent, agents_database
+from tests.support.softphone_lab import logged_in_softphone, softphone_live_stack
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 
@@ -53,9 +54,8 @@ def database(tmp_path):
 
 @pytest.fixture
 def stack(lab, database, private_redis_server, tmp_path, monkeypatch):
-    # The console hands out the passwords the lab's Asterisk was rendered with.
-    monkeypatch.setenv("HOTLINE_SOFTPHONE_ACCOUNTS_FILE", str(lab.settings.softphone_accounts_file))
-    yield from run_live_stack(lab, database, private_redis_server, tmp_path / "state", ARTIFACTS)
+    yield from softphone_live_stack(lab, database, private_redis_server, tmp_path / "state",
+                                    ARTIFACTS, monkeypatch)
 
 
 @pytest.fixture
@@ -68,9 +68,7 @@ def desk_phone(tmp_path):
 
 @pytest.fixture
 def page_b(stack, tmp_path):
-    with softphone_chromium(tmp_path / "profile-b") as context:
-        page = context.pages[0] if context.pages else context.new_page()
-        login(page, stack.base_url, "soft-b", PASSWORD)
+    with logged_in_softphone(tmp_path / "profile-b", stack.base_url, "soft-b", PASSWORD) as page:
         yield page
 
 
@@ -99,11 +97,7 @@ def live_call(stack, interface: str) -> dict:
 
 
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    overflow = page.evaluate("document.documentElement.scrollWidth - "
-                             "document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways at 1366x768"
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    shot_without_sideways_scroll(page, ARTIFACTS, name)
 
 
 def channels(control) -> list[str]:

@@ -108,3 +108,22 @@ def login(page, base_url: str, username: str, password: str) -> None:
     page.fill("#password", password)
     page.click("#login-form button[type=submit]")
     page.wait_for_url(base_url + "/console")
+
+
+@contextlib.contextmanager
+def logged_in_softphone(profile: Path, base_url: str, username: str, password: str):
+    """A softphone agent's page in its own chromium profile, logged in to the console."""
+    with softphone_chromium(profile) as context:
+        page = context.pages[0] if context.pages else context.new_page()
+        login(page, base_url, username, password)
+        yield page
+
+
+def softphone_live_stack(lab, database_url: str, redis_server, state_dir: Path,
+                         artifacts: Path, monkeypatch):
+    """run_live_stack with the console handing out the passwords the lab's Asterisk
+    was rendered with (a generator, like run_live_stack)."""
+    from tests.support.live_stack import run_live_stack
+
+    monkeypatch.setenv("HOTLINE_SOFTPHONE_ACCOUNTS_FILE", str(lab.settings.softphone_accounts_file))
+    yield from run_live_stack(lab, database_url, redis_server, state_dir, artifacts)
