@@ -47,16 +47,19 @@ class WaitingCallers:
         return [Waiting(callid, float(entry.get("entered_at") or 0.0))
                 for callid, entry in entries.items()]
 
-    def free_agents(self, queue: str, now: float) -> int:
-        """Members of the queue ready and idle now: phone not in use (no call of any kind),
-        not ringing, not in wrap-up (the lost calls' automatic call-backs wait for one,
-        line_callback.lost_calls)."""
+    def free_queues(self, now: float) -> set[str]:
+        """Queues with nobody waiting and a member ready and idle now: phone not in use
+        (no call of any kind), not ringing, not in wrap-up (where the lost calls'
+        automatic call-backs may go, line_callback.lost_calls)."""
         with self._lock:
-            return sum(1 for agent in self._board["agents"].values()
-                       if queue in agent["queues"] and projection.availability(agent) == "ready"
-                       and agent["device"] == "not_in_use"
-                       and not (agent["call"] or agent["ringing"] or agent["in_call"])
-                       and projection.wrapup_until(agent) <= now)
+            with_free_agent = {queue for agent in self._board["agents"].values()
+                               if projection.availability(agent) == "ready"
+                               and agent["device"] == "not_in_use"
+                               and not (agent["call"] or agent["ringing"] or agent["in_call"])
+                               and projection.wrapup_until(agent) <= now
+                               for queue in agent["queues"]}
+            return {queue for queue in with_free_agent
+                    if not self._board["queues"].get(queue, {}).get("waiting")}
 
     def close(self) -> None:
         pass

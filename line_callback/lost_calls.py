@@ -106,13 +106,13 @@ def _book(session: Session, call: Call, host: str, now: dt.datetime) -> Optional
 @dataclasses.dataclass
 class LostCallBooker:
     """The engine's hook: books lost calls' call-backs from the callers waiting now."""
-    waiting: object  # line_callback.engine.WaitingCallers (waiting, free_agents)
+    waiting: object  # line_callback.engine.WaitingCallers (free_queues)
     host: str
     options: LostCallOptions
 
     def __call__(self, session: Session, now: dt.datetime) -> list[CallbackRequest]:
-        return book_lost_calls(session, lambda queue: self.is_free(queue, now.timestamp()),
-                               self.host, now, self.options)
-
-    def is_free(self, queue: str, now: float) -> bool:
-        return not self.waiting.waiting(queue) and self.waiting.free_agents(queue, now) > 0
+        # Every second with the agents busy: no queue free, no query of the calls.
+        free = self.waiting.free_queues(now.timestamp())
+        if not free:
+            return []
+        return book_lost_calls(session, free.__contains__, self.host, now, self.options)

@@ -222,6 +222,18 @@ def test_the_engine_places_it_when_the_line_is_empty_and_an_agent_free(sqlite_se
     assert dialler.placed == [("a", "13800000001", 1)]
 
 
+def test_with_no_queue_free_the_booker_reads_no_calls(monkeypatch):
+    """The engine asks every second: while every agent is busy, no query is made."""
+    def no_query(*args, **kwargs):
+        raise AssertionError("the calls were queried with no queue free")
+
+    monkeypatch.setattr("line_callback.lost_calls.book_lost_calls", no_query)
+    waiting = WaitingCallers(types.SimpleNamespace(office_timezone="Asia/Shanghai"))
+    for event in (_member(status="in_use"), _queued("someone")):
+        waiting.handle(event)
+    assert LostCallBooker(waiting, "main", OPTIONS)(None, NOW) == []
+
+
 def test_the_option_is_off_unless_asked_for(monkeypatch, tmp_path):
     monkeypatch.setenv("HOTLINE_STATE_DIR", str(tmp_path))
     get_settings.cache_clear()
